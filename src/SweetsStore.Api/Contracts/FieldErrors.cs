@@ -1,0 +1,116 @@
+using System.Text.Json;
+
+namespace SweetsStore.Api.Contracts;
+
+/// <summary>Human-readable messages per field path (<c>regions[1]</c>), in the order found.</summary>
+public sealed class FieldErrors
+{
+    private readonly List<KeyValuePair<string, List<string>>> _fields = [];
+
+    public bool Any => _fields.Count > 0;
+
+    public IEnumerable<string> Fields => _fields.Select(f => f.Key);
+
+    public IReadOnlyList<string> this[string field] => _fields.FirstOrDefault(f => f.Key == field).Value ?? [];
+
+    public FieldErrors Add(string field, string message)
+    {
+        foreach (var entry in _fields)
+        {
+            if (entry.Key == field)
+            {
+                if (!entry.Value.Contains(message))
+                {
+                    entry.Value.Add(message);
+                }
+
+                return this;
+            }
+        }
+
+        _fields.Add(new(field, [message]));
+        return this;
+    }
+
+    public static FieldErrors Of(string field, string message) => new FieldErrors().Add(field, message);
+
+    internal void WriteTo(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject();
+        foreach (var (field, messages) in _fields)
+        {
+            writer.WriteStartArray(field);
+            foreach (var message in messages)
+            {
+                writer.WriteStringValue(message);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndObject();
+    }
+}
+
+/// <summary>One bad element of an import: by its id when it has a usable one, else by its position in <c>data</c>.</summary>
+public sealed record ElementError(long? Id, int Index, FieldErrors Errors);
+
+/// <summary>
+/// Bad input in the contract's sense. Turned into <c>400 {"validation_error": …}</c> in one place
+/// (<see cref="Errors.ApiExceptionHandler"/>).
+/// </summary>
+public sealed class ContractValidationException : Exception
+{
+    private readonly FieldErrors? _fields;
+    private readonly string? _collection;
+    private readonly IReadOnlyList<ElementError>? _elements;
+
+    public ContractValidationException(FieldErrors fields)
+        : base("invalid input: " + string.Join(", ", fields.Fields)) => _fields = fields;
+
+    public ContractValidationException(string collection, IReadOnlyList<ElementError> elements)
+        : base($"invalid {collection}: {elements.Count}")
+    {
+        _collection = collection;
+        _elements = elements;
+    }
+
+    public int StatusCode { get; init; } = StatusCodes.Status400BadRequest;
+
+    public static ContractValidationException Field(string field, string message) => new(FieldErrors.Of(field, message));
+
+    /// <summary>The object inside <c>validation_error</c>.</summary>
+    public void WriteTo(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject();
+        if (_fields is not null)
+        {
+            writer.WritePropertyName("errors");
+            _fields.WriteTo(writer);
+        }
+        else
+        {
+            writer.WriteStartArray(_collection!);
+            foreach (var element in _elements!)
+            {
+                writer.WriteStartObject();
+                if (element.Id is { } id)
+                {
+                    writer.WriteNumber("id", id);
+                }
+                else
+                {
+                    writer.WriteNumber("index", element.Index);
+                }
+
+                writer.WritePropertyName("errors");
+                element.Errors.WriteTo(writer);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndObject();
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text.Json.Serialization;
+using SweetsStore.Data;
+
+namespace SweetsStore.Api.Contracts;
+
+public sealed record IdItem(long Id);
+
+public sealed record CouriersCreated(IReadOnlyList<IdItem> Couriers);
+
+public sealed record OrdersCreated(IReadOnlyList<IdItem> Orders);
+
+/// <summary>A courier without rating and earnings (the answer to PATCH).</summary>
+public sealed record CourierResponse(long CourierId, string CourierType, IReadOnlyList<int> Regions, IReadOnlyList<string> WorkingHours)
+{
+    public static CourierResponse From(CourierView c) => new(c.Id, Domain.CourierTypes.ToContractName(c.Type), c.Regions, c.WorkingHours);
+}
+
+/// <summary>A courier with earnings, and rating once a bundle finished paid.</summary>
+public sealed record CourierDetailsResponse(
+    long CourierId,
+    string CourierType,
+    IReadOnlyList<int> Regions,
+    IReadOnlyList<string> WorkingHours,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? Rating,
+    long Earnings)
+{
+    public static CourierDetailsResponse From(CourierView c) =>
+        new(c.Id, Domain.CourierTypes.ToContractName(c.Type), c.Regions, c.WorkingHours, c.Rating, c.Earnings);
+}
+
+public sealed record AssignResponse(
+    IReadOnlyList<IdItem> Orders,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] NodaTime.Instant? AssignTime);
+
+public sealed record CompleteResponse(long OrderId);
+
+public sealed record OrderResponse(
+    long OrderId,
+    decimal Weight,
+    int Region,
+    IReadOnlyList<string> DeliveryHours,
+    string Status,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? CourierId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] NodaTime.Instant? AssignTime,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] NodaTime.Instant? CompleteTime)
+{
+    public static OrderResponse From(OrderView o) =>
+        new(o.Id, o.Weight.Kilograms, o.Region, o.DeliveryHours, o.Status, o.CourierId, o.AssignTime, o.CompleteTime);
+}
+
+/// <summary>A page of a list; <see cref="NextOffset"/> is null on the last page.</summary>
+public sealed record CourierPage(IReadOnlyList<CourierDetailsResponse> Couriers, int Offset, int Limit, int? NextOffset);
+
+public sealed record OrderPage(IReadOnlyList<OrderResponse> Orders, int Offset, int Limit, int? NextOffset);
+
+/// <summary>Request bodies, for the OpenAPI document only: requests are read by <see cref="Requests"/>.</summary>
+public static class RequestSchemas
+{
+    public sealed record CourierItem(long CourierId, string CourierType, IReadOnlyList<int> Regions, IReadOnlyList<string> WorkingHours);
+
+    public sealed record CourierImport(IReadOnlyList<CourierItem> Data);
+
+    public sealed record OrderItem(long OrderId, decimal Weight, int Region, IReadOnlyList<string> DeliveryHours);
+
+    public sealed record OrderImport(IReadOnlyList<OrderItem> Data);
+
+    public sealed record CourierPatch(string? CourierType, IReadOnlyList<int>? Regions, IReadOnlyList<string>? WorkingHours);
+
+    public sealed record Assign(long CourierId);
+
+    public sealed record Complete(long CourierId, long OrderId, string CompleteTime);
+}
+
+/// <summary>Error bodies: <c>validation_error</c> for 400s (written by hand), this shape for every other error.</summary>
+public sealed record ErrorResponse(string Title, int Status, string Detail, string TraceId);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(CouriersCreated))]
+[JsonSerializable(typeof(OrdersCreated))]
+[JsonSerializable(typeof(CourierResponse))]
+[JsonSerializable(typeof(CourierDetailsResponse))]
+[JsonSerializable(typeof(AssignResponse))]
+[JsonSerializable(typeof(CompleteResponse))]
+[JsonSerializable(typeof(OrderResponse))]
+[JsonSerializable(typeof(CourierPage))]
+[JsonSerializable(typeof(OrderPage))]
+[JsonSerializable(typeof(ErrorResponse))]
+internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,0 +1,76 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using SweetsStore.Api.Contracts;
+using SweetsStore.Api.Errors;
+using SweetsStore.Api.Infrastructure;
+using SweetsStore.Data;
+
+namespace SweetsStore.Api.Controllers;
+
+[ApiController]
+[Route("couriers")]
+[Produces("application/json")]
+public sealed class CouriersController(CourierService couriers, IOptions<InputLimits> limits) : ControllerBase
+{
+    /// <summary>Imports couriers: all or nothing.</summary>
+    [HttpPost]
+    [BodyLimit("Couriers")]
+    [JsonBody(typeof(RequestSchemas.CourierImport))]
+    [ProducesResponseType<CouriersCreated>(StatusCodes.Status201Created)]
+    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)]
+    public async Task<IActionResult> Import(CancellationToken ct)
+    {
+        using var body = await JsonBody.ReadAsync(Request, ct);
+        var batch = Requests.Couriers(body, limits.Value);
+        var outcome = await couriers.ImportAsync(batch, ct);
+        if (!outcome.Stored)
+        {
+            throw Imports.AlreadyExist("couriers", "courier_id", batch.Select(c => c.Id).ToList(), outcome.ExistingIds);
+        }
+
+        return StatusCode(StatusCodes.Status201Created, new CouriersCreated(batch.Select(c => new IdItem(c.Id)).ToArray()));
+    }
+
+    /// <summary>Edits a courier; open orders that no longer fit go back to the pool.</summary>
+    [HttpPatch("{courier_id}")]
+    [JsonBody(typeof(RequestSchemas.CourierPatch))]
+    [ProducesResponseType<CourierResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ErrorResponse>(StatusCodes.Status404NotFound)]
+    public async Task<CourierResponse> Patch([FromRoute(Name = "courier_id")] string courierId, CancellationToken ct)
+    {
+        var id = Requests.PathId(courierId, "courier_id");
+        using var body = await JsonBody.ReadAsync(Request, ct);
+        var changes = Requests.CourierPatch(body, limits.Value);
+        var courier = await couriers.PatchAsync(id, changes.Type, changes.Regions, changes.WorkingHours, ct)
+            ?? throw new NotFoundException($"no courier has id {id}");
+        return CourierResponse.From(courier);
+    }
+
+    /// <summary>A courier with earnings and rating, optionally restricted to the period [from, to).</summary>
+    [HttpGet("{courier_id}")]
+    [ProducesResponseType<CourierDetailsResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ErrorResponse>(StatusCodes.Status404NotFound)]
+    public async Task<CourierDetailsResponse> Get(
+        [FromRoute(Name = "courier_id")] string courierId, [FromQuery] string? from, [FromQuery] string? to, CancellationToken ct)
+    {
+        var id = Requests.PathId(courierId, "courier_id");
+        var period = Queries.Period(from, to);
+        var courier = (period is { } p ? await couriers.GetAsync(id, p, ct) : await couriers.GetAsync(id, ct))
+            ?? throw new NotFoundException($"no courier has id {id}");
+        return CourierDetailsResponse.From(courier);
+    }
+
+    /// <summary>Couriers by id, a page at a time.</summary>
+    [HttpGet]
+    [ProducesResponseType<CourierPage>(StatusCodes.Status200OK)]
+    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    public async Task<CourierPage> List([FromQuery] string? offset, [FromQuery] string? limit, CancellationToken ct)
+    {
+        var (skip, take) = Queries.Page(offset, limit);
+        var page = await couriers.ListAsync(skip, take, ct);
+        return new CourierPage(page.Select(CourierDetailsResponse.From).ToArray(), skip, take, page.Count == take ? skip + take : null);
+    }
+}

@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using SweetsStore.Api.Contracts;
+using SweetsStore.Api.Errors;
+using SweetsStore.Api.Infrastructure;
+using SweetsStore.Data;
+
+namespace SweetsStore.Api.Controllers;
+
+[ApiController]
+[Route("orders")]
+[Produces("application/json")]
+public sealed class OrdersController(OrderService orders, DeliveryService deliveries, IOptions<InputLimits> limits) : ControllerBase
+{
+    /// <summary>Imports orders: all or nothing.</summary>
+    [HttpPost]
+    [BodyLimit("Orders")]
+    [JsonBody(typeof(RequestSchemas.OrderImport))]
+    [ProducesResponseType<OrdersCreated>(StatusCodes.Status201Created)]
+    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)]
+    public async Task<IActionResult> Import(CancellationToken ct)
+    {
+        using var body = await JsonBody.ReadAsync(Request, ct);
+        var batch = Requests.Orders(body, limits.Value);
+        var outcome = await orders.ImportAsync(batch, ct);
+        if (!outcome.Stored)
+        {
+            throw Imports.AlreadyExist("orders", "order_id", batch.Select(o => o.Id).ToList(), outcome.ExistingIds);
+        }
+
+        return StatusCode(StatusCodes.Status201Created, new OrdersCreated(batch.Select(o => new IdItem(o.Id)).ToArray()));
+    }
+
+    /// <summary>Hands the courier a bundle (or answers its open one again).</summary>
+    [HttpPost("assign")]
+    [JsonBody(typeof(RequestSchemas.Assign))]
+    [ProducesResponseType<AssignResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    public async Task<AssignResponse> Assign(CancellationToken ct)
+    {
+        using var body = await JsonBody.ReadAsync(Request, ct);
+        var courierId = Requests.AssignCourierId(body);
+        var outcome = await deliveries.AssignAsync(courierId, ct);
+        return new AssignResponse(outcome.OrderIds.Select(id => new IdItem(id)).ToArray(), outcome.AssignTime);
+    }
+
+    /// <summary>Marks an order delivered.</summary>
+    [HttpPost("complete")]
+    [JsonBody(typeof(RequestSchemas.Complete))]
+    [ProducesResponseType<CompleteResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    public async Task<CompleteResponse> Complete(CancellationToken ct)
+    {
+        using var body = await JsonBody.ReadAsync(Request, ct);
+        var (courierId, orderId, completeTime) = Requests.Complete(body);
+        await deliveries.CompleteAsync(courierId, orderId, completeTime, ct);
+        return new CompleteResponse(orderId);
+    }
+
+    /// <summary>An order with its status.</summary>
+    [HttpGet("{order_id}")]
+    [ProducesResponseType<OrderResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ErrorResponse>(StatusCodes.Status404NotFound)]
+    public async Task<OrderResponse> Get([FromRoute(Name = "order_id")] string orderId, CancellationToken ct)
+    {
+        var id = Requests.PathId(orderId, "order_id");
+        var order = await orders.GetAsync(id, ct) ?? throw new NotFoundException($"no order has id {id}");
+        return OrderResponse.From(order);
+    }
+
+    /// <summary>Orders by id, a page at a time, optionally of one status (pending, assigned, completed).</summary>
+    [HttpGet]
+    [ProducesResponseType<OrderPage>(StatusCodes.Status200OK)]
+    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    public async Task<OrderPage> List([FromQuery] string? status, [FromQuery] string? offset, [FromQuery] string? limit, CancellationToken ct)
+    {
+        var (skip, take) = Queries.Page(offset, limit);
+        var filter = Queries.Status(status);
+        var page = await orders.ListAsync(filter, skip, take, ct);
+        return new OrderPage(page.Select(OrderResponse.From).ToArray(), skip, take, page.Count == take ? skip + take : null);
+    }
+}

@@ -1,0 +1,106 @@
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+using NodaTime;
+using SweetsStore.Api.Contracts;
+using SweetsStore.Api.Errors;
+using SweetsStore.Api.Infrastructure;
+using SweetsStore.Data;
+
+// Settings live next to the binary, wherever it is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+var services = builder.Services;
+var configuration = builder.Configuration;
+
+var connectionString = configuration.GetConnectionString("Postgres");
+if (string.IsNullOrWhiteSpace(connectionString))
+{
+    Console.Error.WriteLine("ConnectionStrings__Postgres is not set: name the PostgreSQL database (./run.sh does this for you).");
+    return 2;
+}
+
+services.AddSingleton(Database.CreateDataSource(connectionString));
+services.AddDbContext<StoreDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+services.AddSingleton<IClock>(SystemClock.Instance);
+services.AddSingleton<CourierService>();
+services.AddSingleton<OrderService>();
+services.AddSingleton<DeliveryService>();
+services.Configure<InputLimits>(configuration.GetSection("Limits"));
+services.Configure<BodyLimitOptions>(configuration.GetSection("Limits"));
+
+services.AddControllers()
+    .AddJsonOptions(o => ConfigureJson(o.JsonSerializerOptions))
+    .ConfigureApiBehaviorOptions(o => o.SuppressModelStateInvalidFilter = true);
+services.AddExceptionHandler<ApiExceptionHandler>();
+services.AddProblemDetails();
+services.AddEndpointsApiExplorer();
+services.AddSwaggerGen(o =>
+{
+    o.SwaggerDoc("v1", new Microsoft.OpenApi.OpenApiInfo { Title = "SweetsStore", Version = Versioning.Version });
+    o.OperationFilter<JsonBodyOperationFilter>();
+    o.MapType<Instant>(() => new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, Format = "date-time" });
+    o.MapType<Instant?>(() => new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, Format = "date-time" });
+    var xml = Path.Combine(AppContext.BaseDirectory, $"{Assembly.GetExecutingAssembly().GetName().Name}.xml");
+    if (File.Exists(xml))
+    {
+        o.IncludeXmlComments(xml);
+    }
+});
+services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
+if (configuration.GetValue("Database:MigrateOnStartup", true))
+{
+    services.AddHostedService<MigrationRunner>();
+}
+
+var app = builder.Build();
+
+if (args.FirstOrDefault() == "migrate")
+{
+    await MigrationRunner.MigrateAsync(app.Services, CancellationToken.None);
+    Console.WriteLine("migrations applied");
+    return 0;
+}
+
+app.UseMiddleware<RequestLogging>();
+app.UseExceptionHandler();
+app.UseStatusCodePages(context => ErrorWriter.ProblemAsync(
+    context.HttpContext,
+    context.HttpContext.Response.StatusCode,
+    ReasonPhrases(context.HttpContext.Response.StatusCode),
+    $"{context.HttpContext.Request.Method} {context.HttpContext.Request.Path} cannot be served"));
+app.UseSwagger();
+app.UseSwaggerUI(o =>
+{
+    o.RoutePrefix = "swagger";
+    o.SwaggerEndpoint("/swagger/v1/swagger.json", "SweetsStore v1");
+});
+app.UseRouting();
+app.UseMiddleware<BodyLimitMiddleware>();
+app.MapControllers();
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthJson.Write });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions
+{
+    Predicate = c => c.Tags.Contains("ready"),
+    ResponseWriter = HealthJson.Write,
+    ResultStatusCodes = { [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable, [HealthStatus.Degraded] = StatusCodes.Status200OK },
+});
+
+await app.RunAsync();
+return 0;
+
+static void ConfigureJson(JsonSerializerOptions options)
+{
+    options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+    options.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+    options.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
+    options.Converters.Add(new InstantJsonConverter());
+}
+
+static string ReasonPhrases(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+
+/// <summary>The entry point; public so the tests can host the real pipeline.</summary>
+public partial class Program;

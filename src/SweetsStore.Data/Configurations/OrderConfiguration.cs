@@ -1,0 +1,44 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using SweetsStore.Data.Entities;
+
+namespace SweetsStore.Data.Configurations;
+
+internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
+{
+    public void Configure(EntityTypeBuilder<Order> builder)
+    {
+        builder.ToTable("orders", t =>
+        {
+            t.HasCheckConstraint("ck_orders_order_id", "order_id >= 1");
+            t.HasCheckConstraint("ck_orders_weight_cg", "weight_cg BETWEEN 1 AND 5000");
+            t.HasCheckConstraint("ck_orders_region", "region >= 1");
+            t.HasCheckConstraint("ck_orders_delivery_hours", "cardinality(delivery_hours) >= 1");
+            t.HasCheckConstraint("ck_orders_delivery", "NOT isempty(delivery) AND delivery <@ int4multirange(int4range(0, 1440))");
+            t.HasCheckConstraint("ck_orders_completed_in_bundle", "complete_time IS NULL OR (bundle_id IS NOT NULL AND delivery_micros IS NOT NULL)");
+        });
+        builder.HasKey(o => o.OrderId);
+
+        // Every assign and release moves rows in and out of the partial pool index (never a HOT update),
+        // so vacuum the table far sooner than the 20% default.
+        builder.HasStorageParameter("autovacuum_vacuum_scale_factor", 0.01);
+        builder.HasStorageParameter("autovacuum_analyze_scale_factor", 0.02);
+        builder.Property(o => o.OrderId).ValueGeneratedNever();
+        builder.Property(o => o.Seq).UseIdentityAlwaysColumn();
+        builder.Property(o => o.Delivery).HasColumnType("int4multirange");
+        builder.HasOne(o => o.Bundle).WithMany().HasForeignKey(o => o.BundleId).OnDelete(DeleteBehavior.Restrict);
+
+        // The pool: unassigned orders per region, lightest and oldest first. The assignment engine walks it
+        // per region with a LIMIT, so an assign reads only the orders it may use, however large the pool.
+        // Deliberately no GiST index on `delivery` (see docs/decisions/0002-pool-query.md).
+        builder.HasIndex(o => new { o.Region, o.WeightCg, o.Seq })
+            .HasDatabaseName("ix_orders_pool")
+            .HasFilter("bundle_id IS NULL")
+            .IncludeProperties(o => new { o.OrderId, o.Delivery });
+
+        // A bundle's orders in delivery order: open ones, the neighbours of a completion, the rating deltas.
+        builder.HasIndex(o => new { o.BundleId, o.CompleteTime, o.OrderId })
+            .HasDatabaseName("ix_orders_bundle")
+            .HasFilter("bundle_id IS NOT NULL");
+    }
+}

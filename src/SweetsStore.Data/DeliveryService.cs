@@ -1,0 +1,252 @@
+using Npgsql;
+using NpgsqlTypes;
+using NodaTime;
+using SweetsStore.Domain;
+
+namespace SweetsStore.Data;
+
+/// <summary>
+/// Assigning bundles and completing orders. Every operation that changes a courier's bundle first locks the
+/// courier row (<c>FOR NO KEY UPDATE</c>): assign, complete and PATCH of one courier run one at a time, across
+/// all API processes, while different couriers proceed in parallel.
+/// </summary>
+public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
+{
+    // Reads of the pool that lock nothing and then claim the chosen orders; after this many lost races the pool
+    // is read with FOR UPDATE SKIP LOCKED, which cannot lose one.
+    private const int OptimisticAttempts = 2;
+
+    /// <summary>
+    /// The courier's open bundle (its still-open orders, unchanged), or a new bundle chosen by the
+    /// <see cref="AssignmentEngine"/>, or nothing when nothing fits.
+    /// </summary>
+    /// <exception cref="DomainException">The courier does not exist.</exception>
+    public async Task<AssignOutcome> AssignAsync(long courierId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+
+        CourierType type;
+        int[] regions;
+        Schedule hours;
+        await using (var read = Sql.Command(connection,
+            """
+            SELECT c.courier_type, c.regions, c.working_hours, b.assign_time,
+                   array(SELECT o.order_id FROM orders o
+                         WHERE o.bundle_id = b.bundle_id AND o.complete_time IS NULL ORDER BY o.order_id)
+            FROM couriers c
+            LEFT JOIN bundles b ON b.courier_id = c.courier_id AND b.finished_at IS NULL
+            WHERE c.courier_id = $1
+            FOR NO KEY UPDATE OF c
+            """, Sql.P(courierId)))
+        await using (var reader = await read.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+            {
+                throw new DomainException("courier_id", "no courier has this id");
+            }
+
+            if (!reader.IsDBNull(3))
+            {
+                return new AssignOutcome(reader.GetFieldValue<long[]>(4), reader.GetInstant(3));
+            }
+
+            type = reader.GetCourierType(0);
+            regions = reader.GetFieldValue<int[]>(1).Distinct().ToArray();
+            hours = Sql.ParseSchedule(reader.GetFieldValue<string[]>(2));
+        }
+
+        var now = clock.NowToMicroseconds();
+        var capacity = type.Capacity();
+        var window = Sql.Multirange(hours);
+        var lost = new List<long>();
+        for (var attempt = 0; ; attempt++)
+        {
+            var lockPool = attempt >= OptimisticAttempts;
+            var candidates = await Pool.ReadAsync(connection, regions, capacity, window, lost, lockPool, ct);
+            var selection = AssignmentEngine.Choose(candidates, capacity);
+            if (selection.Orders.Count == 0)
+            {
+                await tx.CommitAsync(ct);
+                return new AssignOutcome([], null);
+            }
+
+            var ids = selection.Orders.Select(o => o.OrderId).Order().ToArray();
+            var claimed = await TryCreateBundleAsync(connection, courierId, type, now, ids, ct);
+            if (claimed is null)
+            {
+                await tx.CommitAsync(ct);
+                return new AssignOutcome(ids, now);
+            }
+
+            // Another assign took (or is taking) some of them: leave those out and choose again.
+            lost.AddRange(ids.Except(claimed));
+        }
+    }
+
+    /// <summary>Marks an order delivered and keeps the courier's rating sums and earnings current.</summary>
+    /// <exception cref="DomainException">Unknown courier or order, order not assigned or assigned to another
+    /// courier, or a complete time before the bundle's assign time.</exception>
+    public async Task CompleteAsync(long courierId, long orderId, Instant completeTime, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+
+        long bundleId;
+        int region;
+        Instant assignTime;
+        Neighbour? previous = null;
+        Neighbour? next = null;
+        await using (var reads = new NpgsqlBatch(connection, tx)
+        {
+            BatchCommands =
+            {
+                Sql.BatchCommand("SELECT 1 FROM couriers WHERE courier_id = $1 FOR NO KEY UPDATE", Sql.P(courierId)),
+                Sql.BatchCommand(
+                    """
+                    SELECT o.bundle_id, o.complete_time, o.region, b.courier_id, b.assign_time
+                    FROM orders o LEFT JOIN bundles b ON b.bundle_id = o.bundle_id
+                    WHERE o.order_id = $1
+                    """, Sql.P(orderId)),
+                Sql.BatchCommand(
+                    """
+                    SELECT order_id, complete_time, region, delivery_micros FROM orders
+                    WHERE bundle_id = (SELECT bundle_id FROM orders WHERE order_id = $1) AND (complete_time, order_id) < ($2, $1)
+                    ORDER BY complete_time DESC, order_id DESC LIMIT 1
+                    """, Sql.P(orderId), Sql.P(completeTime)),
+                Sql.BatchCommand(
+                    """
+                    SELECT order_id, complete_time, region, delivery_micros FROM orders
+                    WHERE bundle_id = (SELECT bundle_id FROM orders WHERE order_id = $1) AND (complete_time, order_id) > ($2, $1)
+                    ORDER BY complete_time, order_id LIMIT 1
+                    """, Sql.P(orderId), Sql.P(completeTime)),
+            },
+        })
+        await using (var reader = await reads.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+            {
+                throw new DomainException("courier_id", "no courier has this id");
+            }
+
+            await reader.NextResultAsync(ct);
+            if (!await reader.ReadAsync(ct))
+            {
+                throw new DomainException("order_id", "no order has this id");
+            }
+
+            if (reader.IsDBNull(0))
+            {
+                throw new DomainException("order_id", "is not assigned to a courier");
+            }
+
+            if (reader.GetInt64(3) != courierId)
+            {
+                throw new DomainException("order_id", "is assigned to another courier");
+            }
+
+            if (!reader.IsDBNull(1))
+            {
+                return; // Already delivered by this courier: the first complete time stays.
+            }
+
+            bundleId = reader.GetInt64(0);
+            region = reader.GetInt32(2);
+            assignTime = reader.GetInstant(4);
+            if (completeTime < assignTime)
+            {
+                throw new DomainException("complete_time", $"is earlier than the bundle's assign_time {NodaTime.Text.InstantPattern.ExtendedIso.Format(assignTime)}");
+            }
+
+            await reader.NextResultAsync(ct);
+            if (await reader.ReadAsync(ct))
+            {
+                previous = Neighbour.Read(reader);
+            }
+
+            await reader.NextResultAsync(ct);
+            if (await reader.ReadAsync(ct))
+            {
+                next = Neighbour.Read(reader);
+            }
+        }
+
+        // Delivery time = complete time − the previous delivery (or the assign time). A completion that lands
+        // between two earlier ones also shortens its successor's delivery time: apply that difference too.
+        var delivery = Micros(completeTime - (previous?.CompleteTime ?? assignTime));
+        await using var writes = new NpgsqlBatch(connection, tx)
+        {
+            BatchCommands =
+            {
+                Sql.BatchCommand("UPDATE orders SET complete_time = $2, delivery_micros = $3 WHERE order_id = $1",
+                    Sql.P(orderId), Sql.P(completeTime), Sql.P(delivery)),
+                Sql.BatchCommand(
+                    """
+                    INSERT INTO courier_region_stats AS s (courier_id, region, total_micros, deliveries) VALUES ($1, $2, $3, 1)
+                    ON CONFLICT (courier_id, region) DO UPDATE
+                    SET total_micros = s.total_micros + excluded.total_micros, deliveries = s.deliveries + 1
+                    """, Sql.P(courierId), Sql.P(region), Sql.P(delivery)),
+            },
+        };
+        if (next is { } successor)
+        {
+            var shortened = Micros(successor.CompleteTime - completeTime);
+            writes.BatchCommands.Add(Sql.BatchCommand("UPDATE orders SET delivery_micros = $2 WHERE order_id = $1",
+                Sql.P(successor.OrderId), Sql.P(shortened)));
+            writes.BatchCommands.Add(Sql.BatchCommand(
+                "UPDATE courier_region_stats SET total_micros = total_micros + $3 WHERE courier_id = $1 AND region = $2",
+                Sql.P(courierId), Sql.P(successor.Region), Sql.P(shortened - successor.DeliveryMicros)));
+        }
+
+        writes.BatchCommands.Add(Bundles.FinishCommand(bundleId, completeTime));
+        await writes.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// Creates the bundle and assigns <paramref name="ids"/> to it if every one of them can be locked and is
+    /// still unassigned; otherwise changes nothing. Returns null on success, else the ids it could lock.
+    /// </summary>
+    private static async Task<long[]?> TryCreateBundleAsync(
+        NpgsqlConnection connection, long courierId, CourierType type, Instant now, long[] ids, CancellationToken ct)
+    {
+        await using var command = Sql.Command(connection,
+            """
+            WITH claimed AS (
+                SELECT order_id FROM orders WHERE order_id = ANY($1) AND bundle_id IS NULL
+                FOR UPDATE SKIP LOCKED
+            ), bundle AS (
+                INSERT INTO bundles (courier_id, courier_type, coefficient, assign_time)
+                SELECT $2, $3, $4, $5 WHERE (SELECT count(*) FROM claimed) = cardinality($1)
+                RETURNING bundle_id
+            ), assigned AS (
+                UPDATE orders o SET bundle_id = bundle.bundle_id
+                FROM bundle WHERE o.order_id = ANY($1) AND o.bundle_id IS NULL
+                RETURNING o.order_id
+            )
+            SELECT (SELECT count(*) FROM bundle), (SELECT count(*) FROM assigned), array(SELECT order_id FROM claimed)
+            """,
+            Sql.P(ids), Sql.P(courierId), Sql.P(type), Sql.P(type.Coefficient()), Sql.P(now));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        if (reader.GetInt64(0) == 0)
+        {
+            return reader.GetFieldValue<long[]>(2);
+        }
+
+        if (reader.GetInt64(1) != ids.Length)
+        {
+            throw new InvalidOperationException($"bundle claimed {ids.Length} orders but assigned {reader.GetInt64(1)}");
+        }
+
+        return null;
+    }
+
+    private static long Micros(Duration duration) => duration.BclCompatibleTicks / 10;
+
+    private readonly record struct Neighbour(long OrderId, Instant CompleteTime, int Region, long DeliveryMicros)
+    {
+        public static Neighbour Read(NpgsqlDataReader reader) =>
+            new(reader.GetInt64(0), reader.GetInstant(1), reader.GetInt32(2), reader.GetInt64(3));
+    }
+}

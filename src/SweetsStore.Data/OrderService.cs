@@ -1,0 +1,113 @@
+using Npgsql;
+using NpgsqlTypes;
+using SweetsStore.Domain;
+
+namespace SweetsStore.Data;
+
+/// <summary>Order imports and reads.</summary>
+public sealed class OrderService(NpgsqlDataSource db)
+{
+    /// <summary>
+    /// Stores all orders or none, with one binary COPY in one transaction (the fastest way into PostgreSQL).
+    /// Refused, with nothing stored, when some ids already exist.
+    /// </summary>
+    public async Task<ImportOutcome> ImportAsync(IReadOnlyList<NewOrder> orders, CancellationToken ct)
+    {
+        if (orders.Count == 0)
+        {
+            return ImportOutcome.Success;
+        }
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        try
+        {
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            await CopyAsync(connection, orders, ct);
+            await tx.CommitAsync(ct);
+            return ImportOutcome.Success;
+        }
+        catch (PostgresException e) when (e.IsUniqueViolation())
+        {
+            // Rolled back. The conflicting rows are committed now (the violation waited for them): name them.
+            return new ImportOutcome(false, await ExistingAsync(connection, orders.Select(o => o.Id).ToArray(), ct));
+        }
+    }
+
+    /// <summary>Writes orders with binary COPY on an open transaction; ids must be new.</summary>
+    internal static async Task CopyAsync(NpgsqlConnection connection, IEnumerable<NewOrder> orders, CancellationToken ct)
+    {
+        await using var copy = await connection.BeginBinaryImportAsync(
+            "COPY orders (order_id, weight_cg, region, delivery_hours, delivery) FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var order in orders)
+        {
+            await copy.StartRowAsync(ct);
+            await copy.WriteAsync(order.Id, NpgsqlDbType.Bigint, ct);
+            await copy.WriteAsync(order.Weight.Centigrams, NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync(order.Region, NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync(order.DeliveryHours.ToStrings(), NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(Sql.Multirange(order.DeliveryHours), NpgsqlDbType.IntegerMultirange, ct);
+        }
+
+        await copy.CompleteAsync(ct);
+    }
+
+    public async Task<OrderView?> GetAsync(long orderId, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand($"{SelectView} WHERE o.order_id = $1");
+        command.Parameters.Add(Sql.P(orderId));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? ReadView(reader) : null;
+    }
+
+    /// <summary>A page of orders by id, optionally only those of one status.</summary>
+    public async Task<IReadOnlyList<OrderView>> ListAsync(string? status, int offset, int limit, CancellationToken ct)
+    {
+        var filter = status switch
+        {
+            null => "TRUE",
+            "pending" => "o.bundle_id IS NULL",
+            "assigned" => "o.bundle_id IS NOT NULL AND o.complete_time IS NULL",
+            "completed" => "o.complete_time IS NOT NULL",
+            _ => throw new ArgumentOutOfRangeException(nameof(status), status, "unknown status"),
+        };
+        await using var command = db.CreateCommand($"{SelectView} WHERE {filter} ORDER BY o.order_id OFFSET $1 LIMIT $2");
+        command.Parameters.Add(Sql.P((long)offset));
+        command.Parameters.Add(Sql.P((long)limit));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var page = new List<OrderView>();
+        while (await reader.ReadAsync(ct))
+        {
+            page.Add(ReadView(reader));
+        }
+
+        return page;
+    }
+
+    private const string SelectView =
+        """
+        SELECT o.order_id, o.weight_cg, o.region, o.delivery_hours, b.courier_id, b.assign_time, o.complete_time
+        FROM orders o LEFT JOIN bundles b ON b.bundle_id = o.bundle_id
+        """;
+
+    private static OrderView ReadView(NpgsqlDataReader reader) => new(
+        reader.GetInt64(0),
+        Weight.FromCentigrams(reader.GetInt32(1)),
+        reader.GetInt32(2),
+        reader.GetFieldValue<string[]>(3),
+        reader.IsDBNull(4) ? null : reader.GetInt64(4),
+        reader.GetNullableInstant(5),
+        reader.GetNullableInstant(6));
+
+    private static async Task<IReadOnlyList<long>> ExistingAsync(NpgsqlConnection connection, long[] ids, CancellationToken ct)
+    {
+        await using var command = Sql.Command(connection, "SELECT order_id FROM orders WHERE order_id = ANY($1) ORDER BY order_id", Sql.P(ids));
+        var existing = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            existing.Add(reader.GetInt64(0));
+        }
+
+        return existing;
+    }
+}

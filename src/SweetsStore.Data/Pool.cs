@@ -1,0 +1,93 @@
+using Npgsql;
+using NpgsqlTypes;
+using SweetsStore.Domain;
+
+namespace SweetsStore.Data;
+
+/// <summary>
+/// Reads the candidate orders for one courier: unassigned, in its regions, weight within capacity, delivery
+/// hours intersecting its working hours. It reads only what the <see cref="AssignmentEngine"/> can use:
+/// per region the lightest orders first (walking <c>ix_orders_pool</c> with a LIMIT), so the cost follows the
+/// bundle, not the size of the pool.
+/// </summary>
+internal static class Pool
+{
+    // Per-region rows of the first read; grown ×4 until the engine's cut-off is inside what was read.
+    private static int FirstLimit(Weight capacity) => 32 + (capacity.Centigrams / 50);
+
+    /// <summary>
+    /// Every candidate the engine could put into a best bundle (and possibly a few more), excluding
+    /// <paramref name="excluded"/>. With <paramref name="lockRows"/> the rows read are locked
+    /// (<c>FOR UPDATE SKIP LOCKED</c>): rows other assigns hold are skipped as if already taken.
+    /// </summary>
+    public static async Task<List<Candidate>> ReadAsync(
+        NpgsqlConnection connection, int[] regions, Weight capacity, NpgsqlRange<int>[] hours, IReadOnlyCollection<long> excluded,
+        bool lockRows, CancellationToken ct)
+    {
+        var limit = FirstLimit(capacity);
+        while (true)
+        {
+            var rows = await QueryAsync(connection, regions, capacity, hours, excluded, limit, lockRows, ct);
+
+            // A region that returned `limit` rows may hold more, all at least as heavy as its last row. Below
+            // the lightest such "last row" (the horizon) the read is complete in every region.
+            var horizon = int.MaxValue;
+            foreach (var group in rows.GroupBy(r => r.Region))
+            {
+                if (group.Count() >= limit)
+                {
+                    horizon = Math.Min(horizon, group.Max(r => r.Candidate.Weight.Centigrams));
+                }
+            }
+
+            var complete = rows.Where(r => r.Candidate.Weight.Centigrams < horizon).Select(r => r.Candidate).ToList();
+            if (horizon == int.MaxValue)
+            {
+                return complete;
+            }
+
+            var weights = complete.Select(c => c.Weight.Centigrams).Order().ToArray();
+            if (AssignmentEngine.TryFindCutoff(weights, capacity, out _, out var heaviestUseful) && heaviestUseful < horizon)
+            {
+                return complete;
+            }
+
+            limit = checked(limit * 4);
+        }
+    }
+
+    private static async Task<List<(int Region, Candidate Candidate)>> QueryAsync(
+        NpgsqlConnection connection, int[] regions, Weight capacity, NpgsqlRange<int>[] hours, IReadOnlyCollection<long> excluded,
+        int limit, bool lockRows, CancellationToken ct)
+    {
+        var sql =
+            $"""
+            SELECT r.region, p.order_id, p.weight_cg, p.seq
+            FROM unnest($1::int[]) AS r(region)
+            CROSS JOIN LATERAL (
+                SELECT o.order_id, o.weight_cg, o.seq
+                FROM orders o
+                WHERE o.region = r.region AND o.bundle_id IS NULL AND o.weight_cg <= $2 AND o.delivery && $3
+                  {(excluded.Count > 0 ? "AND o.order_id <> ALL($5)" : "")}
+                ORDER BY o.weight_cg, o.seq
+                LIMIT $4
+                {(lockRows ? "FOR UPDATE SKIP LOCKED" : "")}
+            ) p
+            """;
+        await using var command = Sql.Command(connection, sql,
+            Sql.P(regions), Sql.P(capacity.Centigrams), Sql.P(hours, NpgsqlDbType.IntegerMultirange), Sql.P(limit));
+        if (excluded.Count > 0)
+        {
+            command.Parameters.Add(Sql.P(excluded.ToArray()));
+        }
+
+        var rows = new List<(int, Candidate)>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add((reader.GetInt32(0), new Candidate(reader.GetInt64(1), Weight.FromCentigrams(reader.GetInt32(2)), reader.GetInt64(3))));
+        }
+
+        return rows;
+    }
+}

@@ -1,0 +1,64 @@
+using Npgsql;
+using NpgsqlTypes;
+using NodaTime;
+using SweetsStore.Domain;
+
+namespace SweetsStore.Data;
+
+/// <summary>Small helpers for hand-written SQL: positional parameters and NodaTime values.</summary>
+internal static class Sql
+{
+    public static NpgsqlCommand Command(NpgsqlConnection connection, string sql, params NpgsqlParameter[] parameters)
+    {
+        var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddRange(parameters);
+        return command;
+    }
+
+    public static NpgsqlBatchCommand BatchCommand(string sql, params NpgsqlParameter[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.AddRange(parameters);
+        return command;
+    }
+
+    public static NpgsqlParameter<T> P<T>(T value) => new() { TypedValue = value };
+
+    public static NpgsqlParameter<T> P<T>(T value, NpgsqlDbType type) => new() { TypedValue = value, NpgsqlDbType = type };
+
+    public static NpgsqlParameter<DateTime> P(Instant value) =>
+        new() { TypedValue = value.ToDateTimeUtc(), NpgsqlDbType = NpgsqlDbType.TimestampTz };
+
+    public static NpgsqlParameter<string> P(CourierType value) => new() { TypedValue = value.ToContractName(), NpgsqlDbType = NpgsqlDbType.Text };
+
+    public static NpgsqlParameter<NpgsqlRange<int>[]> P(Schedule schedule) =>
+        new() { TypedValue = Multirange(schedule), NpgsqlDbType = NpgsqlDbType.IntegerMultirange };
+
+    /// <summary>A schedule as half-open minute-of-day ranges for an <c>int4multirange</c>.</summary>
+    public static NpgsqlRange<int>[] Multirange(Schedule schedule)
+    {
+        var ranges = new List<NpgsqlRange<int>>(schedule.Windows.Count + 1);
+        foreach (var (start, end) in schedule.Segments())
+        {
+            ranges.Add(new NpgsqlRange<int>(start, true, end, false));
+        }
+
+        return ranges.ToArray();
+    }
+
+    public static Instant GetInstant(this NpgsqlDataReader reader, int ordinal) =>
+        Instant.FromDateTimeUtc(DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc));
+
+    public static Instant? GetNullableInstant(this NpgsqlDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetInstant(ordinal);
+
+    public static CourierType GetCourierType(this NpgsqlDataReader reader, int ordinal) =>
+        CourierTypes.TryParse(reader.GetString(ordinal), out var type)
+            ? type
+            : throw new InvalidOperationException("unknown courier type in database");
+
+    public static Schedule ParseSchedule(string[] windows) => new(windows.Select(TimeWindow.Parse).ToArray());
+
+    /// <summary>PostgreSQL's unique_violation.</summary>
+    public static bool IsUniqueViolation(this PostgresException e) => e.SqlState == PostgresErrorCodes.UniqueViolation;
+}

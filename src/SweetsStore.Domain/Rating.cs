@@ -1,0 +1,75 @@
+using NodaTime;
+
+namespace SweetsStore.Domain;
+
+/// <summary>Delivery seconds summed per region: the whole input the rating needs.</summary>
+/// <param name="Region">The region the orders were delivered in.</param>
+/// <param name="TotalMicroseconds">Sum of the delivery times of the region's delivered orders, µs.</param>
+/// <param name="Deliveries">How many orders were delivered in the region (≥ 1).</param>
+public readonly record struct RegionDeliveries(int Region, long TotalMicroseconds, long Deliveries);
+
+/// <summary>The contract's rating and earnings rules, in exact integer arithmetic.</summary>
+public static class Rating
+{
+    /// <summary>A finished bundle pays this many units × the courier-type coefficient C.</summary>
+    public const int BundlePayUnit = 500;
+
+    private const long HourMicros = 3_600_000_000L;
+
+    /// <summary>What a finished bundle pays: 500 × C when at least one of its orders was delivered, else 0.</summary>
+    public static long BundleEarnings(int coefficient, bool anyDelivered) => anyDelivered ? (long)BundlePayUnit * coefficient : 0;
+
+    /// <summary>
+    /// <c>t</c> = the smallest per-region average delivery time (seconds); rating = (3600 − min(t, 3600)) / 3600 × 5,
+    /// rounded half away from zero to two decimals. Computed on exact fractions: no binary floating point.
+    /// Returns null when no region has a delivery.
+    /// </summary>
+    public static decimal? Compute(IEnumerable<RegionDeliveries> regions)
+    {
+        // Smallest average = smallest TotalMicroseconds / Deliveries, compared by cross-multiplication.
+        (long Total, long Count)? best = null;
+        foreach (var region in regions)
+        {
+            if (region.Deliveries <= 0)
+            {
+                continue;
+            }
+
+            if (best is null || (Int128)region.TotalMicroseconds * best.Value.Count < (Int128)best.Value.Total * region.Deliveries)
+            {
+                best = (region.TotalMicroseconds, region.Deliveries);
+            }
+        }
+
+        if (best is not { } b)
+        {
+            return null;
+        }
+
+        // rating × 100 = 500 × (3600 s − t) / 3600 s with t = Total / Count (µs), capped at an hour.
+        Int128 denominator = (Int128)HourMicros * b.Count;
+        Int128 remaining = denominator - Int128.Min(b.Total, denominator);
+        Int128 numerator = remaining * 500;
+        Int128 hundredths = ((2 * numerator) + denominator) / (2 * denominator);
+        return (decimal)(long)hundredths / 100m;
+    }
+
+    /// <summary>
+    /// Delivery time of each delivered order of one bundle: its complete time minus the previous delivery's
+    /// complete time (ordered by complete time, then order id), or minus the bundle's assign time for the
+    /// first. The definition the database's incremental sums are checked against.
+    /// </summary>
+    public static IReadOnlyList<(long OrderId, Duration DeliveryTime)> DeliveryTimes(
+        Instant assignTime, IEnumerable<(long OrderId, Instant CompleteTime)> delivered)
+    {
+        var previous = assignTime;
+        var result = new List<(long, Duration)>();
+        foreach (var (orderId, completeTime) in delivered.OrderBy(d => d.CompleteTime).ThenBy(d => d.OrderId))
+        {
+            result.Add((orderId, completeTime - previous));
+            previous = completeTime;
+        }
+
+        return result;
+    }
+}
