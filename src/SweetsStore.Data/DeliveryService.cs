@@ -12,35 +12,78 @@ namespace SweetsStore.Data;
 /// </summary>
 public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
 {
-    // Reads of the pool that lock nothing and then claim the chosen orders; after this many lost races the pool
-    // is read with FOR UPDATE SKIP LOCKED, which cannot lose one.
-    private const int OptimisticAttempts = 2;
+    // Claims that skip orders another assign holds; after these, claims wait for them (in id order).
+    private const int OptimisticAttempts = 3;
+
+    // A storm that still loses after this many fresh tries is answered 503 (retry), not looped on forever.
+    private const int MaxAttempts = 30;
 
     /// <summary>
     /// The courier's open bundle (its still-open orders, unchanged), or a new bundle chosen by the
     /// <see cref="AssignmentEngine"/>, or nothing when nothing fits.
     /// </summary>
     /// <exception cref="DomainException">The courier does not exist.</exception>
+    /// <remarks>
+    /// The pool is read without locks; only the chosen orders are claimed. A claim that finds one of them taken
+    /// rolls the whole transaction back (so no transaction ever holds order locks while it waits for another)
+    /// and tries again without the orders other assigns hold. Every failed claim means another assign took
+    /// orders, so the retries make progress.
+    /// </remarks>
     public async Task<AssignOutcome> AssignAsync(long courierId, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        var busy = new HashSet<long>();
+        for (var attempt = 1; ; attempt++)
+        {
+            var wait = attempt > OptimisticAttempts;
+            var (outcome, lost) = await TryAssignAsync(connection, courierId, wait ? [] : busy, wait, ct);
+            if (outcome is not null)
+            {
+                return outcome;
+            }
 
+            if (attempt == MaxAttempts)
+            {
+                throw new ContentionException($"assign for courier {courierId} lost {attempt} races for orders");
+            }
+
+            busy.UnionWith(lost);
+            if (attempt > OptimisticAttempts)
+            {
+                await Task.Delay(Random.Shared.Next(1, 5 * attempt), ct);
+            }
+        }
+    }
+
+    private async Task<(AssignOutcome? Outcome, long[] Lost)> TryAssignAsync(
+        NpgsqlConnection connection, long courierId, IReadOnlyCollection<long> busy, bool wait, CancellationToken ct)
+    {
+        await using var tx = await connection.BeginTransactionAsync(ct);
         CourierType type;
         int[] regions;
         Schedule hours;
-        await using (var read = Sql.Command(connection,
-            """
-            SELECT c.courier_type, c.regions, c.working_hours, b.assign_time,
-                   array(SELECT o.order_id FROM orders o
-                         WHERE o.bundle_id = b.bundle_id AND o.complete_time IS NULL ORDER BY o.order_id)
-            FROM couriers c
-            LEFT JOIN bundles b ON b.courier_id = c.courier_id AND b.finished_at IS NULL
-            WHERE c.courier_id = $1
-            FOR NO KEY UPDATE OF c
-            """, Sql.P(courierId)))
+
+        // The lock and the read are separate statements: after waiting for the lock, the second statement sees
+        // what the previous holder committed (a bundle it just created, say). One statement would not.
+        await using (var read = new NpgsqlBatch(connection, tx)
+        {
+            BatchCommands =
+            {
+                Sql.BatchCommand("SELECT 1 FROM couriers WHERE courier_id = $1 FOR NO KEY UPDATE", Sql.P(courierId)),
+                Sql.BatchCommand(
+                    """
+                    SELECT c.courier_type, c.regions, c.working_hours, b.assign_time,
+                           array(SELECT o.order_id FROM orders o
+                                 WHERE o.bundle_id = b.bundle_id AND o.complete_time IS NULL ORDER BY o.order_id)
+                    FROM couriers c
+                    LEFT JOIN bundles b ON b.courier_id = c.courier_id AND b.finished_at IS NULL
+                    WHERE c.courier_id = $1
+                    """, Sql.P(courierId)),
+            },
+        })
         await using (var reader = await read.ExecuteReaderAsync(ct))
         {
+            await reader.NextResultAsync(ct);
             if (!await reader.ReadAsync(ct))
             {
                 throw new DomainException("courier_id", "no courier has this id");
@@ -48,7 +91,7 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
 
             if (!reader.IsDBNull(3))
             {
-                return new AssignOutcome(reader.GetFieldValue<long[]>(4), reader.GetInstant(3));
+                return (new AssignOutcome(reader.GetFieldValue<long[]>(4), reader.GetInstant(3)), []);
             }
 
             type = reader.GetCourierType(0);
@@ -56,32 +99,26 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
             hours = Sql.ParseSchedule(reader.GetFieldValue<string[]>(2));
         }
 
-        var now = clock.NowToMicroseconds();
         var capacity = type.Capacity();
-        var window = Sql.Multirange(hours);
-        var lost = new List<long>();
-        for (var attempt = 0; ; attempt++)
+        var candidates = await Pool.ReadAsync(connection, regions, capacity, Sql.Multirange(hours), busy, ct);
+        var selection = AssignmentEngine.Choose(candidates, capacity);
+        if (selection.Orders.Count == 0)
         {
-            var lockPool = attempt >= OptimisticAttempts;
-            var candidates = await Pool.ReadAsync(connection, regions, capacity, window, lost, lockPool, ct);
-            var selection = AssignmentEngine.Choose(candidates, capacity);
-            if (selection.Orders.Count == 0)
-            {
-                await tx.CommitAsync(ct);
-                return new AssignOutcome([], null);
-            }
-
-            var ids = selection.Orders.Select(o => o.OrderId).Order().ToArray();
-            var claimed = await TryCreateBundleAsync(connection, courierId, type, now, ids, ct);
-            if (claimed is null)
-            {
-                await tx.CommitAsync(ct);
-                return new AssignOutcome(ids, now);
-            }
-
-            // Another assign took (or is taking) some of them: leave those out and choose again.
-            lost.AddRange(ids.Except(claimed));
+            await tx.CommitAsync(ct);
+            return (new AssignOutcome([], null), []);
         }
+
+        var ids = selection.Orders.Select(o => o.OrderId).Order().ToArray();
+        var now = clock.NowToMicroseconds();
+        var claimed = await TryCreateBundleAsync(connection, courierId, type, now, ids, wait, ct);
+        if (claimed is not null)
+        {
+            await tx.RollbackAsync(ct);
+            return (null, ids.Except(claimed).ToArray());
+        }
+
+        await tx.CommitAsync(ct);
+        return (new AssignOutcome(ids, now), []);
     }
 
     /// <summary>Marks an order delivered and keeps the courier's rating sums and earnings current.</summary>
@@ -205,16 +242,19 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
 
     /// <summary>
     /// Creates the bundle and assigns <paramref name="ids"/> to it if every one of them can be locked and is
-    /// still unassigned; otherwise changes nothing. Returns null on success, else the ids it could lock.
+    /// still unassigned; otherwise assigns nothing (the caller rolls back, releasing what was locked). Returns
+    /// null on success, else the ids it could claim. Without <paramref name="wait"/> orders locked by another
+    /// transaction are skipped; with it they are waited for, in id order.
     /// </summary>
     private static async Task<long[]?> TryCreateBundleAsync(
-        NpgsqlConnection connection, long courierId, CourierType type, Instant now, long[] ids, CancellationToken ct)
+        NpgsqlConnection connection, long courierId, CourierType type, Instant now, long[] ids, bool wait, CancellationToken ct)
     {
         await using var command = Sql.Command(connection,
-            """
+            $$"""
             WITH claimed AS (
                 SELECT order_id FROM orders WHERE order_id = ANY($1) AND bundle_id IS NULL
-                FOR UPDATE SKIP LOCKED
+                ORDER BY order_id
+                {{(wait ? "FOR UPDATE" : "FOR UPDATE SKIP LOCKED")}}
             ), bundle AS (
                 INSERT INTO bundles (courier_id, courier_type, coefficient, assign_time)
                 SELECT $2, $3, $4, $5 WHERE (SELECT count(*) FROM claimed) = cardinality($1)

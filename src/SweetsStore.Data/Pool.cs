@@ -17,17 +17,16 @@ internal static class Pool
 
     /// <summary>
     /// Every candidate the engine could put into a best bundle (and possibly a few more), excluding
-    /// <paramref name="excluded"/>. With <paramref name="lockRows"/> the rows read are locked
-    /// (<c>FOR UPDATE SKIP LOCKED</c>): rows other assigns hold are skipped as if already taken.
+    /// <paramref name="excluded"/>. Locks nothing.
     /// </summary>
     public static async Task<List<Candidate>> ReadAsync(
         NpgsqlConnection connection, int[] regions, Weight capacity, NpgsqlRange<int>[] hours, IReadOnlyCollection<long> excluded,
-        bool lockRows, CancellationToken ct)
+        CancellationToken ct)
     {
         var limit = FirstLimit(capacity);
         while (true)
         {
-            var rows = await QueryAsync(connection, regions, capacity, hours, excluded, limit, lockRows, ct);
+            var rows = await QueryAsync(connection, regions, capacity, hours, excluded, limit, ct);
 
             // A region that returned `limit` rows may hold more, all at least as heavy as its last row. Below
             // the lightest such "last row" (the horizon) the read is complete in every region.
@@ -58,7 +57,7 @@ internal static class Pool
 
     private static async Task<List<(int Region, Candidate Candidate)>> QueryAsync(
         NpgsqlConnection connection, int[] regions, Weight capacity, NpgsqlRange<int>[] hours, IReadOnlyCollection<long> excluded,
-        int limit, bool lockRows, CancellationToken ct)
+        int limit, CancellationToken ct)
     {
         var sql =
             $"""
@@ -71,7 +70,6 @@ internal static class Pool
                   {(excluded.Count > 0 ? "AND o.order_id <> ALL($5)" : "")}
                 ORDER BY o.weight_cg, o.seq
                 LIMIT $4
-                {(lockRows ? "FOR UPDATE SKIP LOCKED" : "")}
             ) p
             """;
         await using var command = Sql.Command(connection, sql,

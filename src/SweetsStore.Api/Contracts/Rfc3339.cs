@@ -80,8 +80,9 @@ public static class Rfc3339
         {
             instant = local.WithOffset(Offset.FromSeconds(offsetMinutes * 60)).ToInstant();
         }
-        catch (ArgumentOutOfRangeException)
+        catch (Exception e) when (e is ArgumentOutOfRangeException or OverflowException)
         {
+            // Past NodaTime's range once the offset is applied (e.g. 9999-12-31T23:00:00-05:00).
             return false;
         }
 

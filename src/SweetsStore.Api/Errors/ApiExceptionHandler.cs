@@ -44,6 +44,15 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
                 return true; // The client went away; nobody is listening for an answer.
         }
 
+        if (exception is Data.ContentionException)
+        {
+            logger.LogWarning("{Message}", exception.Message);
+            context.Response.Headers.RetryAfter = "1";
+            await ErrorWriter.ProblemAsync(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable",
+                "too many concurrent requests competed for the same orders; try again");
+            return true;
+        }
+
         if (IsDatabaseUnavailable(exception))
         {
             logger.LogWarning(exception, "Database unavailable: {Message}", exception.Message);

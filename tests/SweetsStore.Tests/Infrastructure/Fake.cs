@@ -17,11 +17,13 @@ public static class Fake
         var faker = new Faker { Random = new Randomizer(seed) };
         for (var i = 0; i < count; i++)
         {
-            var start = faker.Random.Int(0, 22);
+            // Hour windows of 1 to 8 hours anywhere in the day, some across midnight.
+            var start = faker.Random.Int(0, 23);
+            var end = (start + faker.Random.Int(1, 8)) % 24;
             yield return Order(firstId + i)
                 .Weighing(faker.Random.Int(1, 5000) / 100m)
                 .InRegion(faker.Random.Int(1, regions))
-                .DeliveredAt($"{start:D2}:00-{start + faker.Random.Int(1, 24 - start):D2}:00".Replace("24:00", "00:00"))
+                .DeliveredAt($"{start:D2}:{faker.Random.Int(0, 59):D2}-{end:D2}:00")
                 .Build();
         }
     }

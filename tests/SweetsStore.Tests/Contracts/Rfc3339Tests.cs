@@ -1,0 +1,51 @@
+using NodaTime;
+using SweetsStore.Api.Contracts;
+
+namespace SweetsStore.Tests.Contracts;
+
+public class Rfc3339Tests
+{
+    [Theory]
+    [InlineData("2026-01-10T10:33:01.42Z", "2026-01-10T10:33:01.42Z")]
+    [InlineData("2026-01-10T10:33:01Z", "2026-01-10T10:33:01Z")]
+    [InlineData("2026-01-10T13:33:01.420000+03:00", "2026-01-10T10:33:01.42Z")]
+    [InlineData("2026-01-10T00:30:00-01:30", "2026-01-10T02:00:00Z")]
+    [InlineData("2026-01-10T10:33:01.000001Z", "2026-01-10T10:33:01.000001Z")]
+    [InlineData("2024-02-29T00:00:00Z", "2024-02-29T00:00:00Z")]
+    public void ReadsStrictTimestampsAndWritesUtc(string input, string output)
+    {
+        Assert.True(Rfc3339.TryParse(input, out var instant));
+        Assert.Equal(output, Rfc3339.Format(instant));
+    }
+
+    [Theory]
+    [InlineData("2026-01-10T10:33Z")] // seconds required
+    [InlineData("2026-01-10 10:33:01Z")]
+    [InlineData("2026-01-10T10:33:01")] // offset required
+    [InlineData("2026-01-10T10:33:01,42Z")] // "." only
+    [InlineData("2026-01-10T10:33:01.Z")]
+    [InlineData("2026-01-10T10:33:01.1234567Z")] // finer than PostgreSQL keeps
+    [InlineData("2026-01-10T10:33:01+0300")]
+    [InlineData("2026-01-10T10:33:01+03")]
+    [InlineData("2026-01-10T24:00:00Z")]
+    [InlineData("2026-01-10T23:59:60Z")]
+    [InlineData("2026-02-29T00:00:00Z")]
+    [InlineData("2026-13-01T00:00:00Z")]
+    [InlineData("2026-01-10t10:33:01z")]
+    [InlineData("2026-01-10T10:33:01+19:00")]
+    [InlineData("0000-01-01T00:00:00Z")]
+    [InlineData("9999-12-31T23:00:00-05:00")]
+    [InlineData("")]
+    public void RefusesAnythingElse(string input)
+    {
+        Assert.False(Rfc3339.TryParse(input, out _));
+    }
+
+    [Fact]
+    public void KeepsMicroseconds()
+    {
+        Assert.True(Rfc3339.TryParse("2026-01-10T10:33:01.123456Z", out var instant));
+
+        Assert.Equal(Instant.FromUtc(2026, 1, 10, 10, 33, 1).PlusTicks(1_234_560), instant);
+    }
+}

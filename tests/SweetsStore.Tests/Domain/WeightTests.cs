@@ -1,0 +1,64 @@
+using SweetsStore.Domain;
+
+namespace SweetsStore.Tests.Domain;
+
+public class WeightTests
+{
+    [Theory]
+    [InlineData("0.01", 1)]
+    [InlineData("50", 5000)]
+    [InlineData("50.00", 5000)]
+    [InlineData("5.5", 550)]
+    [InlineData("5.50", 550)]
+    [InlineData("1e1", 1000)]
+    [InlineData("0.1E1", 100)]
+    [InlineData("12.34", 1234)]
+    public void ReadsWeightsWithAtMostTwoDecimals(string json, int centigrams)
+    {
+        Assert.True(Weight.TryParseOrderWeight(json, out var weight));
+        Assert.Equal(centigrams, weight.Centigrams);
+    }
+
+    [Theory]
+    [InlineData("5.005")]
+    [InlineData("0")]
+    [InlineData("-0")]
+    [InlineData("0.009")]
+    [InlineData("50.01")]
+    [InlineData("-1")]
+    [InlineData("1e400")]
+    [InlineData("1e-400")]
+    [InlineData("100000000000000000000000000000000")]
+    public void RefusesOtherWeights(string json)
+    {
+        Assert.False(Weight.TryParseOrderWeight(json, out _));
+    }
+
+    [Fact]
+    public void CapacitiesAndCoefficientsFollowTheContract()
+    {
+        Assert.Equal([1000, 1500, 5000], Enum.GetValues<CourierType>().Select(t => t.Capacity().Centigrams));
+        Assert.Equal([2, 5, 9], Enum.GetValues<CourierType>().Select(t => t.Coefficient()));
+    }
+
+    [Theory]
+    [InlineData("foot", true)]
+    [InlineData("bike", true)]
+    [InlineData("car", true)]
+    [InlineData("Foot", false)]
+    [InlineData("CAR", false)]
+    [InlineData("1", false)]
+    [InlineData("", false)]
+    public void CourierTypesAreExactLowerCaseNames(string name, bool valid)
+    {
+        Assert.Equal(valid, CourierTypes.TryParse(name, out _));
+    }
+
+    [Fact]
+    public void SumsAreExact()
+    {
+        var total = Enumerable.Repeat(Weight.FromCentigrams(1), 10).Aggregate(Weight.FromCentigrams(0), (a, b) => a + b);
+
+        Assert.Equal(0.1m, total.Kilograms);
+    }
+}

@@ -1,0 +1,148 @@
+using System.Net;
+using NodaTime;
+using SweetsStore.Domain;
+using SweetsStore.Tests.Infrastructure;
+
+namespace SweetsStore.Tests.Http;
+
+public class AssignTests(ApiFactory api) : DeliveryTest(api)
+{
+    [Fact]
+    public async Task AnUnknownCourierIsABadRequest()
+    {
+        var reply = await PostAsync("/orders/assign", new { courier_id = 404 });
+
+        Assert.Equal("""{"validation_error":{"errors":{"courier_id":["no courier has this id"]}}}""", CourierImportTests.Compact(reply.Expect(HttpStatusCode.BadRequest)));
+    }
+
+    [Theory]
+    [InlineData("{}", "courier_id")]
+    [InlineData("""{"courier_id": "1"}""", "courier_id")]
+    [InlineData("""{"courier_id": 1.0}""", "courier_id")]
+    [InlineData("""{"courier_id": null}""", "courier_id")]
+    [InlineData("""{"courier_id": 1, "order_id": 2}""", "order_id")]
+    [InlineData("[1]", "body")]
+    [InlineData("nope", "body")]
+    public async Task AnInvalidBodyIsABadRequest(string body, string field)
+    {
+        await Couriers(Fake.Courier(1).Build());
+
+        var reply = await PostRawAsync("/orders/assign", body);
+
+        Assert.NotNull(reply.Expect(HttpStatusCode.BadRequest)["validation_error"]!["errors"]![field]);
+    }
+
+    [Fact]
+    public async Task WhenNothingFitsAnswersNoOrdersNoTimeAndCreatesNoBundle()
+    {
+        await Couriers(Fake.Courier(1).OfType("foot").InRegions(1).Working("09:00-12:00").Build());
+        await Orders(
+            Fake.Order(1).InRegion(2).Build(), // other region
+            Fake.Order(2).DeliveredAt("12:00-13:00").Build(), // touches the working hours only at 12:00
+            Fake.Order(3).Weighing(10.01m).Build()); // heavier than a foot courier carries
+
+        var reply = await PostAsync("/orders/assign", new { courier_id = 1 });
+
+        Assert.Equal("""{"orders":[]}""", reply.Expect(HttpStatusCode.OK).ToJsonString());
+        Assert.Equal(0L, await Api.ScalarAsync<long>("SELECT count(*) FROM bundles"));
+    }
+
+    [Fact]
+    public async Task TakesOnlyOrdersOfItsRegionsHoursAndCapacity()
+    {
+        await Couriers(Fake.Courier(1).OfType("bike").InRegions(1, 3).Working("09:00-12:00", "22:00-01:00").Build());
+        await Orders(
+            Fake.Order(1).InRegion(1).DeliveredAt("11:59-13:00").Weighing(5).Build(), // one shared minute
+            Fake.Order(2).InRegion(3).DeliveredAt("00:30-02:00").Weighing(5).Build(), // after midnight
+            Fake.Order(3).InRegion(2).Build(),
+            Fake.Order(4).InRegion(1).DeliveredAt("01:00-09:00").Build(),
+            Fake.Order(5).InRegion(3).Weighing(15.01m).Build(),
+            Fake.Order(6).InRegion(3).DeliveredAt("21:00-22:00").Build());
+
+        var (ids, assignTime) = await AssignAsync(1);
+
+        Assert.Equal([1L, 2L], ids);
+        Assert.Equal("2026-01-10T09:00:00Z", assignTime);
+    }
+
+    [Fact]
+    public async Task TakesTheMostOrdersThenTheHeaviestThenTheOldest()
+    {
+        await Couriers(Fake.Courier(1).OfType("foot").Build());
+        await Orders(
+            Fake.Order(10).Weighing(9.99m).Build(),
+            Fake.Order(11).Weighing(4).Build(),
+            Fake.Order(12).Weighing(6).Build(),
+            Fake.Order(13).Weighing(5).Build(),
+            Fake.Order(14).Weighing(5).Build(),
+            Fake.Order(15).Weighing(5).Build());
+
+        var (ids, _) = await AssignAsync(1);
+
+        // Two orders at most; 10 kg exactly by {4, 6} or {5, 5}: order 11 is the oldest, so {11, 12}.
+        Assert.Equal([11L, 12L], ids);
+    }
+
+    [Fact]
+    public async Task AnOpenBundleIsAnsweredAgainUnchanged()
+    {
+        await Couriers(Fake.Courier(1).Build());
+        await Orders(Fake.Order(1).Build(), Fake.Order(2).Build());
+        Api.Clock.Now = Instant.FromUtc(2026, 1, 10, 9, 32, 14).PlusTicks(4_200_007); // below a microsecond is dropped
+        var first = await PostAsync("/orders/assign", new { courier_id = 1 });
+        Api.Clock.Advance(Duration.FromMinutes(5));
+        await Orders(Fake.Order(3).Build());
+
+        var second = await PostAsync("/orders/assign", new { courier_id = 1 });
+
+        Assert.Equal("""{"orders":[{"id":1},{"id":2}],"assign_time":"2026-01-10T09:32:14.42Z"}""", first.Expect(HttpStatusCode.OK).ToJsonString());
+        Assert.Equal(first.Body, second.Body);
+        Assert.Equal(1L, await Api.ScalarAsync<long>("SELECT count(*) FROM bundles"));
+    }
+
+    [Fact]
+    public async Task AnsweringAgainListsOnlyTheStillOpenOrders()
+    {
+        await Couriers(Fake.Courier(1).Build());
+        await Orders(Fake.Order(1).Build(), Fake.Order(2).Build(), Fake.Order(3).Build());
+        var (_, assignTime) = await AssignAsync(1);
+        (await CompleteAsync(1, 2, At(10))).Expect(HttpStatusCode.OK);
+
+        var (ids, again) = await AssignAsync(1);
+
+        Assert.Equal([1L, 3L], ids);
+        Assert.Equal(assignTime, again);
+    }
+
+    [Fact]
+    public async Task AFinishedBundleMakesWayForANewOne()
+    {
+        await Couriers(Fake.Courier(1).OfType("foot").Build());
+        await Orders(Fake.Order(1).Weighing(6).Build(), Fake.Order(2).Weighing(6).Build());
+        var (first, _) = await AssignAsync(1);
+        (await CompleteAsync(1, first[0], At(10))).Expect(HttpStatusCode.OK);
+        Api.Clock.Advance(Duration.FromMinutes(20));
+
+        var (second, assignTime) = await AssignAsync(1);
+
+        Assert.Single(second);
+        Assert.NotEqual(first[0], second[0]);
+        Assert.Equal("2026-01-10T09:20:00Z", assignTime);
+    }
+
+    [Fact]
+    public async Task ChoosesExactlyOverAPoolOfHundredsOfOrders()
+    {
+        await Couriers(Fake.Courier(1).OfType("car").InRegions(1, 2, 3).Working("00:00-12:00", "12:00-00:00").Build());
+        var orders = Fake.Orders(600, regions: 3).ToArray();
+        await Orders(orders);
+
+        var (ids, _) = await AssignAsync(1);
+
+        var candidates = orders.Select(o => new SweetsStore.Domain.Candidate(
+            (long)o["order_id"], SweetsStore.Domain.Weight.FromCentigrams((int)((decimal)o["weight"] * 100)), (long)o["order_id"]));
+        // The courier works all day, so the pool is every order.
+        var expected = SweetsStore.Domain.AssignmentEngine.Choose(candidates.ToList(), SweetsStore.Domain.CourierType.Car.Capacity());
+        Assert.Equal(expected.Orders.Select(o => o.OrderId).Order(), ids);
+    }
+}
