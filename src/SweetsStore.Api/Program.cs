@@ -9,7 +9,11 @@ using NodaTime;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
 using SweetsStore.Api.Infrastructure;
+using SweetsStore.Api.Imports;
+using SweetsStore.Api.Jobs;
 using SweetsStore.Data;
+using SweetsStore.Data.Imports;
+using SweetsStore.Data.Jobs;
 
 // Settings live next to the binary, wherever it is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -29,6 +33,11 @@ services.AddSingleton<IClock>(SystemClock.Instance);
 services.AddSingleton<CourierService>();
 services.AddSingleton<OrderService>();
 services.AddSingleton<DeliveryService>();
+services.AddSingleton<JobStore>();
+services.AddSingleton<ImportStore>();
+services.AddSingleton<IJobHandler, ImportJob>();
+services.Configure<JobOptions>(configuration.GetSection("Jobs"));
+services.Configure<SecurityOptions>(configuration.GetSection("Security"));
 services.Configure<InputLimits>(configuration.GetSection("Limits"));
 services.Configure<BodyLimitOptions>(configuration.GetSection("Limits"));
 
@@ -54,6 +63,11 @@ services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["read
 if (configuration.GetValue("Database:MigrateOnStartup", true))
 {
     services.AddHostedService<MigrationRunner>();
+}
+
+if (configuration.GetValue("Jobs:Enabled", true))
+{
+    services.AddHostedService<JobWorker>();
 }
 
 var app = builder.Build();

@@ -17,31 +17,40 @@ public sealed class CourierService(NpgsqlDataSource db, IClock clock)
         }
 
         await using var connection = await db.OpenConnectionAsync(ct);
-        try
+        var ids = couriers.Select(c => c.Id).ToArray();
+        for (var attempt = 1; ; attempt++)
         {
-            await using var tx = await connection.BeginTransactionAsync(ct);
-            await using (var copy = await connection.BeginBinaryImportAsync(
-                "COPY couriers (courier_id, courier_type, regions, working_hours) FROM STDIN (FORMAT BINARY)", ct))
+            try
             {
-                foreach (var courier in couriers)
+                await using var tx = await connection.BeginTransactionAsync(ct);
+                await using (var copy = await BulkCopy.CouriersAsync(connection, ct))
                 {
-                    await copy.StartRowAsync(ct);
-                    await copy.WriteAsync(courier.Id, NpgsqlDbType.Bigint, ct);
-                    await copy.WriteAsync(courier.Type.ToContractName(), NpgsqlDbType.Text, ct);
-                    await copy.WriteAsync(courier.Regions as int[] ?? courier.Regions.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Integer, ct);
-                    await copy.WriteAsync(courier.WorkingHours.ToStrings(), NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
+                    foreach (var courier in couriers)
+                    {
+                        await copy.WriteAsync(courier, ct);
+                    }
+
+                    await copy.CompleteAsync(ct);
                 }
 
-                await copy.CompleteAsync(ct);
+                await tx.CommitAsync(ct);
+                return ImportOutcome.Success;
             }
+            catch (PostgresException e) when (e.IsUniqueViolation())
+            {
+                // Rolled back. The conflicting rows are committed now (the violation waited for them): name them.
+                // If the other import rolled back instead, nothing conflicts any more: try again.
+                var existing = await BulkCopy.ExistingAsync(connection, "couriers", ids, ct);
+                if (existing.Count > 0)
+                {
+                    return new ImportOutcome(false, existing);
+                }
 
-            await tx.CommitAsync(ct);
-            return ImportOutcome.Success;
-        }
-        catch (PostgresException e) when (e.IsUniqueViolation())
-        {
-            // Rolled back. The conflicting rows are committed now (the violation waited for them): name them.
-            return new ImportOutcome(false, await ExistingAsync(couriers.Select(c => c.Id).ToArray(), ct));
+                if (attempt == 3)
+                {
+                    throw new ContentionException("an import kept colliding with concurrent imports that then rolled back");
+                }
+            }
         }
     }
 
@@ -249,19 +258,5 @@ public sealed class CourierService(NpgsqlDataSource db, IClock clock)
         return released.Count == open.Count
             ? await Bundles.FinishAsync(connection, bundleId.Value, clock.NowToMicroseconds(), ct)
             : 0;
-    }
-
-    private async Task<IReadOnlyList<long>> ExistingAsync(long[] ids, CancellationToken ct)
-    {
-        await using var command = db.CreateCommand("SELECT courier_id FROM couriers WHERE courier_id = ANY($1)");
-        command.Parameters.Add(Sql.P(ids));
-        var existing = new List<long>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            existing.Add(reader.GetInt64(0));
-        }
-
-        return existing;
     }
 }

@@ -19,36 +19,41 @@ public sealed class OrderService(NpgsqlDataSource db)
         }
 
         await using var connection = await db.OpenConnectionAsync(ct);
-        try
+        var ids = orders.Select(o => o.Id).ToArray();
+        for (var attempt = 1; ; attempt++)
         {
-            await using var tx = await connection.BeginTransactionAsync(ct);
-            await CopyAsync(connection, orders, ct);
-            await tx.CommitAsync(ct);
-            return ImportOutcome.Success;
-        }
-        catch (PostgresException e) when (e.IsUniqueViolation())
-        {
-            // Rolled back. The conflicting rows are committed now (the violation waited for them): name them.
-            return new ImportOutcome(false, await ExistingAsync(connection, orders.Select(o => o.Id).ToArray(), ct));
-        }
-    }
+            try
+            {
+                await using var tx = await connection.BeginTransactionAsync(ct);
+                await using (var copy = await BulkCopy.OrdersAsync(connection, ct))
+                {
+                    foreach (var order in orders)
+                    {
+                        await copy.WriteAsync(order, ct);
+                    }
 
-    /// <summary>Writes orders with binary COPY on an open transaction; ids must be new.</summary>
-    internal static async Task CopyAsync(NpgsqlConnection connection, IEnumerable<NewOrder> orders, CancellationToken ct)
-    {
-        await using var copy = await connection.BeginBinaryImportAsync(
-            "COPY orders (order_id, weight_cg, region, delivery_hours, delivery) FROM STDIN (FORMAT BINARY)", ct);
-        foreach (var order in orders)
-        {
-            await copy.StartRowAsync(ct);
-            await copy.WriteAsync(order.Id, NpgsqlDbType.Bigint, ct);
-            await copy.WriteAsync(order.Weight.Centigrams, NpgsqlDbType.Integer, ct);
-            await copy.WriteAsync(order.Region, NpgsqlDbType.Integer, ct);
-            await copy.WriteAsync(order.DeliveryHours.ToStrings(), NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
-            await copy.WriteAsync(Sql.Multirange(order.DeliveryHours), NpgsqlDbType.IntegerMultirange, ct);
-        }
+                    await copy.CompleteAsync(ct);
+                }
 
-        await copy.CompleteAsync(ct);
+                await tx.CommitAsync(ct);
+                return ImportOutcome.Success;
+            }
+            catch (PostgresException e) when (e.IsUniqueViolation())
+            {
+                // Rolled back. The conflicting rows are committed now (the violation waited for them): name them.
+                // If the other import rolled back instead, nothing conflicts any more: try again.
+                var existing = await BulkCopy.ExistingAsync(connection, "orders", ids, ct);
+                if (existing.Count > 0)
+                {
+                    return new ImportOutcome(false, existing);
+                }
+
+                if (attempt == 3)
+                {
+                    throw new ContentionException("an import kept colliding with concurrent imports that then rolled back");
+                }
+            }
+        }
     }
 
     public async Task<OrderView?> GetAsync(long orderId, CancellationToken ct)
@@ -97,17 +102,4 @@ public sealed class OrderService(NpgsqlDataSource db)
         reader.IsDBNull(4) ? null : reader.GetInt64(4),
         reader.GetNullableInstant(5),
         reader.GetNullableInstant(6));
-
-    private static async Task<IReadOnlyList<long>> ExistingAsync(NpgsqlConnection connection, long[] ids, CancellationToken ct)
-    {
-        await using var command = Sql.Command(connection, "SELECT order_id FROM orders WHERE order_id = ANY($1) ORDER BY order_id", Sql.P(ids));
-        var existing = new List<long>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            existing.Add(reader.GetInt64(0));
-        }
-
-        return existing;
-    }
 }

@@ -58,7 +58,10 @@ internal static class Sql
             : throw new InvalidOperationException("unknown courier type in database");
 
     public static Schedule ParseSchedule(string[] windows) => new(windows.Select(TimeWindow.Parse).ToArray());
+}
 
+public static class PostgresErrors
+{
     /// <summary>PostgreSQL's unique_violation.</summary>
     public static bool IsUniqueViolation(this PostgresException e) => e.SqlState == PostgresErrorCodes.UniqueViolation;
 }

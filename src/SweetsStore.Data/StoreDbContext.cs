@@ -16,6 +16,12 @@ public sealed class StoreDbContext(DbContextOptions<StoreDbContext> options) : D
 
     public DbSet<CourierRegionStat> CourierRegionStats => Set<CourierRegionStat>();
 
+    public DbSet<Job> Jobs => Set<Job>();
+
+    public DbSet<Import> Imports => Set<Import>();
+
+    public DbSet<ImportChunk> ImportChunks => Set<ImportChunk>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         configurationBuilder.Properties<Instant>().HaveConversion<InstantConverter>().HaveColumnType("timestamp with time zone");

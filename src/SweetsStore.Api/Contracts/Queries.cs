@@ -62,7 +62,7 @@ public static class Queries
 }
 
 /// <summary>The "already exists" report of an import, built like every other validation report.</summary>
-public static class Imports
+public static class ImportReports
 {
     public static ContractValidationException AlreadyExist(string collection, string idField, IReadOnlyList<long> idsInRequest, IReadOnlyList<long> existing)
     {

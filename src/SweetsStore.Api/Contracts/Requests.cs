@@ -11,6 +11,9 @@ public sealed class InputLimits
     /// <summary>Most elements in one import's <c>data</c>.</summary>
     public int MaxImportItems { get; set; } = 1_000_000;
 
+    /// <summary>Most elements in one background import (<c>POST /imports/…</c>).</summary>
+    public int MaxBackgroundImportItems { get; set; } = 10_000_000;
+
     /// <summary>Most regions or time windows in one courier or order.</summary>
     public int MaxListItems { get; set; } = 1_000;
 }
@@ -24,34 +27,16 @@ public sealed record CourierChanges(CourierType? Type, int[]? Regions, Schedule?
 /// </summary>
 public static class Requests
 {
-    private static readonly JsonFields CourierFields = new("courier_id", "courier_type", "regions", "working_hours");
-    private static readonly JsonFields OrderFields = new("order_id", "weight", "region", "delivery_hours");
     private static readonly JsonFields PatchFields = new("courier_type", "regions", "working_hours");
     private static readonly JsonFields AssignFields = new("courier_id");
     private static readonly JsonFields CompleteFields = new("courier_id", "order_id", "complete_time");
     private static readonly JsonFields ImportFields = new("data");
 
     public static IReadOnlyList<NewCourier> Couriers(JsonDocument? body, InputLimits limits) =>
-        Import(body, limits, "couriers", (JsonElement e, JsonElement[] slots, ref FieldErrors? errors, out long? id) =>
-        {
-            CourierFields.Collect(e, slots, ref errors);
-            id = JsonFields.ReadId(slots[0], "courier_id", ref errors);
-            var type = JsonFields.ReadCourierType(slots[1], "courier_type", required: true, ref errors);
-            var regions = JsonFields.ReadRegions(slots[2], "regions", required: true, limits.MaxListItems, ref errors);
-            var hours = JsonFields.ReadSchedule(slots[3], "working_hours", required: true, limits.MaxListItems, ref errors);
-            return errors is null ? new NewCourier(id!.Value, type!.Value, regions!, hours!) : null;
-        }, CourierFields.Names.Length, c => c.Id);
+        Import(body, limits, ImportElements.Couriers(limits));
 
     public static IReadOnlyList<NewOrder> Orders(JsonDocument? body, InputLimits limits) =>
-        Import(body, limits, "orders", (JsonElement e, JsonElement[] slots, ref FieldErrors? errors, out long? id) =>
-        {
-            OrderFields.Collect(e, slots, ref errors);
-            id = JsonFields.ReadId(slots[0], "order_id", ref errors);
-            var weight = JsonFields.ReadWeight(slots[1], "weight", ref errors);
-            var region = JsonFields.ReadRegion(slots[2], "region", ref errors);
-            var hours = JsonFields.ReadSchedule(slots[3], "delivery_hours", required: true, limits.MaxListItems, ref errors);
-            return errors is null ? new NewOrder(id!.Value, weight!.Value, region!.Value, hours!) : null;
-        }, OrderFields.Names.Length, o => o.Id);
+        Import(body, limits, ImportElements.Orders(limits));
 
     public static CourierChanges CourierPatch(JsonDocument? body, InputLimits limits)
     {
@@ -96,10 +81,7 @@ public static class Requests
             ? id
             : throw ContractValidationException.Field(field, Messages.Id);
 
-    private delegate T? ElementParser<T>(JsonElement element, JsonElement[] slots, ref FieldErrors? errors, out long? id);
-
-    private static IReadOnlyList<T> Import<T>(
-        JsonDocument? body, InputLimits limits, string collection, ElementParser<T> parse, int fieldCount, Func<T, long> idOf)
+    private static IReadOnlyList<T> Import<T>(JsonDocument? body, InputLimits limits, ImportElements<T> elements)
         where T : class
     {
         if (body is null || body.RootElement.ValueKind != JsonValueKind.Object
@@ -122,47 +104,16 @@ public static class Requests
         ThrowIfAny(topErrors);
 
         var items = new List<T>(data.GetArrayLength());
-        var seen = new HashSet<long>(data.GetArrayLength());
-        List<ElementError>? bad = null;
-        var slots = new JsonElement[fieldCount];
         var index = 0;
         foreach (var element in data.EnumerateArray())
         {
-            FieldErrors? errors = null;
-            long? id = null;
-            T? item = null;
-            if (element.ValueKind != JsonValueKind.Object)
+            if (elements.Add(element, index++) is { } item)
             {
-                errors = FieldErrors.Of("data[" + index.ToString(CultureInfo.InvariantCulture) + "]", Messages.Object);
+                items.Add(item);
             }
-            else
-            {
-                item = parse(element, slots, ref errors, out id);
-            }
-
-            if (id is { } known && !seen.Add(known))
-            {
-                (errors ??= new()).Add(collection == "couriers" ? "courier_id" : "order_id", Messages.DuplicateInBatch);
-            }
-
-            if (errors is not null)
-            {
-                (bad ??= []).Add(new ElementError(id, index, errors));
-            }
-            else
-            {
-                items.Add(item!);
-            }
-
-            index++;
         }
 
-        if (bad is not null)
-        {
-            throw new ContractValidationException(collection, bad);
-        }
-
-        return items;
+        return elements.Errors.Count > 0 ? throw elements.ToException() : items;
     }
 
     private static JsonElement RequireObject(JsonDocument? body) =>

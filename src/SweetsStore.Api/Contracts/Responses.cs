@@ -53,6 +53,36 @@ public sealed record CourierPage(IReadOnlyList<CourierDetailsResponse> Couriers,
 
 public sealed record OrderPage(IReadOnlyList<OrderResponse> Orders, int Offset, int Limit, int? NextOffset);
 
+/// <summary>A bulk import: where it stands, how far it got, and why it failed.</summary>
+public sealed record ImportResponse(
+    long ImportId,
+    string Kind,
+    string Format,
+    string Status,
+    long RowsTotal,
+    long RowsDone,
+    long RowsInvalid,
+    double Progress,
+    long Bytes,
+    int Attempts,
+    NodaTime.Instant CreatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] NodaTime.Instant? StartedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] NodaTime.Instant? FinishedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? DurationSeconds,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] System.Text.Json.JsonElement? Report)
+{
+    public static ImportResponse From(Data.Imports.ImportView i) => new(
+        i.Id, i.Kind, i.Format, i.Status, i.RowsTotal, i.RowsDone, i.RowsInvalid,
+        i.Status == "succeeded" ? 1 : i.RowsTotal == 0 ? 0 : Math.Round((double)i.RowsDone / i.RowsTotal, 4),
+        i.Bytes, i.Attempts, i.CreatedAt, i.StartedAt, i.FinishedAt,
+        i.StartedAt is { } s && i.FinishedAt is { } f ? Math.Round((f - s).TotalSeconds, 3) : null,
+        i.Error,
+        i.Report is null ? null : System.Text.Json.JsonDocument.Parse(i.Report).RootElement.Clone());
+}
+
+public sealed record ImportPage(IReadOnlyList<ImportResponse> Imports, int Offset, int Limit, int? NextOffset);
+
 /// <summary>Request bodies, for the OpenAPI document only: requests are read by <see cref="Requests"/>.</summary>
 public static class RequestSchemas
 {
@@ -85,4 +115,6 @@ public sealed record ErrorResponse(string Title, int Status, string Detail, stri
 [JsonSerializable(typeof(CourierPage))]
 [JsonSerializable(typeof(OrderPage))]
 [JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(ImportResponse))]
+[JsonSerializable(typeof(ImportPage))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

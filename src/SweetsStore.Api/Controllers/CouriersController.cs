@@ -26,7 +26,7 @@ public sealed class CouriersController(CourierService couriers, IOptions<InputLi
         var outcome = await couriers.ImportAsync(batch, ct);
         if (!outcome.Stored)
         {
-            throw Imports.AlreadyExist("couriers", "courier_id", batch.Select(c => c.Id).ToList(), outcome.ExistingIds);
+            throw ImportReports.AlreadyExist("couriers", "courier_id", batch.Select(c => c.Id).ToList(), outcome.ExistingIds);
         }
 
         return StatusCode(StatusCodes.Status201Created, new CouriersCreated(batch.Select(c => new IdItem(c.Id)).ToArray()));

@@ -26,7 +26,7 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
         var outcome = await orders.ImportAsync(batch, ct);
         if (!outcome.Stored)
         {
-            throw Imports.AlreadyExist("orders", "order_id", batch.Select(o => o.Id).ToList(), outcome.ExistingIds);
+            throw ImportReports.AlreadyExist("orders", "order_id", batch.Select(o => o.Id).ToList(), outcome.ExistingIds);
         }
 
         return StatusCode(StatusCodes.Status201Created, new OrdersCreated(batch.Select(o => new IdItem(o.Id)).ToArray()));

@@ -153,6 +153,190 @@ namespace SweetsStore.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("SweetsStore.Data.Entities.Import", b =>
+                {
+                    b.Property<long>("ImportId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("import_id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("ImportId"));
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<long>("Bytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("bytes");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("Format")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("format");
+
+                    b.Property<long?>("JobId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("job_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Report")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("report");
+
+                    b.Property<long>("RowsDone")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rows_done");
+
+                    b.Property<long>("RowsInvalid")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rows_invalid");
+
+                    b.Property<long>("RowsTotal")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rows_total");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("status");
+
+                    b.HasKey("ImportId")
+                        .HasName("pk_imports");
+
+                    b.HasIndex("JobId")
+                        .HasDatabaseName("ix_imports_job_id");
+
+                    b.ToTable("imports", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_imports_format", "format IN ('json', 'ndjson')");
+
+                            t.HasCheckConstraint("ck_imports_kind", "kind IN ('orders', 'couriers')");
+
+                            t.HasCheckConstraint("ck_imports_rows", "rows_done >= 0 AND rows_total >= 0 AND rows_invalid >= 0");
+
+                            t.HasCheckConstraint("ck_imports_status", "status IN ('queued', 'running', 'succeeded', 'failed')");
+                        });
+                });
+
+            modelBuilder.Entity("SweetsStore.Data.Entities.ImportChunk", b =>
+                {
+                    b.Property<long>("ImportId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("import_id");
+
+                    b.Property<int>("Seq")
+                        .HasColumnType("integer")
+                        .HasColumnName("seq");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("data")
+                        .HasAnnotation("Npgsql:Compression:", "lz4");
+
+                    b.HasKey("ImportId", "Seq")
+                        .HasName("pk_import_chunks");
+
+                    b.ToTable("import_chunks", (string)null);
+                });
+
+            modelBuilder.Entity("SweetsStore.Data.Entities.Job", b =>
+                {
+                    b.Property<long>("JobId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("job_id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("JobId"));
+
+                    b.Property<long>("Argument")
+                        .HasColumnType("bigint")
+                        .HasColumnName("argument");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("LastError")
+                        .HasColumnType("text")
+                        .HasColumnName("last_error");
+
+                    b.Property<DateTime?>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_until");
+
+                    b.Property<string>("LockedBy")
+                        .HasColumnType("text")
+                        .HasColumnName("locked_by");
+
+                    b.Property<int>("MaxAttempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_attempts");
+
+                    b.Property<DateTime>("RunAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("run_at");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("state");
+
+                    b.HasKey("JobId")
+                        .HasName("pk_jobs");
+
+                    b.HasIndex("LeaseUntil")
+                        .HasDatabaseName("ix_jobs_leases")
+                        .HasFilter("state = 'processing'");
+
+                    b.HasIndex("RunAt", "JobId")
+                        .HasDatabaseName("ix_jobs_due")
+                        .HasFilter("state = 'enqueued'");
+
+                    b.ToTable("jobs", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_jobs_attempts", "attempts >= 0 AND max_attempts >= 1");
+
+                            t.HasCheckConstraint("ck_jobs_processing_has_lease", "state <> 'processing' OR (locked_by IS NOT NULL AND lease_until IS NOT NULL)");
+
+                            t.HasCheckConstraint("ck_jobs_state", "state IN ('enqueued', 'processing', 'succeeded', 'failed')");
+                        });
+                });
+
             modelBuilder.Entity("SweetsStore.Data.Entities.Order", b =>
                 {
                     b.Property<long>("OrderId")
@@ -249,6 +433,25 @@ namespace SweetsStore.Data.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_courier_region_stats_couriers");
+                });
+
+            modelBuilder.Entity("SweetsStore.Data.Entities.Import", b =>
+                {
+                    b.HasOne("SweetsStore.Data.Entities.Job", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_imports_jobs");
+                });
+
+            modelBuilder.Entity("SweetsStore.Data.Entities.ImportChunk", b =>
+                {
+                    b.HasOne("SweetsStore.Data.Entities.Import", null)
+                        .WithMany()
+                        .HasForeignKey("ImportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_import_chunks_imports");
                 });
 
             modelBuilder.Entity("SweetsStore.Data.Entities.Order", b =>

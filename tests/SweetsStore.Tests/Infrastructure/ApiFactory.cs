@@ -20,8 +20,8 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public string ConnectionString { get; private set; } = "";
 
-    /// <summary>Extra configuration for a test class's factory.</summary>
-    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
+    /// <summary>Extra configuration for a test class's factory. Background workers are off unless a class turns them on.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [new("Jobs:Enabled", "false")];
 
     public virtual async Task InitializeAsync()
     {
@@ -45,7 +45,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            "TRUNCATE couriers, orders, bundles, courier_region_stats RESTART IDENTITY CASCADE", connection);
+            "TRUNCATE couriers, orders, bundles, courier_region_stats, import_chunks, imports, jobs RESTART IDENTITY CASCADE", connection);
         await command.ExecuteNonQueryAsync();
     }
 

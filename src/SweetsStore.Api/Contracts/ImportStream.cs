@@ -1,0 +1,228 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace SweetsStore.Api.Contracts;
+
+/// <summary>Receives each element of a streamed import: its position and its JSON bytes (valid only during the call).</summary>
+public delegate void ElementSink(int index, ReadOnlySpan<byte> json);
+
+/// <summary>
+/// Reads a bulk import body pushed in chunks, without holding it whole: the classic <c>{"data": [...]}</c>
+/// document (checked token by token, elements handed out as they complete) or NDJSON (one element per line;
+/// a line's position, blank lines included, is its index). Envelope problems end up in
+/// <see cref="Errors"/> with the same messages as the synchronous import.
+/// </summary>
+public sealed class ImportStream(string format, long maxElements)
+{
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 32 };
+
+    private byte[] _buffer = new byte[64 * 1024];
+    private int _length;
+    private JsonReaderState _state = new(ReaderOptions);
+    private Phase _phase = Phase.Start;
+    private bool _sawData;
+    private int _line;
+
+    private enum Phase
+    {
+        Start,
+        TopLevel,
+        Items,
+        End,
+    }
+
+    public const string Json = "json";
+    public const string NdJson = "ndjson";
+
+    /// <summary>Elements handed out so far.</summary>
+    public int Elements { get; private set; }
+
+    /// <summary>Problems with the body as a whole (not JSON, no <c>data</c> array, too many elements); null while none.</summary>
+    public FieldErrors? Errors { get; private set; }
+
+    public bool Failed => Errors is not null;
+
+    /// <summary>Feeds the next chunk (<paramref name="isFinal"/> on the last); complete elements go to <paramref name="sink"/>.</summary>
+    public void Push(ReadOnlySpan<byte> chunk, bool isFinal, ElementSink sink)
+    {
+        if (Failed)
+        {
+            return;
+        }
+
+        Append(chunk);
+        if (format == NdJson)
+        {
+            PushLines(isFinal, sink);
+        }
+        else
+        {
+            try
+            {
+                PushJson(isFinal, sink);
+            }
+            catch (JsonException)
+            {
+                Errors = FieldErrors.Of("data", Messages.Required);
+            }
+        }
+    }
+
+    private void PushLines(bool isFinal, ElementSink sink)
+    {
+        var consumed = 0;
+        var data = _buffer.AsSpan(0, _length);
+        while (true)
+        {
+            var rest = data[consumed..];
+            var newline = rest.IndexOf((byte)'\n');
+            if (newline < 0 && !(isFinal && rest.Length > 0))
+            {
+                break;
+            }
+
+            var line = newline < 0 ? rest : rest[..newline];
+            consumed += newline < 0 ? rest.Length : newline + 1;
+            var index = _line++;
+            line = line.TrimEnd((byte)'\r');
+            if (line.Trim(" \t"u8).IsEmpty)
+            {
+                continue;
+            }
+
+            if (!Count())
+            {
+                return;
+            }
+
+            sink(index, line);
+        }
+
+        Keep(consumed);
+    }
+
+    private void PushJson(bool isFinal, ElementSink sink)
+    {
+        var reader = new Utf8JsonReader(_buffer.AsSpan(0, _length), isFinal, _state);
+        while (!Failed)
+        {
+            var checkpoint = reader;
+            if (!reader.Read())
+            {
+                reader = checkpoint;
+                break;
+            }
+
+            switch (_phase)
+            {
+                case Phase.Start:
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        Errors = FieldErrors.Of("data", Messages.Required);
+                        return;
+                    }
+
+                    _phase = Phase.TopLevel;
+                    break;
+
+                case Phase.TopLevel when reader.TokenType == JsonTokenType.EndObject:
+                    _phase = Phase.End;
+                    if (!_sawData)
+                    {
+                        Errors = FieldErrors.Of("data", Messages.Required);
+                    }
+
+                    break;
+
+                case Phase.TopLevel:
+                    var isData = reader.ValueTextEquals("data"u8);
+                    var name = isData ? "data" : reader.GetString()!;
+                    if (!reader.Read())
+                    {
+                        reader = checkpoint;
+                        goto NeedMore;
+                    }
+
+                    if (isData && !_sawData && reader.TokenType == JsonTokenType.StartArray)
+                    {
+                        _sawData = true;
+                        _phase = Phase.Items;
+                        break;
+                    }
+
+                    if (!reader.TrySkip())
+                    {
+                        reader = checkpoint;
+                        goto NeedMore;
+                    }
+
+                    Errors = !isData ? FieldErrors.Of(name, Messages.UnknownField)
+                        : _sawData ? FieldErrors.Of("data", Messages.RepeatedField)
+                        : reader.TokenType == JsonTokenType.Null ? FieldErrors.Of("data", Messages.Required)
+                        : FieldErrors.Of("data", Messages.Array);
+                    return;
+
+                case Phase.Items when reader.TokenType == JsonTokenType.EndArray:
+                    _phase = Phase.TopLevel;
+                    break;
+
+                case Phase.Items:
+                    var start = (int)reader.TokenStartIndex;
+                    if (!reader.TrySkip())
+                    {
+                        reader = checkpoint;
+                        goto NeedMore;
+                    }
+
+                    if (!Count())
+                    {
+                        return;
+                    }
+
+                    sink(Elements - 1, _buffer.AsSpan(start, (int)reader.BytesConsumed - start));
+                    break;
+
+                case Phase.End:
+                    break;
+            }
+        }
+
+        NeedMore:
+        if (isFinal && _phase != Phase.End && !Failed)
+        {
+            Errors = FieldErrors.Of("data", Messages.Required);
+        }
+
+        _state = reader.CurrentState;
+        Keep((int)reader.BytesConsumed);
+    }
+
+    private bool Count()
+    {
+        if (Elements >= maxElements)
+        {
+            Errors = FieldErrors.Of("data", string.Format(CultureInfo.InvariantCulture, Messages.TooMany, maxElements));
+            return false;
+        }
+
+        Elements++;
+        return true;
+    }
+
+    private void Append(ReadOnlySpan<byte> chunk)
+    {
+        if (_length + chunk.Length > _buffer.Length)
+        {
+            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + chunk.Length));
+        }
+
+        chunk.CopyTo(_buffer.AsSpan(_length));
+        _length += chunk.Length;
+    }
+
+    private void Keep(int consumed)
+    {
+        _buffer.AsSpan(consumed, _length - consumed).CopyTo(_buffer);
+        _length -= consumed;
+    }
+}

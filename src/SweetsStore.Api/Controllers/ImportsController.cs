@@ -1,0 +1,138 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using SweetsStore.Api.Contracts;
+using SweetsStore.Api.Errors;
+using SweetsStore.Api.Infrastructure;
+using SweetsStore.Api.Jobs;
+using SweetsStore.Data.Imports;
+
+namespace SweetsStore.Api.Controllers;
+
+/// <summary>Bulk imports loaded by background jobs.</summary>
+[ApiController]
+[Route("imports")]
+[Produces("application/json")]
+public sealed class ImportsController(ImportStore imports, IOptions<InputLimits> limits, IOptions<JobOptions> jobs) : ControllerBase
+{
+    private const int ChunkBytes = 1 << 20;
+
+    /// <summary>
+    /// Takes a large body of orders (<c>{"data": [...]}</c>, or NDJSON with <c>Content-Type: application/x-ndjson</c>
+    /// or <c>?format=ndjson</c>), stores it and answers 202; a background job validates and loads it.
+    /// </summary>
+    [HttpPost("orders")]
+    [BodyLimit("Imports")]
+    [LocalOrApiKey]
+    [Consumes("application/json", "application/x-ndjson")]
+    [ProducesResponseType<ImportResponse>(StatusCodes.Status202Accepted)]
+    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ErrorResponse>(StatusCodes.Status401Unauthorized)]
+    [ProducesResponseType<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)]
+    public Task<IActionResult> Orders([FromQuery] string? format, CancellationToken ct) => UploadAsync("orders", format, ct);
+
+    /// <summary>As <c>POST /imports/orders</c>, for couriers.</summary>
+    [HttpPost("couriers")]
+    [BodyLimit("Imports")]
+    [LocalOrApiKey]
+    [Consumes("application/json", "application/x-ndjson")]
+    [ProducesResponseType<ImportResponse>(StatusCodes.Status202Accepted)]
+    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ErrorResponse>(StatusCodes.Status401Unauthorized)]
+    [ProducesResponseType<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)]
+    public Task<IActionResult> Couriers([FromQuery] string? format, CancellationToken ct) => UploadAsync("couriers", format, ct);
+
+    /// <summary>An import's status, progress, timings and validation report.</summary>
+    [HttpGet("{import_id}")]
+    [ProducesResponseType<ImportResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ErrorResponse>(StatusCodes.Status404NotFound)]
+    public async Task<ImportResponse> Get([FromRoute(Name = "import_id")] string importId, CancellationToken ct)
+    {
+        var id = Requests.PathId(importId, "import_id");
+        var import = await imports.GetAsync(id, ct) ?? throw new NotFoundException($"no import has id {id}");
+        return ImportResponse.From(import);
+    }
+
+    /// <summary>Imports, newest first.</summary>
+    [HttpGet]
+    [ProducesResponseType<ImportPage>(StatusCodes.Status200OK)]
+    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    public async Task<ImportPage> List([FromQuery] string? offset, [FromQuery] string? limit, CancellationToken ct)
+    {
+        var (skip, take) = Queries.Page(offset, limit);
+        var page = await imports.ListAsync(skip, take, ct);
+        return new ImportPage(page.Select(ImportResponse.From).ToArray(), skip, take, page.Count == take ? skip + take : null);
+    }
+
+    private async Task<IActionResult> UploadAsync(string kind, string? format, CancellationToken ct)
+    {
+        var bodyFormat = Format(format, Request.ContentType);
+        var scanner = new ImportStream(bodyFormat, limits.Value.MaxBackgroundImportItems);
+        var buffer = new byte[ChunkBytes];
+        long bytes = 0;
+        await using var upload = await imports.BeginUploadAsync(kind, bodyFormat, ct);
+        while (true)
+        {
+            var filled = await FillAsync(Request.Body, buffer, ct);
+            var last = filled < buffer.Length;
+            scanner.Push(buffer.AsSpan(0, filled), last, static (_, _) => { });
+            if (scanner.Failed)
+            {
+                // Refused before anything is stored: disposing the upload rolls it back.
+                throw new ContractValidationException(scanner.Errors!);
+            }
+
+            if (filled > 0)
+            {
+                await upload.WriteChunkAsync(buffer, filled, ct);
+                bytes += filled;
+            }
+
+            if (last)
+            {
+                break;
+            }
+        }
+
+        await upload.CommitAsync(bytes, scanner.Elements, jobs.Value.MaxAttempts, ct);
+        var created = await imports.GetAsync(upload.ImportId, ct);
+        var location = $"/imports/{upload.ImportId}";
+        return Accepted(location, ImportResponse.From(created!));
+    }
+
+    private static string Format(string? query, string? contentType)
+    {
+        if (query is not null)
+        {
+            return query switch
+            {
+                "json" => ImportStream.Json,
+                "ndjson" => ImportStream.NdJson,
+                _ => throw ContractValidationException.Field("format", "must be \"json\" or \"ndjson\""),
+            };
+        }
+
+        var media = contentType?.Split(';')[0].Trim().ToLowerInvariant();
+        return media is "application/x-ndjson" or "application/ndjson" or "application/jsonl" or "application/x-jsonlines"
+            ? ImportStream.NdJson
+            : ImportStream.Json;
+    }
+
+    private static async Task<int> FillAsync(Stream body, byte[] buffer, CancellationToken ct)
+    {
+        var filled = 0;
+        while (filled < buffer.Length)
+        {
+            var read = await body.ReadAsync(buffer.AsMemory(filled), ct);
+            if (read == 0)
+            {
+                break;
+            }
+
+            filled += read;
+        }
+
+        return filled;
+    }
+}

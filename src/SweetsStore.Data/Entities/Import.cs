@@ -1,0 +1,53 @@
+using NodaTime;
+
+namespace SweetsStore.Data.Entities;
+
+/// <summary>A bulk import taken by <c>POST /imports/{kind}</c> and loaded by a background job.</summary>
+public sealed class Import
+{
+    public long ImportId { get; set; }
+
+    /// <summary><c>orders</c> or <c>couriers</c>.</summary>
+    public string Kind { get; set; } = "";
+
+    /// <summary><c>json</c> (<c>{"data": [...]}</c>) or <c>ndjson</c> (one object per line).</summary>
+    public string Format { get; set; } = "";
+
+    /// <summary><c>queued</c>, <c>running</c>, <c>succeeded</c> or <c>failed</c>.</summary>
+    public string Status { get; set; } = "queued";
+
+    public long Bytes { get; set; }
+
+    public long RowsTotal { get; set; }
+
+    public long RowsDone { get; set; }
+
+    /// <summary>Elements found invalid so far (the report keeps the first ones).</summary>
+    public long RowsInvalid { get; set; }
+
+    public int Attempts { get; set; }
+
+    public Instant CreatedAt { get; set; }
+
+    public Instant? StartedAt { get; set; }
+
+    public Instant? FinishedAt { get; set; }
+
+    /// <summary>Why it failed, in a sentence.</summary>
+    public string? Error { get; set; }
+
+    /// <summary>The validation report, in the synchronous import's <c>validation_error</c> shape.</summary>
+    public string? Report { get; set; }
+
+    public long? JobId { get; set; }
+}
+
+/// <summary>One piece of an import's uploaded body, in upload order.</summary>
+public sealed class ImportChunk
+{
+    public long ImportId { get; set; }
+
+    public int Seq { get; set; }
+
+    public byte[] Data { get; set; } = [];
+}
