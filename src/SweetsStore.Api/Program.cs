@@ -59,6 +59,29 @@ services.AddSwaggerGen(o =>
         o.IncludeXmlComments(xml);
     }
 });
+var rateLimits = configuration.GetSection("RateLimiting").Get<RateLimitOptions>() ?? new RateLimitOptions();
+if (rateLimits.Enabled)
+{
+    RateLimits.Add(services, rateLimits);
+}
+
+// A request that runs longer than this is cancelled (its transaction rolls back) and answered 503.
+services.AddRequestTimeouts(o =>
+{
+    o.DefaultPolicy = new Microsoft.AspNetCore.Http.Timeouts.RequestTimeoutPolicy
+    {
+        Timeout = TimeSpan.FromSeconds(configuration.GetValue("Limits:RequestTimeoutSeconds", 30.0)),
+        TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
+    };
+    o.AddPolicy("imports", TimeSpan.FromSeconds(configuration.GetValue("Limits:ImportTimeoutSeconds", 600.0)));
+});
+builder.WebHost.ConfigureKestrel(k =>
+{
+    // Slow clients: headers must arrive within 10 s, bodies at ≥ 240 B/s after a 5 s grace (Kestrel's rate rule).
+    k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(configuration.GetValue("Limits:HeadersTimeoutSeconds", 10.0));
+    k.Limits.MaxRequestBodySize = null; // per endpoint, see BodyLimitMiddleware
+});
+
 services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
 if (configuration.GetValue("Database:MigrateOnStartup", true))
 {
@@ -94,7 +117,24 @@ app.UseSwaggerUI(o =>
 });
 app.UseRouting();
 app.UseMiddleware<BodyLimitMiddleware>();
-app.MapControllers();
+if (rateLimits.Enabled)
+{
+    app.UseRateLimiter();
+}
+
+app.UseRequestTimeouts();
+var controllers = app.MapControllers();
+if (rateLimits.Enabled)
+{
+    // Endpoints that name no group get the default one (a convention added for all would override their names).
+    controllers.Add(endpoint =>
+    {
+        if (!endpoint.Metadata.OfType<Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute>().Any())
+        {
+            endpoint.Metadata.Add(new Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute("default"));
+        }
+    });
+}
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthJson.Write });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions
 {

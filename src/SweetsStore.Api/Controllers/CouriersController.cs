@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
@@ -15,6 +17,8 @@ public sealed class CouriersController(CourierService couriers, IOptions<InputLi
     /// <summary>Imports couriers: all or nothing.</summary>
     [HttpPost]
     [BodyLimit("Couriers")]
+    [EnableRateLimiting("imports")]
+    [RequestTimeout("imports")]
     [JsonBody(typeof(RequestSchemas.CourierImport))]
     [ProducesResponseType<CouriersCreated>(StatusCodes.Status201Created)]
     [ProducesResponseType(StatusCodes.Status400BadRequest)]
@@ -50,6 +54,7 @@ public sealed class CouriersController(CourierService couriers, IOptions<InputLi
 
     /// <summary>A courier with earnings and rating, optionally restricted to the period [from, to).</summary>
     [HttpGet("{courier_id}")]
+    [EnableRateLimiting("reads")]
     [ProducesResponseType<CourierDetailsResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status404NotFound)]
@@ -65,6 +70,7 @@ public sealed class CouriersController(CourierService couriers, IOptions<InputLi
 
     /// <summary>Couriers by id, a page at a time.</summary>
     [HttpGet]
+    [EnableRateLimiting("reads")]
     [ProducesResponseType<CourierPage>(StatusCodes.Status200OK)]
     [ProducesResponseType(StatusCodes.Status400BadRequest)]
     public async Task<CourierPage> List([FromQuery] string? offset, [FromQuery] string? limit, CancellationToken ct)

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
@@ -22,6 +24,8 @@ public sealed class ImportsController(ImportStore imports, IOptions<InputLimits>
     /// or <c>?format=ndjson</c>), stores it and answers 202; a background job validates and loads it.
     /// </summary>
     [HttpPost("orders")]
+    [EnableRateLimiting("imports")]
+    [RequestTimeout("imports")]
     [BodyLimit("Imports")]
     [LocalOrApiKey]
     [Consumes("application/json", "application/x-ndjson")]
@@ -33,6 +37,8 @@ public sealed class ImportsController(ImportStore imports, IOptions<InputLimits>
 
     /// <summary>As <c>POST /imports/orders</c>, for couriers.</summary>
     [HttpPost("couriers")]
+    [EnableRateLimiting("imports")]
+    [RequestTimeout("imports")]
     [BodyLimit("Imports")]
     [LocalOrApiKey]
     [Consumes("application/json", "application/x-ndjson")]

@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
@@ -15,6 +17,8 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
     /// <summary>Imports orders: all or nothing.</summary>
     [HttpPost]
     [BodyLimit("Orders")]
+    [EnableRateLimiting("imports")]
+    [RequestTimeout("imports")]
     [JsonBody(typeof(RequestSchemas.OrderImport))]
     [ProducesResponseType<OrdersCreated>(StatusCodes.Status201Created)]
     [ProducesResponseType(StatusCodes.Status400BadRequest)]
@@ -34,6 +38,7 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
 
     /// <summary>Hands the courier a bundle (or answers its open one again).</summary>
     [HttpPost("assign")]
+    [EnableRateLimiting("assign")]
     [JsonBody(typeof(RequestSchemas.Assign))]
     [ProducesResponseType<AssignResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType(StatusCodes.Status400BadRequest)]
@@ -47,6 +52,7 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
 
     /// <summary>Marks an order delivered.</summary>
     [HttpPost("complete")]
+    [EnableRateLimiting("complete")]
     [JsonBody(typeof(RequestSchemas.Complete))]
     [ProducesResponseType<CompleteResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType(StatusCodes.Status400BadRequest)]
@@ -60,6 +66,7 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
 
     /// <summary>An order with its status.</summary>
     [HttpGet("{order_id}")]
+    [EnableRateLimiting("reads")]
     [ProducesResponseType<OrderResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status404NotFound)]
@@ -72,6 +79,7 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
 
     /// <summary>Orders by id, a page at a time, optionally of one status (pending, assigned, completed).</summary>
     [HttpGet]
+    [EnableRateLimiting("reads")]
     [ProducesResponseType<OrderPage>(StatusCodes.Status200OK)]
     [ProducesResponseType(StatusCodes.Status400BadRequest)]
     public async Task<OrderPage> List([FromQuery] string? status, [FromQuery] string? offset, [FromQuery] string? limit, CancellationToken ct)

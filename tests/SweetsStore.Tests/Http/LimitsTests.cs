@@ -1,0 +1,91 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using SweetsStore.Tests.Infrastructure;
+
+namespace SweetsStore.Tests.Http;
+
+/// <summary>
+/// Small body limits and a tight rate limit, to see 413 and 429 without sending megabytes. On real Kestrel:
+/// the in-memory test server does not enforce body size limits.
+/// </summary>
+public sealed class TightLimitsFactory : ApiFactory
+{
+    public TightLimitsFactory() => UseKestrel(0);
+
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+    [
+        new("Jobs:Enabled", "false"),
+        new("Limits:DefaultBodyBytes", "2048"),
+        new("Limits:BodyBytes:Orders", "4096"),
+        new("RateLimiting:Enabled", "true"),
+        new("RateLimiting:Policies:assign:PermitLimit", "3"),
+        new("RateLimiting:Policies:assign:WindowSeconds", "600"),
+    ];
+}
+
+public class LimitsTests(TightLimitsFactory api) : IClassFixture<TightLimitsFactory>, IAsyncLifetime
+{
+    private readonly HttpClient _client = api.CreateClient();
+
+    public Task InitializeAsync() => api.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task AnOversizedImportIs413WithAJsonErrorAndStoresNothing()
+    {
+        var body = "{\"data\": [" + string.Join(",", Enumerable.Range(1, 100).Select(i => $"{{\"order_id\": {i}, \"weight\": 1, \"region\": 1, \"delivery_hours\": [\"09:00-18:00\"]}}")) + "]}";
+        Assert.True(body.Length > 4096);
+
+        var reply = await _client.PostAsync("/orders", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, reply.StatusCode);
+        var json = JsonNode.Parse(await reply.Content.ReadAsStringAsync())!;
+        Assert.Equal(413, (int)json["status"]!);
+        Assert.NotNull(json["trace_id"]);
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM orders"));
+    }
+
+    [Fact]
+    public async Task AChunkedBodyWithoutLengthIsCutOffToo()
+    {
+        var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes("{\"courier_id\": 1, \"pad\": \"" + new string('x', 10_000) + "\"}")));
+        content.Headers.ContentType = new("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/orders/complete") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        var reply = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, reply.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnImportWithinItsOwnLimitIsAccepted()
+    {
+        var body = "{\"data\": [" + string.Join(",", Enumerable.Range(1, 30).Select(i => $"{{\"order_id\": {i}, \"weight\": 1, \"region\": 1, \"delivery_hours\": [\"09:00-18:00\"]}}")) + "]}";
+        Assert.True(body.Length is > 2048 and < 4096);
+
+        var reply = await _client.PostAsync("/orders", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.Created, reply.StatusCode);
+    }
+
+    [Fact]
+    public async Task BeyondTheRateLimitAnswers429AndOtherEndpointsGoOn()
+    {
+        await _client.PostAsync("/couriers", new StringContent("{\"data\": [{\"courier_id\": 1, \"courier_type\": \"foot\", \"regions\": [1], \"working_hours\": [\"09:00-18:00\"]}]}", Encoding.UTF8, "application/json"));
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? last = null;
+        for (var i = 0; i < 5; i++)
+        {
+            last = await _client.PostAsync("/orders/assign", new StringContent("{\"courier_id\": 1}", Encoding.UTF8, "application/json"));
+            statuses.Add(last.StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, (HttpStatusCode)429, (HttpStatusCode)429], statuses);
+        Assert.True(last!.Headers.RetryAfter is not null);
+        Assert.Equal(429, (int)JsonNode.Parse(await last.Content.ReadAsStringAsync())!["status"]!);
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/couriers/1")).StatusCode);
+    }
+}
