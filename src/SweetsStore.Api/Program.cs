@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
@@ -41,7 +42,14 @@ services.Configure<SecurityOptions>(configuration.GetSection("Security"));
 services.Configure<InputLimits>(configuration.GetSection("Limits"));
 services.Configure<BodyLimitOptions>(configuration.GetSection("Limits"));
 
-services.AddControllers()
+services.AddControllers(o =>
+    {
+        // Bodies are read as JSON whatever their Content-Type (as the classic service did). MVC's form value
+        // providers would otherwise parse a form-typed body as a form first, consuming it or failing on it.
+        o.ValueProviderFactories.RemoveType<FormValueProviderFactory>();
+        o.ValueProviderFactories.RemoveType<JQueryFormValueProviderFactory>();
+        o.ValueProviderFactories.RemoveType<FormFileValueProviderFactory>();
+    })
     .AddJsonOptions(o => ConfigureJson(o.JsonSerializerOptions))
     .ConfigureApiBehaviorOptions(o => o.SuppressModelStateInvalidFilter = true);
 services.AddExceptionHandler<ApiExceptionHandler>();

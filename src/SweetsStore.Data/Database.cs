@@ -11,18 +11,26 @@ public static class Database
     /// </summary>
     public static NpgsqlDataSource CreateDataSource(string connectionString)
     {
+        // Only keys the operator actually wrote count as set (a substring test would take "Command Timeout" for "Timeout").
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        bool Given(params string[] keys) => given.Keys.Cast<string>().Any(k => keys.Contains(k.Trim(), StringComparer.OrdinalIgnoreCase));
+
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!connectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase))
+        if (!Given("Timeout", "Connect Timeout", "Connection Timeout"))
         {
             builder.Timeout = 5;
         }
 
-        if (!connectionString.Contains("Maximum Pool Size", StringComparison.OrdinalIgnoreCase) && !connectionString.Contains("MaxPoolSize", StringComparison.OrdinalIgnoreCase))
+        if (!Given("Maximum Pool Size", "MaxPoolSize"))
         {
             builder.MaxPoolSize = 50;
         }
 
-        builder.ApplicationName ??= "sweetsstore";
+        if (!Given("Application Name", "ApplicationName"))
+        {
+            builder.ApplicationName = "sweetsstore";
+        }
+
         return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
     }
 }

@@ -61,8 +61,9 @@ public sealed class ImportStream(string format, long maxElements)
             {
                 PushJson(isFinal, sink);
             }
-            catch (JsonException)
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
             {
+                // Not JSON, or a top-level name that is no valid text (a lone surrogate escape).
                 Errors = FieldErrors.Of("data", Messages.Required);
             }
         }

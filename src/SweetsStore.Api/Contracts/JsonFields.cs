@@ -21,28 +21,88 @@ internal sealed class JsonFields(params string[] names)
         Array.Clear(slots);
         foreach (var property in obj.EnumerateObject())
         {
-            var known = -1;
-            for (var i = 0; i < _utf8.Length; i++)
-            {
-                if (property.NameEquals(_utf8[i]))
-                {
-                    known = i;
-                    break;
-                }
-            }
+            var known = IndexOf(property);
 
             if (known < 0)
             {
-                (errors ??= new()).Add(property.Name, Messages.UnknownField);
+                (errors ??= new()).Add(NameOf(property), Messages.UnknownField);
             }
             else if (slots[known].ValueKind != JsonValueKind.Undefined)
             {
-                (errors ??= new()).Add(property.Name, Messages.RepeatedField);
+                (errors ??= new()).Add(NameOf(property), Messages.RepeatedField);
             }
             else
             {
                 slots[known] = property.Value;
             }
+        }
+    }
+
+    private int IndexOf(JsonProperty property)
+    {
+        try
+        {
+            for (var i = 0; i < _utf8.Length; i++)
+            {
+                if (property.NameEquals(_utf8[i]))
+                {
+                    return i;
+                }
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // A name with a lone surrogate escape matches nothing.
+        }
+
+        return -1;
+    }
+
+    /// <summary>TryGetProperty that treats undecodable names as not matching instead of throwing.</summary>
+    public static bool TryGetProperty(JsonElement obj, ReadOnlySpan<byte> name, out JsonElement value)
+    {
+        try
+        {
+            return obj.TryGetProperty(name, out value);
+        }
+        catch (InvalidOperationException)
+        {
+            value = default;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// A JSON string's text, or null when it is not a string or cannot be decoded (a lone surrogate escape such
+    /// as <c>"\ud800"</c> is well-formed JSON but no valid text; reading it would throw).
+    /// </summary>
+    public static string? Text(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A property's name for an error report; undecodable names are shown as such.</summary>
+    public static string NameOf(JsonProperty property)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            return "(a field name that is not valid text)";
         }
     }
 
@@ -106,7 +166,7 @@ internal sealed class JsonFields(params string[] names)
             return null;
         }
 
-        if (value.ValueKind == JsonValueKind.String && CourierTypes.TryParse(value.GetString(), out var type))
+        if (Text(value) is { } name && CourierTypes.TryParse(name, out var type))
         {
             return type;
         }
@@ -197,12 +257,12 @@ internal sealed class JsonFields(params string[] names)
         var i = 0;
         foreach (var item in value.EnumerateArray())
         {
-            if (item.ValueKind != JsonValueKind.String)
+            if (Text(item) is not { } text)
             {
                 (errors ??= new()).Add($"{field}[{i}]", Messages.Interval);
                 ok = false;
             }
-            else if (!TimeWindow.TryParse(item.GetString(), out windows[i], out var reason))
+            else if (!TimeWindow.TryParse(text, out windows[i], out var reason))
             {
                 (errors ??= new()).Add($"{field}[{i}]", reason!);
                 ok = false;
@@ -237,7 +297,7 @@ internal sealed class JsonFields(params string[] names)
             return null;
         }
 
-        if (value.ValueKind == JsonValueKind.String && Rfc3339.TryParse(value.GetString()!, out var instant))
+        if (Text(value) is { } text && Rfc3339.TryParse(text, out var instant))
         {
             return instant;
         }

@@ -76,8 +76,8 @@ public static class Requests
     }
 
     /// <summary>A path id (<c>/couriers/{courier_id}</c>): decimal digits for an integer ≥ 1 that fits 64 bits.</summary>
-    public static long PathId(string text, string field) =>
-        text.Length is > 0 and <= 19 && text.All(char.IsAsciiDigit) && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id >= 1
+    public static long PathId(string? text, string field) =>
+        text is { Length: > 0 and <= 19 } && text.All(char.IsAsciiDigit) && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id >= 1
             ? id
             : throw ContractValidationException.Field(field, Messages.Id);
 
@@ -85,7 +85,7 @@ public static class Requests
         where T : class
     {
         if (body is null || body.RootElement.ValueKind != JsonValueKind.Object
-            || !body.RootElement.TryGetProperty("data"u8, out var data) || data.ValueKind == JsonValueKind.Null)
+            || !JsonFields.TryGetProperty(body.RootElement, "data"u8, out var data) || data.ValueKind == JsonValueKind.Null)
         {
             throw ContractValidationException.Field("data", Messages.Required);
         }

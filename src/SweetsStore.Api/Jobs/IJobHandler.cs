@@ -37,6 +37,12 @@ public sealed class JobOptions
     /// <summary>How often an idle worker looks for due jobs when no notification arrives.</summary>
     public double PollSeconds { get; set; } = 2;
 
+    /// <summary>
+    /// Wake idle workers with LISTEN/NOTIFY. Turn off behind PgBouncer in transaction mode, where a LISTEN
+    /// session does not last (workers then rely on polling alone).
+    /// </summary>
+    public bool Listen { get; set; } = true;
+
     /// <summary>Attempts before a job fails for good.</summary>
     public int MaxAttempts { get; set; } = 5;
 

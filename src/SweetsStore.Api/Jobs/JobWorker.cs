@@ -21,7 +21,7 @@ public sealed class JobWorker(
     {
         var settings = options.Value;
         var loops = Enumerable.Range(0, Math.Max(1, settings.Workers)).Select(i => WorkAsync($"{_process}:{i}", settings, stoppingToken));
-        return Task.WhenAll(loops.Append(ListenAsync(stoppingToken)));
+        return Task.WhenAll(settings.Listen ? loops.Append(ListenAsync(stoppingToken)) : loops);
     }
 
     private async Task WorkAsync(string workerId, JobOptions settings, CancellationToken stopping)

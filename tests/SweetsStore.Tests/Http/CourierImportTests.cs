@@ -187,6 +187,17 @@ public class CourierImportTests(ApiFactory api) : ApiTest(api)
     }
 
     [Fact]
+    public async Task LoneSurrogateEscapesAreInvalidTextNotACrash()
+    {
+        // Well-formed JSON, but "\ud800" decodes to no valid text: reading it used to throw (a 500).
+        var reply = await PostRawAsync("/couriers",
+            """{"data": [{"courier_id": 1, "courier_type": "\ud800", "regions": [1], "working_hours": ["09:00-18:0\udfff"], "\udc00": 1}]}""");
+
+        var errors = reply.Expect(HttpStatusCode.BadRequest)["validation_error"]!["couriers"]![0]!["errors"]!.AsObject();
+        Assert.Equal(["(a field name that is not valid text)", "courier_type", "working_hours[0]"], errors.Select(e => e.Key).Order());
+    }
+
+    [Fact]
     public async Task AFieldGivenTwiceIsAnError()
     {
         var reply = await PostRawAsync("/couriers",

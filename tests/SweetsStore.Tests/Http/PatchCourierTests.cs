@@ -45,6 +45,20 @@ public class PatchCourierTests(ApiFactory api) : DeliveryTest(api)
         Assert.Equal(new[] { 1 }, (await CourierAsync(1))["regions"]!.AsArray().Select(r => (int)r!));
     }
 
+    [Theory]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("text/plain")]
+    [InlineData("multipart/form-data; boundary=x")]
+    public async Task ABodyIsReadAsJsonWhateverItsContentType(string contentType)
+    {
+        // Found by the hostile-input tests: MVC used to parse form-typed bodies as forms first (a 500).
+        await Couriers(Fake.Courier(1).InRegions(1).Build());
+
+        var reply = await SendAsync(HttpMethod.Patch, "/couriers/1", """{"regions": [4]}""", contentType);
+
+        Assert.Equal(new[] { 4 }, reply.Expect(HttpStatusCode.OK)["regions"]!.AsArray().Select(r => (int)r!));
+    }
+
     [Fact]
     public async Task AnUnknownCourierIsNotFound()
     {

@@ -1,0 +1,21 @@
+using Npgsql;
+using SweetsStore.Data;
+
+namespace SweetsStore.Tests.Contracts;
+
+public class DatabaseTests
+{
+    [Theory]
+    [InlineData("Host=h;Database=d", 5, 50)]
+    [InlineData("Host=h;Database=d;Command Timeout=60", 5, 50)] // not the connect timeout
+    [InlineData("Host=h;Database=d;Timeout=9;Maximum Pool Size=7", 9, 7)]
+    [InlineData("Host=h;Database=d;timeout=3;maximum pool size=11", 3, 11)]
+    public void DefaultsApplyOnlyWhereTheConnectionStringIsSilent(string connectionString, int timeout, int pool)
+    {
+        using var source = Database.CreateDataSource(connectionString);
+        var built = new NpgsqlConnectionStringBuilder(source.ConnectionString);
+
+        Assert.Equal(timeout, built.Timeout);
+        Assert.Equal(pool, built.MaxPoolSize);
+    }
+}
