@@ -238,10 +238,47 @@ def check_static(root):
     if "restart" not in api or "restart" not in db:
         errors.append("compose: a service has no restart policy")
 
+    check_workflows(root, yaml, errors, notes)
+
     for n in notes:
         print(f"  ok   {n}")
     if errors:
         fail(errors)
+
+
+def check_workflows(root, yaml, errors, notes):
+    """Each workflow parses, each job has runs-on and steps, each run: block passes `bash -n`, and the
+    repository scripts it calls exist."""
+    folder = os.path.join(root, ".github", "workflows")
+    if not os.path.isdir(folder):
+        return
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith((".yml", ".yaml")):
+            continue
+        rel = f".github/workflows/{name}"
+        try:
+            workflow = yaml.safe_load(open(os.path.join(folder, name), encoding="utf-8"))
+        except Exception as e:  # noqa: BLE001
+            errors.append(f"{rel} does not parse as YAML: {e}")
+            continue
+        # YAML 1.1 reads the key `on` as True.
+        if "on" not in workflow and True not in workflow:
+            errors.append(f"{rel}: no `on:` triggers")
+        for job_name, job in (workflow.get("jobs") or {}).items():
+            if "runs-on" not in job or not job.get("steps"):
+                errors.append(f"{rel}: job {job_name} lacks runs-on or steps")
+                continue
+            for step in job["steps"]:
+                script = step.get("run")
+                if script is None:
+                    continue
+                check = subprocess.run(["bash", "-n"], input=script, text=True, capture_output=True)
+                if check.returncode != 0:
+                    errors.append(f"{rel}: job {job_name}, step '{step.get('name', script[:30])}': bash -n: {check.stderr.strip()}")
+                for called in re.findall(r"(?:^|\s)(\./[\w./-]+|scripts/[\w./-]+)", script):
+                    if not os.path.exists(os.path.join(root, called)):
+                        errors.append(f"{rel}: job {job_name} calls {called}, which does not exist")
+        notes.append(f"{rel}: parses; jobs {', '.join(workflow.get('jobs') or {})}; every run: block passes bash -n; called scripts exist")
 
 
 def interpolate(text):
