@@ -13,7 +13,7 @@
 # folder with its own config, pid and log files, and is stopped (by pid) at exit.
 # The two set-ups alternate (one, two, one, two: ROUNDS=2) so that drift in what else the machine is doing
 # does not favour either.
-#   scaling/run.sh      DURATION=20 ROUNDS=2 THREADS=8 COURIERS=2000 ORDERS=60000 REGIONS=40 WARMUP=5
+#   scaling/run.sh      DURATION=15 ROUNDS=2 THREADS=8 COURIERS=2000 ORDERS=30000 REGIONS=40 WARMUP=5
 # Needs: dotnet SDK, PostgreSQL server binaries; Debian's nginx, pgbouncer, wrk, curl (installed if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,10 +24,10 @@ DL_TAG=scaling
 trap dl_cleanup EXIT
 trap 'exit 130' INT TERM
 
-duration=${DURATION:-20}
+duration=${DURATION:-15}
 threads=${THREADS:-8}
 couriers=${COURIERS:-2000}
-orders=${ORDERS:-60000}
+orders=${ORDERS:-30000}
 regions=${REGIONS:-40}
 warmup=${WARMUP:-5}
 rounds=${ROUNDS:-2}
