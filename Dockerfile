@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # SweetsStore API image: build and publish with the .NET 10 SDK, run on the ASP.NET Core 10 runtime as a
 # non-root user. `docker compose up` (docker-compose.yml) runs it next to PostgreSQL 15.
-#   docker build -t sweetsstore-api .
+#   docker build --build-arg SOURCE_REVISION=$(git rev-parse HEAD) -t sweetsstore-api .
 #   docker run -e ConnectionStrings__Postgres='Host=...;Database=sweetsstore;Username=...;Password=...' -p 8080:8080 sweetsstore-api
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
@@ -14,7 +14,10 @@ COPY src/SweetsStore.Api/SweetsStore.Api.csproj src/SweetsStore.Api/
 RUN dotnet restore src/SweetsStore.Api/SweetsStore.Api.csproj
 COPY .editorconfig ./
 COPY src/ src/
-RUN dotnet publish src/SweetsStore.Api/SweetsStore.Api.csproj -c Release --no-restore -o out /p:UseAppHost=false
+# The commit goes into the version that /health/live reports ("1.0.0+<sha>"); the build context has no .git.
+ARG SOURCE_REVISION=""
+RUN dotnet publish src/SweetsStore.Api/SweetsStore.Api.csproj -c Release --no-restore -o out /p:UseAppHost=false \
+    "-p:SourceRevisionId=${SOURCE_REVISION}"
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app

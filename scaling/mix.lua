@@ -71,7 +71,7 @@ function response(status, _, body)
     if last_kind == "get" then errors_get = errors_get + 1
     elseif last_kind == "assign" then errors_assign = errors_assign + 1; advance()
     else errors_complete = errors_complete + 1 end
-    last_error = status .. " " .. last_kind .. " " .. string.sub(body or "", 1, 160)
+    last_error = status .. " " .. last_kind .. " " .. string.sub((body or ""):gsub("%s+", " "), 1, 160)
     return
   end
   if last_kind == "get" then

@@ -11,9 +11,9 @@
 # prints requests/s for both and the ratio, CPU seconds per component, PgBouncer's pools, and the
 # invariant checks of scripts/check-invariants.sql after each run. Everything it starts runs from a temp
 # folder with its own config, pid and log files, and is stopped (by pid) at exit.
-# The two set-ups alternate (one, two, one, two: ROUNDS=2) so that drift in what else the machine is doing
-# does not favour either.
-#   scaling/run.sh      DURATION=15 ROUNDS=2 THREADS=8 COURIERS=2000 ORDERS=30000 REGIONS=40 WARMUP=5
+# The two set-ups alternate as one, two, two, one (ROUNDS=2; more rounds repeat the pattern) so that a
+# steady drift (JIT still improving, other work on the machine coming and going) favours neither.
+#   scaling/run.sh      DURATION=15 ROUNDS=2 THREADS=8 COURIERS=2000 ORDERS=30000 REGIONS=40 WARMUP=10
 # Needs: dotnet SDK, PostgreSQL server binaries; Debian's nginx, pgbouncer, wrk, curl (installed if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +29,7 @@ threads=${THREADS:-8}
 couriers=${COURIERS:-2000}
 orders=${ORDERS:-30000}
 regions=${REGIONS:-40}
-warmup=${WARMUP:-5}
+warmup=${WARMUP:-10}
 rounds=${ROUNDS:-2}
 
 dl_need nginx nginx
@@ -296,7 +296,9 @@ failed=0
 declare -A label=([one]="ONE API process" [two]="TWO API processes") results=([one]="" [two]="") efficiency=([one]="" [two]="")
 run=0
 for ((round = 1; round <= rounds; round++)); do
-  for phase in one two; do
+  order=(one two)
+  ((round % 2 == 0)) && order=(two one)
+  for phase in "${order[@]}"; do
     run=$((run + 1))
     reset_and_load
     port=$nginx_one
@@ -307,7 +309,7 @@ for ((round = 1; round <= rounds; round++)); do
     efficiency[$phase]+="$(awk '/requests per CPU-second/ {print $(NF - 3)}' "$work/cpu-$run.txt") "
     printf '\n--- run %d, %s: %s req/s\n' "$run" "${label[$phase]}" "$(rps "$run")"
     grep -E 'requests in|Non-2xx|Socket errors' "$work/wrk-$run.txt" | sed 's/^ */  /'
-    grep -E '^(mix|latency|last non-200):' "$work/wrk-$run.txt" | sed 's/^/  /'
+    grep -E '^(mix:|latency ms:|last non-200:)' "$work/wrk-$run.txt" | sed 's/^/  /'
     sed 's/^/  cpu: /' "$work/cpu-$run.txt"
     pools
     data_summary
@@ -323,7 +325,7 @@ self_test || failed=1
 mean() { awk '{ for (i = 1; i <= NF; i++) s += $i; printf "%.1f", s / NF }' <<<"$1"; }
 one=$(mean "${results[one]}")
 two=$(mean "${results[two]}")
-printf '\n=== requests/s through nginx, %d s runs, alternating: one process [ %s] mean %s; two processes [ %s] mean %s\n' \
+printf '\n=== requests/s through nginx, %d s runs, in the order one, two, two, one: one process [ %s] mean %s; two processes [ %s] mean %s\n' \
   "$duration" "${results[one]}" "$one" "${results[two]}" "$two"
 printf '=== ratio two/one: %s (%s cores shared by wrk, nginx, both APIs, PgBouncer and PostgreSQL; load average now %s)\n' \
   "$(awk -v a="$one" -v b="$two" 'BEGIN { printf "%.2f", b / a }')" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"

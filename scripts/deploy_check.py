@@ -344,6 +344,9 @@ def dry_build(root, out):
             if word == "WORKDIR":
                 workdir = os.path.join(workdir, args)
                 os.makedirs(stage_root + workdir, exist_ok=True)
+            elif word == "ARG":
+                key, _, value = args.partition("=")
+                env.setdefault(key.strip(), os.environ.get(key.strip(), shlex.split(value)[0] if value.strip() else ""))
             elif word == "ENV":
                 for token in shlex.split(args):
                     key, _, value = token.partition("=")

@@ -49,7 +49,9 @@ pass "bash -n on every *.sh"
 step "3. dry build of the Dockerfile, then its ENTRYPOINT against a private PostgreSQL"
 dl_workdir verify-deploy
 work=$DL_WORK
-python3 scripts/deploy_check.py dry-build "$root" "$work/image" >"$work/final.json" 2>"$work/build.log" || {
+# As `docker build --build-arg SOURCE_REVISION=<commit>` would be called (CI does).
+revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+SOURCE_REVISION=$revision python3 scripts/deploy_check.py dry-build "$root" "$work/image" >"$work/final.json" 2>"$work/build.log" || {
   tail -n 30 "$work/build.log"
   die "dry build failed"
 }
@@ -83,6 +85,9 @@ dl_wait_http "$base/health/ready" 200 90 || {
   die "/health/ready did not answer 200"
 }
 pass "ENTRYPOINT (${entrypoint[*]}) as uid $(ps -o uid= -p "$api_pid" | tr -d ' ') in /app: /health/ready 200: $(curl -s "$base/health/ready")"
+
+curl -s "$base/health/live" | grep -qF "$revision" || die "/health/live does not report the build's revision $revision"
+pass "/health/live reports the revision passed as SOURCE_REVISION: $(curl -s "$base/health/live" | grep -o '"version":"[^"]*"')"
 
 healthcheck() {
   local cmd=("${health[@]}")
