@@ -7,7 +7,7 @@
 #
 # Loads couriers and orders through the API (POST /couriers, POST /orders), then runs the same wrk mix
 # (scaling/mix.lua: GET /couriers/{id}, POST /orders/assign, POST /orders/complete) for DURATION seconds
-# through nginx, first with one API process behind it, then with two, each time on freshly reset data;
+# through nginx, with one API process behind it and with two, each time on freshly reset data;
 # prints requests/s for both and the ratio, CPU seconds per component, PgBouncer's pools, and the
 # invariant checks of scripts/check-invariants.sql after each run. Everything it starts runs from a temp
 # folder with its own config, pid and log files, and is stopped (by pid) at exit.
