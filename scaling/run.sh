@@ -99,7 +99,7 @@ for n in 1 2; do
   (
     cd "$work/app"
     exec env ConnectionStrings__Postgres="$bouncer_cs" ASPNETCORE_URLS="http://127.0.0.1:$port" \
-      Database__MigrateOnStartup=false \
+      Database__MigrateOnStartup=false Jobs__Listen=false \
       setpriv --reuid=nobody --regid=nogroup --clear-groups -- dotnet SweetsStore.Api.dll
   ) >"$work/api$n.log" 2>&1 &
   api_pids+=("$!")

@@ -5,8 +5,13 @@
 
 pg_say() { printf '\033[1m[pg]\033[0m %s\n' "$*" >&2; }
 
-# Sets PG_BIN to the newest installed server's bin folder; installs Debian's `postgresql` when none is found.
+# Sets PG_BIN (unless already set to a folder with initdb) to the newest installed server's bin folder;
+# installs Debian's `postgresql` when none is found.
 pg_ensure_binaries() {
+  if [[ -n ${PG_BIN:-} && -x $PG_BIN/initdb ]]; then
+    export PG_BIN
+    return 0
+  fi
   PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
   if [[ -z $PG_BIN || ! -x $PG_BIN/initdb ]]; then
     pg_say "PostgreSQL server binaries not found: installing Debian's 'postgresql' package with apt-get (needs network and root or sudo)"
