@@ -37,6 +37,7 @@ services.AddSingleton<DeliveryService>();
 services.AddSingleton<JobStore>();
 services.AddSingleton<ImportStore>();
 services.AddSingleton<IJobHandler, ImportJob>();
+services.AddSingleton<SyncImports>();
 services.Configure<JobOptions>(configuration.GetSection("Jobs"));
 services.Configure<SecurityOptions>(configuration.GetSection("Security"));
 services.Configure<InputLimits>(configuration.GetSection("Limits"));

@@ -8,52 +8,6 @@ namespace SweetsStore.Data;
 /// <summary>Courier imports, edits and reads. Each public method is one transaction.</summary>
 public sealed class CourierService(NpgsqlDataSource db, IClock clock)
 {
-    /// <summary>Stores all couriers or none: refused (nothing stored) when some ids already exist.</summary>
-    public async Task<ImportOutcome> ImportAsync(IReadOnlyList<NewCourier> couriers, CancellationToken ct)
-    {
-        if (couriers.Count == 0)
-        {
-            return ImportOutcome.Success;
-        }
-
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var ids = couriers.Select(c => c.Id).ToArray();
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await using var tx = await connection.BeginTransactionAsync(ct);
-                await using (var copy = await BulkCopy.CouriersAsync(connection, ct))
-                {
-                    foreach (var courier in couriers)
-                    {
-                        await copy.WriteAsync(courier, ct);
-                    }
-
-                    await copy.CompleteAsync(ct);
-                }
-
-                await tx.CommitAsync(ct);
-                return ImportOutcome.Success;
-            }
-            catch (PostgresException e) when (e.IsUniqueViolation())
-            {
-                // Rolled back. The conflicting rows are committed now (the violation waited for them): name them.
-                // If the other import rolled back instead, nothing conflicts any more: try again.
-                var existing = await BulkCopy.ExistingAsync(connection, "couriers", ids, ct);
-                if (existing.Count > 0)
-                {
-                    return new ImportOutcome(false, existing);
-                }
-
-                if (attempt == 3)
-                {
-                    throw new ContentionException("an import kept colliding with concurrent imports that then rolled back");
-                }
-            }
-        }
-    }
-
     /// <summary>Changes a courier and releases the open orders that no longer fit (see <see cref="ReleasePolicy"/>). Null: unknown courier.</summary>
     public async Task<CourierView?> PatchAsync(long courierId, CourierType? type, int[]? regions, Schedule? workingHours, CancellationToken ct)
     {

@@ -7,55 +7,6 @@ namespace SweetsStore.Data;
 /// <summary>Order imports and reads.</summary>
 public sealed class OrderService(NpgsqlDataSource db)
 {
-    /// <summary>
-    /// Stores all orders or none, with one binary COPY in one transaction (the fastest way into PostgreSQL).
-    /// Refused, with nothing stored, when some ids already exist.
-    /// </summary>
-    public async Task<ImportOutcome> ImportAsync(IReadOnlyList<NewOrder> orders, CancellationToken ct)
-    {
-        if (orders.Count == 0)
-        {
-            return ImportOutcome.Success;
-        }
-
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var ids = orders.Select(o => o.Id).ToArray();
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await using var tx = await connection.BeginTransactionAsync(ct);
-                await using (var copy = await BulkCopy.OrdersAsync(connection, ct))
-                {
-                    foreach (var order in orders)
-                    {
-                        await copy.WriteAsync(order, ct);
-                    }
-
-                    await copy.CompleteAsync(ct);
-                }
-
-                await tx.CommitAsync(ct);
-                return ImportOutcome.Success;
-            }
-            catch (PostgresException e) when (e.IsUniqueViolation())
-            {
-                // Rolled back. The conflicting rows are committed now (the violation waited for them): name them.
-                // If the other import rolled back instead, nothing conflicts any more: try again.
-                var existing = await BulkCopy.ExistingAsync(connection, "orders", ids, ct);
-                if (existing.Count > 0)
-                {
-                    return new ImportOutcome(false, existing);
-                }
-
-                if (attempt == 3)
-                {
-                    throw new ContentionException("an import kept colliding with concurrent imports that then rolled back");
-                }
-            }
-        }
-    }
-
     public async Task<OrderView?> GetAsync(long orderId, CancellationToken ct)
     {
         await using var command = db.CreateCommand($"{SelectView} WHERE o.order_id = $1");

@@ -9,12 +9,6 @@ public sealed record CourierView(long Id, CourierType Type, IReadOnlyList<int> R
 /// <summary>The bundle an assign answers with; no assign time when nothing fits.</summary>
 public sealed record AssignOutcome(IReadOnlyList<long> OrderIds, Instant? AssignTime);
 
-/// <summary>How an import ended: stored, or refused because some ids already exist (nothing stored).</summary>
-public sealed record ImportOutcome(bool Stored, IReadOnlyList<long> ExistingIds)
-{
-    public static readonly ImportOutcome Success = new(true, []);
-}
-
 /// <summary>An order with its delivery state.</summary>
 public sealed record OrderView(
     long Id, Weight Weight, int Region, IReadOnlyList<string> DeliveryHours, long? CourierId, Instant? AssignTime, Instant? CompleteTime)

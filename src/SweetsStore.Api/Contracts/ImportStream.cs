@@ -22,6 +22,7 @@ public sealed class ImportStream(string format, long maxElements)
     private Phase _phase = Phase.Start;
     private bool _sawData;
     private int _line;
+    private FieldErrors? _unknownFields;
 
     private enum Phase
     {
@@ -127,12 +128,9 @@ public sealed class ImportStream(string format, long maxElements)
                     break;
 
                 case Phase.TopLevel when reader.TokenType == JsonTokenType.EndObject:
+                    // A missing data outranks other fields' problems, as in the contract.
                     _phase = Phase.End;
-                    if (!_sawData)
-                    {
-                        Errors = FieldErrors.Of("data", Messages.Required);
-                    }
-
+                    Errors = !_sawData ? FieldErrors.Of("data", Messages.Required) : _unknownFields;
                     break;
 
                 case Phase.TopLevel:
@@ -157,8 +155,13 @@ public sealed class ImportStream(string format, long maxElements)
                         goto NeedMore;
                     }
 
-                    Errors = !isData ? FieldErrors.Of(name, Messages.UnknownField)
-                        : _sawData ? FieldErrors.Of("data", Messages.RepeatedField)
+                    if (!isData)
+                    {
+                        (_unknownFields ??= new()).Add(name, Messages.UnknownField);
+                        break;
+                    }
+
+                    Errors = _sawData ? FieldErrors.Of("data", Messages.RepeatedField)
                         : reader.TokenType == JsonTokenType.Null ? FieldErrors.Of("data", Messages.Required)
                         : FieldErrors.Of("data", Messages.Array);
                     return;

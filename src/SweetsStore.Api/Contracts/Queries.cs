@@ -60,22 +60,3 @@ public static class Queries
         return errors is null ? new Period(start, end) : throw new ContractValidationException(errors);
     }
 }
-
-/// <summary>The "already exists" report of an import, built like every other validation report.</summary>
-public static class ImportReports
-{
-    public static ContractValidationException AlreadyExist(string collection, string idField, IReadOnlyList<long> idsInRequest, IReadOnlyList<long> existing)
-    {
-        var taken = existing.ToHashSet();
-        var elements = new List<ElementError>();
-        for (var i = 0; i < idsInRequest.Count; i++)
-        {
-            if (taken.Contains(idsInRequest[i]))
-            {
-                elements.Add(new ElementError(idsInRequest[i], i, FieldErrors.Of(idField, Messages.AlreadyExists)));
-            }
-        }
-
-        return new ContractValidationException(collection, elements);
-    }
-}

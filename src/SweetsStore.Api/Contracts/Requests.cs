@@ -30,13 +30,6 @@ public static class Requests
     private static readonly JsonFields PatchFields = new("courier_type", "regions", "working_hours");
     private static readonly JsonFields AssignFields = new("courier_id");
     private static readonly JsonFields CompleteFields = new("courier_id", "order_id", "complete_time");
-    private static readonly JsonFields ImportFields = new("data");
-
-    public static IReadOnlyList<NewCourier> Couriers(JsonDocument? body, InputLimits limits) =>
-        Import(body, limits, ImportElements.Couriers(limits));
-
-    public static IReadOnlyList<NewOrder> Orders(JsonDocument? body, InputLimits limits) =>
-        Import(body, limits, ImportElements.Orders(limits));
 
     public static CourierChanges CourierPatch(JsonDocument? body, InputLimits limits)
     {
@@ -80,41 +73,6 @@ public static class Requests
         text is { Length: > 0 and <= 19 } && text.All(char.IsAsciiDigit) && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id >= 1
             ? id
             : throw ContractValidationException.Field(field, Messages.Id);
-
-    private static IReadOnlyList<T> Import<T>(JsonDocument? body, InputLimits limits, ImportElements<T> elements)
-        where T : class
-    {
-        if (body is null || body.RootElement.ValueKind != JsonValueKind.Object
-            || !JsonFields.TryGetProperty(body.RootElement, "data"u8, out var data) || data.ValueKind == JsonValueKind.Null)
-        {
-            throw ContractValidationException.Field("data", Messages.Required);
-        }
-
-        FieldErrors? topErrors = null;
-        ImportFields.Collect(body.RootElement, new JsonElement[1], ref topErrors);
-        if (data.ValueKind != JsonValueKind.Array)
-        {
-            (topErrors ??= new()).Add("data", Messages.Array);
-        }
-        else if (data.GetArrayLength() > limits.MaxImportItems)
-        {
-            (topErrors ??= new()).Add("data", string.Format(CultureInfo.InvariantCulture, Messages.TooMany, limits.MaxImportItems));
-        }
-
-        ThrowIfAny(topErrors);
-
-        var items = new List<T>(data.GetArrayLength());
-        var index = 0;
-        foreach (var element in data.EnumerateArray())
-        {
-            if (elements.Add(element, index++) is { } item)
-            {
-                items.Add(item);
-            }
-        }
-
-        return elements.Errors.Count > 0 ? throw elements.ToException() : items;
-    }
 
     private static JsonElement RequireObject(JsonDocument? body) =>
         body is { RootElement.ValueKind: JsonValueKind.Object }

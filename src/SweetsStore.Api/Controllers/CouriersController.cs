@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
+using SweetsStore.Api.Imports;
 using SweetsStore.Api.Infrastructure;
 using SweetsStore.Data;
 
@@ -12,7 +13,7 @@ namespace SweetsStore.Api.Controllers;
 [ApiController]
 [Route("couriers")]
 [Produces("application/json")]
-public sealed class CouriersController(CourierService couriers, IOptions<InputLimits> limits) : ControllerBase
+public sealed class CouriersController(CourierService couriers, SyncImports imports, IOptions<InputLimits> limits) : ControllerBase
 {
     /// <summary>Imports couriers: all or nothing.</summary>
     [HttpPost]
@@ -25,15 +26,8 @@ public sealed class CouriersController(CourierService couriers, IOptions<InputLi
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)]
     public async Task<IActionResult> Import(CancellationToken ct)
     {
-        using var body = await JsonBody.ReadAsync(Request, ct);
-        var batch = Requests.Couriers(body, limits.Value);
-        var outcome = await couriers.ImportAsync(batch, ct);
-        if (!outcome.Stored)
-        {
-            throw ImportReports.AlreadyExist("couriers", "courier_id", batch.Select(c => c.Id).ToList(), outcome.ExistingIds);
-        }
-
-        return StatusCode(StatusCodes.Status201Created, new CouriersCreated(batch.Select(c => new IdItem(c.Id)).ToArray()));
+        var ids = await imports.CouriersAsync(Request.Body, ct);
+        return StatusCode(StatusCodes.Status201Created, new CouriersCreated(ids.Select(id => new IdItem(id)).ToArray()));
     }
 
     /// <summary>Edits a courier; open orders that no longer fit go back to the pool.</summary>

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
+using SweetsStore.Api.Imports;
 using SweetsStore.Api.Infrastructure;
 using SweetsStore.Data;
 
@@ -12,7 +13,7 @@ namespace SweetsStore.Api.Controllers;
 [ApiController]
 [Route("orders")]
 [Produces("application/json")]
-public sealed class OrdersController(OrderService orders, DeliveryService deliveries, IOptions<InputLimits> limits) : ControllerBase
+public sealed class OrdersController(OrderService orders, DeliveryService deliveries, SyncImports imports) : ControllerBase
 {
     /// <summary>Imports orders: all or nothing.</summary>
     [HttpPost]
@@ -25,15 +26,8 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)]
     public async Task<IActionResult> Import(CancellationToken ct)
     {
-        using var body = await JsonBody.ReadAsync(Request, ct);
-        var batch = Requests.Orders(body, limits.Value);
-        var outcome = await orders.ImportAsync(batch, ct);
-        if (!outcome.Stored)
-        {
-            throw ImportReports.AlreadyExist("orders", "order_id", batch.Select(o => o.Id).ToList(), outcome.ExistingIds);
-        }
-
-        return StatusCode(StatusCodes.Status201Created, new OrdersCreated(batch.Select(o => new IdItem(o.Id)).ToArray()));
+        var ids = await imports.OrdersAsync(Request.Body, ct);
+        return StatusCode(StatusCodes.Status201Created, new OrdersCreated(ids.Select(id => new IdItem(id)).ToArray()));
     }
 
     /// <summary>Hands the courier a bundle (or answers its open one again).</summary>

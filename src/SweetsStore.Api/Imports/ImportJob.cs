@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -43,154 +42,64 @@ public sealed class ImportJob(ImportStore imports, NpgsqlDataSource db, IOptions
 
         if (work.Kind == "orders")
         {
-            await LoadAsync(work, run, ImportElements.Orders(limits.Value, MaxReported), BulkCopy.OrdersAsync, "orders", ct);
+            await LoadAsync(work, run, ImportElements.Orders(limits.Value, MaxReported), BulkCopy.OrdersAsync, "orders", o => o.Id, ct);
         }
         else
         {
-            await LoadAsync(work, run, ImportElements.Couriers(limits.Value, MaxReported), BulkCopy.CouriersAsync, "couriers", ct);
+            await LoadAsync(work, run, ImportElements.Couriers(limits.Value, MaxReported), BulkCopy.CouriersAsync, "couriers", c => c.Id, ct);
         }
     }
 
     private async Task LoadAsync<T>(
         ImportWork work, JobRun run, ImportElements<T> elements, Func<NpgsqlConnection, CancellationToken, Task<BulkCopy<T>>> begin,
-        string table, CancellationToken ct)
+        string table, Func<T, long> idOf, CancellationToken ct)
         where T : class
     {
         var started = Stopwatch.StartNew();
-        var stream = new ImportStream(work.Format, limits.Value.MaxBackgroundImportItems);
-        var ids = new List<(long Id, int Index)>();
-        var ready = new List<T>();
-        var idOf = elements.IdField;
-
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        BulkCopy<T>? copy = await begin(connection, ct);
-        try
+        await using var loader = await ImportLoader<T>.BeginAsync(connection, work.Format, limits.Value.MaxBackgroundImportItems, elements, begin, idOf, ct);
+        var lastProgress = Stopwatch.StartNew();
+        await foreach (var chunk in imports.ReadChunksAsync(work.Id, ct))
         {
-            var lastProgress = Stopwatch.StartNew();
-            await foreach (var chunk in imports.ReadChunksAsync(work.Id, ct))
+            await loader.PushAsync(chunk, isFinal: false, ct);
+            if (lastProgress.Elapsed > ProgressEvery)
             {
-                stream.Push(chunk, isFinal: false, Accept);
-                copy = await DrainAsync(copy);
-                if (stream.Failed)
-                {
-                    break;
-                }
-
-                if (lastProgress.Elapsed > ProgressEvery)
-                {
-                    await imports.ProgressAsync(work.Id, stream.Elements, elements.Invalid, ct);
-                    lastProgress.Restart();
-                }
-            }
-
-            stream.Push([], isFinal: true, Accept);
-            copy = await DrainAsync(copy);
-
-            if (stream.Failed || elements.Invalid > 0)
-            {
-                var report = stream.Failed ? Report(new ContractValidationException(stream.Errors!)) : Report(elements.ToException());
-                var error = stream.Failed
-                    ? "the body is not a valid import; nothing was stored"
-                    : $"{elements.Invalid} of {stream.Elements} {elements.Collection} are invalid; nothing was stored";
-                await FinishSeparatelyAsync(work, run, "failed", stream.Elements, elements.Invalid, error, report, ct);
-                return;
-            }
-
-            var open = copy ?? throw new InvalidOperationException("the COPY closed although every element was valid");
-            try
-            {
-                await open.CompleteAsync(ct);
-            }
-            catch (PostgresException e) when (e.IsUniqueViolation())
-            {
-                await open.DisposeAsync();
-                copy = null;
-                await tx.RollbackAsync(ct);
-                var existing = await BulkCopy.ExistingAsync(connection, table, ids.Select(i => i.Id).ToArray(), ct);
-                var index = ids.ToDictionary(i => i.Id, i => i.Index);
-                elements.RejectExisting(existing, id => index[id]);
-                await FinishSeparatelyAsync(work, run, "failed", stream.Elements, elements.Invalid,
-                    $"{existing.Count} {elements.Collection} already exist; nothing was stored", Report(elements.ToException()), ct);
-                return;
-            }
-
-            await open.DisposeAsync();
-            copy = null;
-            if (!await ImportStore.FinishAsync(connection, work.Id, run.JobId, run.WorkerId, "succeeded", stream.Elements, 0, null, null, ct))
-            {
-                throw new OperationCanceledException("the job's lease went to another worker; rolling back");
-            }
-
-            await tx.CommitAsync(ct);
-            logger.LogInformation("Import {ImportId}: {Rows} {Kind} loaded in {Seconds:0.0} s", work.Id, stream.Elements, work.Kind, started.Elapsed.TotalSeconds);
-        }
-        finally
-        {
-            if (copy is not null)
-            {
-                await copy.DisposeAsync();
+                await imports.ProgressAsync(work.Id, loader.Elements, loader.Invalid, ct);
+                lastProgress.Restart();
             }
         }
 
-        void Accept(int index, ReadOnlySpan<byte> json)
+        await loader.PushAsync(ReadOnlyMemory<byte>.Empty, isFinal: true, ct);
+        if (loader.Failed)
         {
-            var rented = ArrayPool<byte>.Shared.Rent(json.Length);
-            try
-            {
-                json.CopyTo(rented);
-                JsonDocument document;
-                try
-                {
-                    document = JsonDocument.Parse(rented.AsMemory(0, json.Length), new JsonDocumentOptions { MaxDepth = 32 });
-                }
-                catch (JsonException)
-                {
-                    elements.Reject(new ElementError(null, index, FieldErrors.Of("data[" + index + "]", "is not valid JSON")));
-                    return;
-                }
-
-                using (document)
-                {
-                    var item = elements.Add(document.RootElement, index);
-                    if (item is not null && elements.Invalid == 0)
-                    {
-                        ready.Add(item);
-                        if (document.RootElement.TryGetProperty(idOf, out var id))
-                        {
-                            ids.Add((id.GetInt64(), index));
-                        }
-                    }
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
+            var error = loader.Invalid > 0
+                ? $"{loader.Invalid} of {loader.Elements} {elements.Collection} are invalid; nothing was stored"
+                : "the body is not a valid import; nothing was stored";
+            await FinishSeparatelyAsync(work, run, "failed", loader.Elements, loader.Invalid, error, Report(loader.Error()), ct);
+            return;
         }
 
-        // Writes what was accepted; once an element is invalid nothing more is copied (the batch will not be stored).
-        async Task<BulkCopy<T>?> DrainAsync(BulkCopy<T>? open)
+        if (!await loader.CompleteAsync(ct))
         {
-            if (open is null || elements.Invalid > 0 || stream.Failed)
+            await tx.RollbackAsync(ct);
+            if (!await loader.RejectExistingAsync(connection, table, ct))
             {
-                ready.Clear();
-                if (open is not null)
-                {
-                    await open.DisposeAsync();
-                }
-
-                return null;
+                throw new InvalidOperationException("ids collided with an import that then rolled back; retrying");
             }
 
-            foreach (var item in ready)
-            {
-                await open.WriteAsync(item, ct);
-            }
-
-            ready.Clear();
-            return open;
+            await FinishSeparatelyAsync(work, run, "failed", loader.Elements, loader.Invalid,
+                $"{loader.Invalid} {elements.Collection} already exist; nothing was stored", Report(loader.Error()), ct);
+            return;
         }
+
+        if (!await ImportStore.FinishAsync(connection, work.Id, run.JobId, run.WorkerId, "succeeded", loader.Elements, 0, null, null, ct))
+        {
+            throw new OperationCanceledException("the job's lease went to another worker; rolling back");
+        }
+
+        await tx.CommitAsync(ct);
+        logger.LogInformation("Import {ImportId}: {Rows} {Kind} loaded in {Seconds:0.0} s", work.Id, loader.Elements, work.Kind, started.Elapsed.TotalSeconds);
     }
 
     // A refused import is recorded in its own transaction: the loading one is rolled back.

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using SweetsStore.Api.Contracts;
+using SweetsStore.Data;
+using SweetsStore.Domain;
+
+namespace SweetsStore.Api.Imports;
+
+/// <summary>
+/// <c>POST /couriers</c> and <c>POST /orders</c>: the body streamed into one transaction, all or nothing. The
+/// answer is the ids in request order, or a 400 listing every bad element (nothing stored).
+/// </summary>
+public sealed class SyncImports(NpgsqlDataSource db, IOptions<InputLimits> limits)
+{
+    public Task<IReadOnlyList<long>> OrdersAsync(Stream body, CancellationToken ct) =>
+        LoadAsync(body, ImportElements.Orders(limits.Value), BulkCopy.OrdersAsync, "orders", o => o.Id, ct);
+
+    public Task<IReadOnlyList<long>> CouriersAsync(Stream body, CancellationToken ct) =>
+        LoadAsync(body, ImportElements.Couriers(limits.Value), BulkCopy.CouriersAsync, "couriers", c => c.Id, ct);
+
+    private async Task<IReadOnlyList<long>> LoadAsync<T>(
+        Stream body, ImportElements<T> elements, Func<NpgsqlConnection, CancellationToken, Task<BulkCopy<T>>> beginCopy,
+        string table, Func<T, long> idOf, CancellationToken ct)
+        where T : class
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var loader = await ImportLoader<T>.BeginAsync(
+            connection, ImportStream.Json, limits.Value.MaxImportItems, elements, beginCopy, idOf, ct);
+        await loader.ReadAllAsync(body, ct);
+        if (loader.Failed)
+        {
+            throw loader.Error();
+        }
+
+        if (!await loader.CompleteAsync(ct))
+        {
+            await tx.RollbackAsync(ct);
+
+            // The unique violation waited for the conflicting import: its rows are committed now, unless it
+            // rolled back, in which case the body (already consumed) would have to be sent again.
+            if (!await loader.RejectExistingAsync(connection, table, ct))
+            {
+                throw new ContentionException("an import with some of the same ids was running and rolled back; send it again");
+            }
+
+            throw loader.Error();
+        }
+
+        await tx.CommitAsync(ct);
+        return loader.Ids.Select(i => i.Id).ToArray();
+    }
+}
