@@ -33,6 +33,7 @@ services.AddSingleton<IClock>(SystemClock.Instance);
 services.AddSingleton<CourierService>();
 services.AddSingleton<OrderService>();
 services.AddSingleton<DeliveryService>();
+services.AddSingleton<StatsService>();
 services.AddSingleton<JobStore>();
 services.AddSingleton<ImportStore>();
 services.AddSingleton<IJobHandler, ImportJob>();
