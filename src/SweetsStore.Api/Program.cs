@@ -93,9 +93,14 @@ app.UseSwaggerUI(o =>
     o.RoutePrefix = "swagger";
     o.SwaggerEndpoint("/swagger/v1/swagger.json", "SweetsStore v1");
 });
+
+// Operator dashboard: a static page over GET /stats, /imports and /couriers (Infrastructure/Dashboard.cs).
+app.UseDashboardFiles();
+
 app.UseRouting();
 app.UseMiddleware<BodyLimitMiddleware>();
 app.MapControllers();
+app.MapDashboard();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthJson.Write });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions
 {
