@@ -4,6 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 source scripts/pg.sh
+scripts/browser-deps.sh # chromium and playwright-core for the dashboard's browser test; quiet when installed
 
 work=$(mktemp -d /tmp/sweetsstore-test.XXXXXX)
 chmod 755 "$work"

@@ -34,6 +34,7 @@ services.AddSingleton<IClock>(SystemClock.Instance);
 services.AddSingleton<CourierService>();
 services.AddSingleton<OrderService>();
 services.AddSingleton<DeliveryService>();
+services.AddSingleton<StatsService>();
 services.AddSingleton<JobStore>();
 services.AddSingleton<ImportStore>();
 services.AddSingleton<IJobHandler, ImportJob>();
@@ -124,6 +125,10 @@ app.UseSwaggerUI(o =>
     o.RoutePrefix = "swagger";
     o.SwaggerEndpoint("/swagger/v1/swagger.json", "SweetsStore v1");
 });
+
+// Operator dashboard: a static page over GET /stats, /imports and /couriers (Infrastructure/Dashboard.cs).
+app.UseDashboardFiles();
+
 app.UseRouting();
 app.UseMiddleware<BodyLimitMiddleware>();
 if (rateLimits.Enabled)
@@ -144,6 +149,7 @@ if (rateLimits.Enabled)
         }
     });
 }
+app.MapDashboard();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthJson.Write });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions
 {

@@ -83,6 +83,27 @@ public sealed record ImportResponse(
 
 public sealed record ImportPage(IReadOnlyList<ImportResponse> Imports, int Offset, int Limit, int? NextOffset);
 
+/// <summary>Exact counts for the operator dashboard, all read in one snapshot.</summary>
+public sealed record StatsResponse(long Couriers, OrderCounts Orders, BundleCounts Bundles, ImportCounts Imports, JobCounts Jobs)
+{
+    public static StatsResponse From(StatsView s) => new(
+        s.Couriers,
+        new OrderCounts(s.OrdersPending, s.OrdersAssigned, s.OrdersCompleted),
+        new BundleCounts(s.BundlesOpen, s.BundlesFinished),
+        new ImportCounts(s.ImportsQueued, s.ImportsRunning, s.ImportsSucceeded, s.ImportsFailed),
+        new JobCounts(s.JobsEnqueued, s.JobsProcessing, s.JobsSucceeded, s.JobsFailed));
+}
+
+/// <summary>Orders by status: pending (in the pool), assigned (in an open bundle, not delivered), completed.</summary>
+public sealed record OrderCounts(long Pending, long Assigned, long Completed);
+
+public sealed record BundleCounts(long Open, long Finished);
+
+public sealed record ImportCounts(long Queued, long Running, long Succeeded, long Failed);
+
+/// <summary>Background jobs by state; <c>enqueued</c> includes jobs waiting out a retry backoff.</summary>
+public sealed record JobCounts(long Enqueued, long Processing, long Succeeded, long Failed);
+
 /// <summary>Request bodies, for the OpenAPI document only: requests are read by <see cref="Requests"/>.</summary>
 public static class RequestSchemas
 {
@@ -117,4 +138,5 @@ public sealed record ErrorResponse(string Title, int Status, string Detail, stri
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(ImportResponse))]
 [JsonSerializable(typeof(ImportPage))]
+[JsonSerializable(typeof(StatsResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

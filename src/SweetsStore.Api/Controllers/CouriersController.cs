@@ -70,7 +70,7 @@ public sealed class CouriersController(CourierService couriers, SyncImports impo
     public async Task<CourierPage> List([FromQuery] string? offset, [FromQuery] string? limit, CancellationToken ct)
     {
         var (skip, take) = Queries.Page(offset, limit);
-        var page = await couriers.ListAsync(skip, take, ct);
-        return new CourierPage(page.Select(CourierDetailsResponse.From).ToArray(), skip, take, page.Count == take ? skip + take : null);
+        var page = await couriers.ListAsync(skip, take + 1, ct);
+        return new CourierPage(page.Take(take).Select(CourierDetailsResponse.From).ToArray(), skip, take, page.Count > take ? skip + take : null);
     }
 }

@@ -67,8 +67,8 @@ public sealed class ImportsController(ImportStore imports, IOptions<InputLimits>
     public async Task<ImportPage> List([FromQuery] string? offset, [FromQuery] string? limit, CancellationToken ct)
     {
         var (skip, take) = Queries.Page(offset, limit);
-        var page = await imports.ListAsync(skip, take, ct);
-        return new ImportPage(page.Select(ImportResponse.From).ToArray(), skip, take, page.Count == take ? skip + take : null);
+        var page = await imports.ListAsync(skip, take + 1, ct);
+        return new ImportPage(page.Take(take).Select(ImportResponse.From).ToArray(), skip, take, page.Count > take ? skip + take : null);
     }
 
     private async Task<IActionResult> UploadAsync(string kind, string? format, CancellationToken ct)

@@ -80,7 +80,7 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
     {
         var (skip, take) = Queries.Page(offset, limit);
         var filter = Queries.Status(status);
-        var page = await orders.ListAsync(filter, skip, take, ct);
-        return new OrderPage(page.Select(OrderResponse.From).ToArray(), skip, take, page.Count == take ? skip + take : null);
+        var page = await orders.ListAsync(filter, skip, take + 1, ct);
+        return new OrderPage(page.Take(take).Select(OrderResponse.From).ToArray(), skip, take, page.Count > take ? skip + take : null);
     }
 }

@@ -9,7 +9,7 @@ internal static class HealthJson
     public static async Task Write(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
-        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter, Errors.ErrorWriter.WriterOptions);
         writer.WriteStartObject();
         writer.WriteString("status", report.Status.ToString());
         writer.WriteString("version", Versioning.Version);

@@ -128,7 +128,8 @@ public sealed class ImportStore(NpgsqlDataSource db)
 
         await using var command = Sql.Command(connection,
             """
-            UPDATE imports SET status = $2, rows_done = $3, rows_invalid = $4, error = $5, report = $6::jsonb, finished_at = now()
+            UPDATE imports SET status = $2, rows_done = $3, rows_invalid = $4, error = $5, report = $6::jsonb,
+                               finished_at = clock_timestamp() -- now() would be when this (long) transaction began
             WHERE import_id = $1
             """,
             Sql.P(id), Sql.P(status), Sql.P(rowsDone), Sql.P(rowsInvalid),

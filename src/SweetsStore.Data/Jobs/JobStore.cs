@@ -86,7 +86,7 @@ public sealed class JobStore(NpgsqlDataSource db)
     {
         await using var command = Sql.Command(connection,
             """
-            UPDATE jobs SET state = 'succeeded', finished_at = now(), locked_by = NULL, lease_until = NULL, last_error = NULL
+            UPDATE jobs SET state = 'succeeded', finished_at = clock_timestamp(), locked_by = NULL, lease_until = NULL, last_error = NULL
             WHERE job_id = $1 AND locked_by = $2 AND state = 'processing'
             """,
             Sql.P(jobId), Sql.P(workerId));
@@ -113,19 +113,5 @@ public sealed class JobStore(NpgsqlDataSource db)
         command.Parameters.Add(Sql.P(workerId));
         command.Parameters.Add(Sql.P(error.Length > 2000 ? error[..2000] : error));
         return await command.ExecuteScalarAsync(ct) is true;
-    }
-
-    /// <summary>Counts per state, for the dashboard.</summary>
-    public async Task<IReadOnlyDictionary<string, long>> CountsAsync(CancellationToken ct)
-    {
-        await using var command = db.CreateCommand("SELECT state, count(*) FROM jobs GROUP BY state");
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var counts = new Dictionary<string, long>();
-        while (await reader.ReadAsync(ct))
-        {
-            counts[reader.GetString(0)] = reader.GetInt64(1);
-        }
-
-        return counts;
     }
 }

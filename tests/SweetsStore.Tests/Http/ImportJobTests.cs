@@ -79,6 +79,7 @@ public class ImportJobTests(JobsFactory api) : IClassFixture<JobsFactory>, IAsyn
         var done = await WaitAsync(id, TimeSpan.FromMinutes(3));
         Assert.Equal("succeeded", (string?)done["status"]);
         Assert.Null(done["report"]);
+        Assert.True((double)done["duration_seconds"]! > 0.05, $"loading 100k orders took {(double)done["duration_seconds"]!} s?");
         Assert.Equal(100_000L, await api.ScalarAsync<long>("SELECT count(*) FROM orders"));
         Assert.Equal(orders.Sum(o => (long)((decimal)o["weight"] * 100)), await api.ScalarAsync<long>("SELECT sum(weight_cg)::bigint FROM orders"));
     }
