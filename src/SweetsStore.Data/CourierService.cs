@@ -1,6 +1,6 @@
+using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
-using NodaTime;
 using SweetsStore.Domain;
 
 namespace SweetsStore.Data;

@@ -191,7 +191,7 @@ public sealed class ImportStream(string format, long maxElements)
             }
         }
 
-        NeedMore:
+    NeedMore:
         if (isFinal && _phase != Phase.End && !Failed)
         {
             Errors = FieldErrors.Of("data", Messages.Required);

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
+using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
-using NodaTime;
 using SweetsStore.Data.Jobs;
 
 namespace SweetsStore.Data.Imports;

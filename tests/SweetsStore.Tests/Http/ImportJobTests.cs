@@ -3,10 +3,10 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using SweetsStore.Api.Jobs;
 using SweetsStore.Data.Jobs;
-using Microsoft.AspNetCore.Hosting;
 using SweetsStore.Tests.Infrastructure;
 
 namespace SweetsStore.Tests.Http;

@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using NodaTime;
+using Npgsql;
 
 namespace SweetsStore.Tests.Infrastructure;
 
