@@ -91,7 +91,7 @@ dl_say "migrations applied (dotnet SweetsStore.Api.dll migrate, direct connectio
 # connection to its own pool (No Reset On Close): under transaction pooling that reset would run on
 # whatever server connection the next transaction gets. No prepared statements: Npgsql's default
 # (Max Auto Prepare=0) and the API never calls Prepare(); PgBouncer < 1.21 cannot track them.
-bouncer_cs="Host=127.0.0.1;Port=$bouncer_port;Database=sweetsstore;Username=sweetsstore;Password=$pg_password;No Reset On Close=true"
+bouncer_cs="Host=127.0.0.1;Port=$bouncer_port;Database=sweetsstore;Username=sweetsstore;Password=$pg_password;No Reset On Close=true;Max Auto Prepare=0"
 api_ports=()
 api_pids=()
 for n in 1 2; do

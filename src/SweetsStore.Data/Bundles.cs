@@ -7,7 +7,7 @@ namespace SweetsStore.Data;
 internal static class Bundles
 {
     /// <summary>
-    /// Finishes open bundle $1 if it has no open order left: stamps <c>finished_at</c> (the latest of $2, the
+    /// Finishes open bundle $1 of courier $3 if it has no open order left: stamps <c>finished_at</c> (the latest of $2, the
     /// assign time and the bundle's last delivery), pays 500 × C (C as at assignment) when at least one order
     /// was delivered, and adds that to the courier's earnings. Yields what it paid (0 if it did nothing).
     /// </summary>
@@ -18,7 +18,9 @@ internal static class Bundles
             SET finished_at = greatest($2, b.assign_time, (SELECT max(o.complete_time) FROM orders o WHERE o.bundle_id = b.bundle_id)),
                 earnings = CASE WHEN EXISTS (SELECT 1 FROM orders o WHERE o.bundle_id = b.bundle_id AND o.complete_time IS NOT NULL)
                                 THEN 500 * b.coefficient ELSE 0 END
-            WHERE b.bundle_id = $1 AND b.finished_at IS NULL
+            -- courier_id first: a one-row probe of ux_bundles_open_per_courier, whatever the statistics say
+            -- (with stale ones the planner walked that index filtering on bundle_id: 1.3 ms instead of 0.1).
+            WHERE b.courier_id = $3 AND b.finished_at IS NULL AND b.bundle_id = $1
               AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.bundle_id = b.bundle_id AND o.complete_time IS NULL)
             RETURNING b.courier_id, b.earnings
         ), paid AS (
@@ -28,12 +30,12 @@ internal static class Bundles
         SELECT coalesce((SELECT earnings FROM finished), 0)
         """;
 
-    public static NpgsqlBatchCommand FinishCommand(long bundleId, Instant finishedAt) =>
-        Sql.BatchCommand(FinishSql, Sql.P(bundleId), Sql.P(finishedAt));
+    public static NpgsqlBatchCommand FinishCommand(long bundleId, long courierId, Instant finishedAt) =>
+        Sql.BatchCommand(FinishSql, Sql.P(bundleId), Sql.P(finishedAt), Sql.P(courierId));
 
-    public static async Task<long> FinishAsync(NpgsqlConnection connection, long bundleId, Instant finishedAt, CancellationToken ct)
+    public static async Task<long> FinishAsync(NpgsqlConnection connection, long bundleId, long courierId, Instant finishedAt, CancellationToken ct)
     {
-        await using var finish = Sql.Command(connection, FinishSql, Sql.P(bundleId), Sql.P(finishedAt));
+        await using var finish = Sql.Command(connection, FinishSql, Sql.P(bundleId), Sql.P(finishedAt), Sql.P(courierId));
         return (long)(await finish.ExecuteScalarAsync(ct))!;
     }
 }

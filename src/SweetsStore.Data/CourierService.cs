@@ -210,7 +210,7 @@ public sealed class CourierService(NpgsqlDataSource db, IClock clock)
         }
 
         return released.Count == open.Count
-            ? await Bundles.FinishAsync(connection, bundleId.Value, clock.NowToMicroseconds(), ct)
+            ? await Bundles.FinishAsync(connection, bundleId.Value, courierId, clock.NowToMicroseconds(), ct)
             : 0;
     }
 }

@@ -6,8 +6,8 @@ public static class Database
 {
     /// <summary>
     /// The data source every query goes through. Defaults, unless the connection string says otherwise: fail a
-    /// connection attempt after 5 s (a down database answers 503 quickly instead of hanging), pool sized for two
-    /// cores, and no retries of a dead connection left in the pool.
+    /// connection attempt after 5 s (a down database answers 503 quickly instead of hanging), a pool of 50,
+    /// automatic preparation of repeated statements, and no connection reset between uses.
     /// </summary>
     public static NpgsqlDataSource CreateDataSource(string connectionString)
     {
@@ -24,6 +24,20 @@ public static class Database
         if (!Given("Maximum Pool Size", "MaxPoolSize"))
         {
             builder.MaxPoolSize = 50;
+        }
+
+        // Every hot statement is a fixed text run thousands of times: prepare it once per connection (planning
+        // is 0.1-0.5 ms of the statements here), and skip the DISCARD ALL on each return to the pool (no
+        // session state is ever set). Behind PgBouncer in transaction mode set "Max Auto Prepare=0".
+        if (!Given("Max Auto Prepare", "MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = 64;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
+        if (!Given("No Reset On Close", "NoResetOnClose"))
+        {
+            builder.NoResetOnClose = true;
         }
 
         if (!Given("Application Name", "ApplicationName"))

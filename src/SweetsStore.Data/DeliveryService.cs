@@ -235,7 +235,7 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
                 Sql.P(courierId), Sql.P(successor.Region), Sql.P(shortened - successor.DeliveryMicros)));
         }
 
-        writes.BatchCommands.Add(Bundles.FinishCommand(bundleId, completeTime));
+        writes.BatchCommands.Add(Bundles.FinishCommand(bundleId, courierId, completeTime));
         await writes.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
     }

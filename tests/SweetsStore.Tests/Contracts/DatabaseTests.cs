@@ -19,3 +19,26 @@ public class DatabaseTests
         Assert.Equal(pool, built.MaxPoolSize);
     }
 }
+
+public class DatabasePreparationTests
+{
+    [Fact]
+    public void PreparesRepeatedStatementsAndSkipsTheResetUnlessTold()
+    {
+        using var source = Database.CreateDataSource("Host=h;Database=d");
+        var built = new NpgsqlConnectionStringBuilder(source.ConnectionString);
+
+        Assert.Equal(64, built.MaxAutoPrepare);
+        Assert.True(built.NoResetOnClose);
+    }
+
+    [Fact]
+    public void BehindPgBouncerPreparationCanBeTurnedOff()
+    {
+        using var source = Database.CreateDataSource("Host=h;Database=d;Max Auto Prepare=0;No Reset On Close=false");
+        var built = new NpgsqlConnectionStringBuilder(source.ConnectionString);
+
+        Assert.Equal(0, built.MaxAutoPrepare);
+        Assert.False(built.NoResetOnClose);
+    }
+}
