@@ -23,6 +23,7 @@ public sealed class ImportStream(string format, long maxElements)
     private bool _sawData;
     private int _line;
     private FieldErrors? _unknownFields;
+    private bool _started;
 
     private enum Phase
     {
@@ -52,6 +53,21 @@ public sealed class ImportStream(string format, long maxElements)
         }
 
         Append(chunk);
+        if (!_started)
+        {
+            // A UTF-8 byte order mark (some Windows tools send one) is not JSON; JsonDocument skipped it, so do we.
+            if (_length < 3 && !isFinal && "\uFEFF"u8.StartsWith(_buffer.AsSpan(0, _length)))
+            {
+                return;
+            }
+
+            _started = true;
+            if (_buffer.AsSpan(0, _length).StartsWith("\uFEFF"u8))
+            {
+                Keep(3);
+            }
+        }
+
         if (format == NdJson)
         {
             PushLines(isFinal, sink);

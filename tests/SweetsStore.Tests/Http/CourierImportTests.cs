@@ -198,6 +198,16 @@ public class CourierImportTests(ApiFactory api) : ApiTest(api)
     }
 
     [Fact]
+    public async Task AByteOrderMarkIsSkipped()
+    {
+        var body = "\uFEFF" + """{"data": [{"courier_id": 1, "courier_type": "foot", "regions": [1], "working_hours": ["09:00-18:00"]}]}""";
+
+        var reply = await PostRawAsync("/couriers", body);
+
+        Assert.Equal("""{"couriers":[{"id":1}]}""", Compact(reply.Expect(HttpStatusCode.Created)));
+    }
+
+    [Fact]
     public async Task AFieldGivenTwiceIsAnError()
     {
         var reply = await PostRawAsync("/couriers",
