@@ -50,6 +50,7 @@ internal static class RunCommand
             var watch = new CpuWatch(ctx.ApiPid, postmaster);
             var produced = await GuardAsync(scenario, ctx, rows);
             var cpu = watch.Summary();
+            cpu["cores"] = watch.Cores();
             cpu["waited_for_quiet_s"] = Math.Round(waited.TotalSeconds, 1);
             foreach (var row in produced)
             {

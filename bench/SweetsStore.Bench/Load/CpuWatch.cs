@@ -9,14 +9,14 @@ namespace SweetsStore.Bench.Load;
 /// </summary>
 internal sealed class CpuWatch
 {
-    private readonly int[] _roots;
+    private readonly int? _api;
     private readonly int? _postmaster;
     private (long Busy, long Total) _machine;
-    private long _ours;
+    private (long Bench, long Api, long Postgres) _start;
 
     public CpuWatch(int? apiPid, int? postmasterPid)
     {
-        _roots = new[] { Environment.ProcessId, apiPid ?? 0 }.Where(p => p > 0).ToArray();
+        _api = apiPid;
         _postmaster = postmasterPid;
         Restart();
     }
@@ -24,7 +24,32 @@ internal sealed class CpuWatch
     public void Restart()
     {
         _machine = Machine();
-        _ours = Ours();
+        _start = Split();
+    }
+
+    /// <summary>
+    /// CPU used since the last restart, in cores (1.0 = one core busy the whole time): this load generator, the API,
+    /// the benchmark's PostgreSQL, everything else, and idle.
+    /// </summary>
+    public Dictionary<string, object?> Cores()
+    {
+        var (busy, total) = Machine();
+        var now = Split();
+        var cores = Environment.ProcessorCount;
+        var dTotal = Math.Max(1.0, total - _machine.Total);
+        double C(long ticks) => Math.Round(ticks / dTotal * cores, 2);
+        var bench = now.Bench - _start.Bench;
+        var api = now.Api - _start.Api;
+        var pg = now.Postgres - _start.Postgres;
+        var dBusy = busy - _machine.Busy;
+        return new Dictionary<string, object?>
+        {
+            ["load_generator"] = C(bench),
+            ["api"] = C(api),
+            ["postgres"] = C(pg),
+            ["others"] = C(Math.Max(0, dBusy - bench - api - pg)),
+            ["idle"] = C((long)dTotal - dBusy),
+        };
     }
 
     /// <summary>Shares of the whole machine's CPU time since the last restart: busy, ours, others (0..1).</summary>
@@ -34,7 +59,7 @@ internal sealed class CpuWatch
         var ours = Ours();
         var dTotal = Math.Max(1, total - _machine.Total);
         var dBusy = busy - _machine.Busy;
-        var dOurs = Math.Min(dBusy, ours - _ours);
+        var dOurs = Math.Min(dBusy, ours - (_start.Bench + _start.Api + _start.Postgres));
         return ((double)dBusy / dTotal, (double)dOurs / dTotal, Math.Max(0, (double)(dBusy - dOurs) / dTotal));
     }
 
@@ -90,25 +115,28 @@ internal sealed class CpuWatch
 
     private long Ours()
     {
-        long sum = 0;
-        foreach (var pid in _roots)
-        {
-            sum += Times(pid, children: false);
-        }
+        var (bench, api, postgres) = Split();
+        return bench + api + postgres;
+    }
 
+    private (long Bench, long Api, long Postgres) Split()
+    {
+        var bench = Times(Environment.ProcessId, children: false);
+        var api = _api is { } a ? Times(a, children: false) : 0;
+        long postgres = 0;
         if (_postmaster is { } pm)
         {
-            sum += Times(pm, children: true);
+            postgres += Times(pm, children: true);
             foreach (var dir in Directory.EnumerateDirectories("/proc"))
             {
                 if (int.TryParse(Path.GetFileName(dir), out var pid) && pid != pm && ParentOf(pid) == pm)
                 {
-                    sum += Times(pid, children: false);
+                    postgres += Times(pid, children: false);
                 }
             }
         }
 
-        return sum;
+        return (bench, api, postgres);
     }
 
     private static string[]? StatFields(int pid)
