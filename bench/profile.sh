@@ -3,6 +3,7 @@
 # (statement counts and server time per request) and the API is measured in three configurations on the same data:
 #   1. as shipped;  2. per-request log line off;  3. as 2 with synchronous_commit=off.
 # Writes bench/results/profile.md.   bench/profile.sh [--quick]
+# Environment: BENCH_PG_SETTINGS="-c name=value ..." adds server settings (e.g. auto_explain); BENCH_KEEP=1 keeps logs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -15,7 +16,8 @@ out=$root/bench/results/profile.md
 
 bench_work
 bench_build
-bench_start_postgres -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all
+# shellcheck disable=SC2086
+bench_start_postgres -c shared_preload_libraries=pg_stat_statements,auto_explain -c pg_stat_statements.track=all ${BENCH_PG_SETTINGS:-}
 {
   echo "# Where the time goes (bench/profile.sh)"
   echo

@@ -66,6 +66,9 @@ internal sealed record Sizes
 
     public int ConcurrentRuns { get; init; }
 
+    /// <summary>Completes measured per run: the orders of the first couriers (by id) up to this many.</summary>
+    public int MaxCompletes { get; init; }
+
     public int HistoryCouriers { get; init; }
 
     public int DeliveriesPerCourier { get; init; } = 1000;
@@ -90,6 +93,7 @@ internal sealed record Sizes
         ConcurrentCouriers = 1000,
         HotCouriers = 150,
         ConcurrentRuns = 1,
+        MaxCompletes = 8_000,
         HistoryCouriers = 100,
         GetWarmup = TimeSpan.FromSeconds(1),
         GetDuration = TimeSpan.FromSeconds(4),
@@ -107,6 +111,7 @@ internal sealed record Sizes
         ConcurrentCouriers = 4000,
         HotCouriers = 300,
         ConcurrentRuns = 3,
+        MaxCompletes = 30_000,
         HistoryCouriers = 500,
         GetWarmup = TimeSpan.FromSeconds(2),
         GetDuration = TimeSpan.FromSeconds(10),

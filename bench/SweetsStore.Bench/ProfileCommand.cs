@@ -22,6 +22,25 @@ internal static class ProfileCommand
 {
     private const long SeqFirst = 1;
     private const long LoadFirst = 10_001;
+    private const long WarmFirst = 2_001;
+
+    /// <summary>Bundles.FinishSql (src/SweetsStore.Data/Bundles.cs), copied for EXPLAIN.</summary>
+    private const string FinishSql =
+        """
+        WITH finished AS (
+            UPDATE bundles b
+            SET finished_at = greatest($2, b.assign_time, (SELECT max(o.complete_time) FROM orders o WHERE o.bundle_id = b.bundle_id)),
+                earnings = CASE WHEN EXISTS (SELECT 1 FROM orders o WHERE o.bundle_id = b.bundle_id AND o.complete_time IS NOT NULL)
+                                THEN 500 * b.coefficient ELSE 0 END
+            WHERE b.bundle_id = $1 AND b.finished_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.bundle_id = b.bundle_id AND o.complete_time IS NULL)
+            RETURNING b.courier_id, b.earnings
+        ), paid AS (
+            UPDATE couriers c SET earnings = c.earnings + f.earnings
+            FROM finished f WHERE c.courier_id = f.courier_id AND f.earnings > 0
+        )
+        SELECT coalesce((SELECT earnings FROM finished), 0)
+        """;
     private const long HistoryFirst = 100_001;
 
     public static async Task<int> RunAsync(Options options)
@@ -36,6 +55,7 @@ internal static class ProfileCommand
         int? pgPid = options.GetInt("pg-pid");
         var md = new StringBuilder();
         var seq = Fakes.Couriers(SeqFirst, quick ? 200 : 500, Fakes.Seed + 1);
+        var warm = Fakes.Couriers(WarmFirst, 200, Fakes.Seed + 2);
         var load = Fakes.Couriers(LoadFirst, quick ? 1000 : 2000, Fakes.Seed + 3);
         var history = Fakes.Couriers(HistoryFirst, 100, Fakes.Seed + 5);
         var pool = 1_000_000;
@@ -46,6 +66,7 @@ internal static class ProfileCommand
             await db.TruncateAllAsync();
             await db.CopyOrdersAsync(ctx.Pool);
             await ctx.CreateCouriersAsync(seq);
+            await ctx.CreateCouriersAsync(warm);
             await ctx.CreateCouriersAsync(load);
             await ctx.CreateCouriersAsync(history);
             await History.WriteAsync(db, history, 1000, 10, 10_000_001, Fakes.Seed + 7);
@@ -61,13 +82,18 @@ internal static class ProfileCommand
 
         // ---- assign, one client ----
         Ui.Section("profile: assign, sequential, 1M pool");
-        foreach (var c in seq.Take(30))
+        // Warm-up: 200 assigns and completes of other couriers, so the API's hot paths are compiled (tiered JIT) first.
+        foreach (var c in warm)
         {
-            await api.AssignAsync(c.Id);
+            var answer = await api.AssignAsync(c.Id);
+            if (answer.AssignTime is { } t && answer.OrderIds.Length > 0)
+            {
+                await api.CompleteAsync(c.Id, answer.OrderIds[0], Iso(DateTimeOffset.Parse(t, CultureInfo.InvariantCulture).AddMinutes(1)));
+            }
         }
 
         await db.ResetDeliveriesAsync(pool);
-        var measured = seq.Skip(30).ToArray();
+        var measured = seq;
         await ResetStatementsAsync(db);
         var walBefore = await WalAsync(db);
         var cpu = new CpuWatch(apiPid, pgPid);
@@ -82,7 +108,8 @@ internal static class ProfileCommand
         var apiCores = cpu.Cores();
         var statements = await StatementsAsync(db);
         var assignWal = WalPer(walBefore, await WalAsync(db), measured.Length);
-        var bundleSize = await db.ScalarAsync<double>("SELECT coalesce(avg(n), 0) FROM (SELECT count(*) AS n FROM orders WHERE bundle_id IS NOT NULL GROUP BY bundle_id) x");
+        var bundleSize = await db.ScalarAsync<double>(
+            "SELECT coalesce(avg(n), 0) FROM (SELECT count(*) AS n FROM orders o JOIN bundles b USING (bundle_id) WHERE b.finished_at IS NULL GROUP BY bundle_id) x");
         var explainIds = await db.LinesAsync("SELECT order_id FROM orders WHERE bundle_id IS NULL AND region = 500 ORDER BY weight_cg LIMIT 40");
         var apiCpuMs = CpuMsPerRequest(apiCores, apiLatency, measured.Length);
         await db.ResetDeliveriesAsync(pool);
@@ -112,7 +139,7 @@ internal static class ProfileCommand
 
         md.AppendLine("### POST /orders/assign, one client, 1M pool");
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"{measured.Length} couriers (after 30 warm-up assigns), each from the same pool.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"{measured.Length} couriers (after 200 warm-up assigns of other couriers), each path from the same pool.");
         md.AppendLine();
         md.AppendLine("| path | p50 ms | p90 ms | p99 ms | max ms | mean ms |");
         md.AppendLine("|---|---|---|---|---|---|");
@@ -190,7 +217,7 @@ internal static class ProfileCommand
 
         var work = answers.Where(a => a.OrderIds.Length > 0).Select(a => (a.CourierId, a.OrderIds, Start: DateTimeOffset.Parse(a.AssignTime!, CultureInfo.InvariantCulture))).ToList();
         var serial = work.Take(50).ToList();
-        var parallel = work.Skip(50).Select(w => (w.CourierId, OrderIds: w.OrderIds.Length > 1 && w.CourierId % 10 == 0 ? w.OrderIds[..^1] : w.OrderIds, w.Start)).ToList();
+        var parallel = work.Skip(50).ToList();
         var serialLatency = new Latencies();
         foreach (var (courier, orderIds, start) in serial)
         {
@@ -204,63 +231,50 @@ internal static class ProfileCommand
             }
         }
 
-        await ResetStatementsAsync(db);
-        var completeWalBefore = await WalAsync(db);
-        cpu.Restart();
-        var completeLatency = new ConcurrentBag<double>();
-        var total = parallel.Sum(p => p.OrderIds.Length);
-        var complete = await Runner.EachAsync(parallel, 32, async w =>
+        // Two halves: the first right after the assigns (statistics of `bundles` as left by the last ANALYZE, when few
+        // bundles were open), the second after ANALYZE bundles, to show what stale statistics cost the finish statement.
+        var half = parallel.Count / 2;
+        foreach (var (phase, part) in new[] { ("statistics as they are", parallel.Take(half).ToList()), ("after ANALYZE bundles", parallel.Skip(half).ToList()) })
         {
-            var at = w.Start;
-            foreach (var id in w.OrderIds)
+            if (phase.StartsWith("after", StringComparison.Ordinal))
             {
-                at = at.AddMinutes(5);
-                var t0 = Stopwatch.GetTimestamp();
-                await api.CompleteAsync(w.CourierId, id, Iso(at));
-                completeLatency.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                await db.ExecuteAsync("ANALYZE bundles");
             }
-        });
-        var completeCores = cpu.Cores();
-        var completeStatements = await StatementsAsync(db);
-        var completeWal = WalPer(completeWalBefore, await WalAsync(db), total);
-        var cl = new Latencies();
-        cl.AddRange(completeLatency);
-        md.AppendLine(CultureInfo.InvariantCulture, $"### POST /orders/complete: 1 client p50 {serialLatency.P50:0.00} ms (p99 {serialLatency.P99:0.00}); 32 clients {total / complete.Wall.TotalSeconds:N0} completes/s, p50 {cl.P50:0.0} ms, p99 {cl.P99:0.0} ms");
-        md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"CPU with 32 clients (cores): {Cores(completeCores)}; API CPU per request ≈ {CpuMsPerRequest(completeCores, cl, total, complete.Wall):0.00} ms, PostgreSQL CPU per request ≈ {PgCpuMsPerRequest(completeCores, total, complete.Wall):0.00} ms.");
-        md.AppendLine();
-        md.AppendLine(completeWal + ".");
-        md.AppendLine();
-        AppendStatements(md, completeStatements, total, null);
 
-        // The bundle-finishing statement runs on every complete; here on a bundle with one delivered order and the rest open.
-        var open = await db.LinesAsync(
-            """
-            SELECT b.bundle_id FROM bundles b
-            WHERE b.finished_at IS NULL AND EXISTS (SELECT 1 FROM orders o WHERE o.bundle_id = b.bundle_id AND o.complete_time IS NULL)
-            LIMIT 1
-            """);
-        if (open.Count > 0)
-        {
-            await ExplainWriteAsync(db, md, $"The bundle-finishing statement of every complete (Bundles.FinishSql) on open bundle {open[0]}, rolled back:",
-                """
-                WITH finished AS (
-                    UPDATE bundles b
-                    SET finished_at = greatest($2, b.assign_time, (SELECT max(o.complete_time) FROM orders o WHERE o.bundle_id = b.bundle_id)),
-                        earnings = CASE WHEN EXISTS (SELECT 1 FROM orders o WHERE o.bundle_id = b.bundle_id AND o.complete_time IS NOT NULL)
-                                        THEN 500 * b.coefficient ELSE 0 END
-                    WHERE b.bundle_id = $1 AND b.finished_at IS NULL
-                      AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.bundle_id = b.bundle_id AND o.complete_time IS NULL)
-                    RETURNING b.courier_id, b.earnings
-                ), paid AS (
-                    UPDATE couriers c SET earnings = c.earnings + f.earnings
-                    FROM finished f WHERE c.courier_id = f.courier_id AND f.earnings > 0
-                )
-                SELECT coalesce((SELECT earnings FROM finished), 0)
-                """,
-                new NpgsqlParameter<long> { TypedValue = long.Parse(open[0], CultureInfo.InvariantCulture) },
+            await ExplainWriteAsync(db, md, $"The bundle-finishing statement that every complete runs (Bundles.FinishSql), {phase}, on open bundle of courier {part[0].CourierId} (rolled back):",
+                FinishSql,
+                new NpgsqlParameter<long> { TypedValue = await db.ScalarAsync<long>($"SELECT bundle_id FROM bundles WHERE courier_id = {part[0].CourierId} AND finished_at IS NULL") },
                 new NpgsqlParameter<DateTime> { TypedValue = DateTime.UtcNow, NpgsqlDbType = NpgsqlDbType.TimestampTz });
             md.AppendLine();
+            await ResetStatementsAsync(db);
+            var completeWalBefore = await WalAsync(db);
+            var openBundles = await db.ScalarAsync<long>("SELECT count(*) FROM bundles WHERE finished_at IS NULL");
+            cpu.Restart();
+            var completeLatency = new ConcurrentBag<double>();
+            var total = part.Sum(p => p.OrderIds.Length);
+            var complete = await Runner.EachAsync(part, 32, async w =>
+            {
+                var at = w.Start;
+                foreach (var id in w.OrderIds)
+                {
+                    at = at.AddMinutes(5);
+                    var t0 = Stopwatch.GetTimestamp();
+                    await api.CompleteAsync(w.CourierId, id, Iso(at));
+                    completeLatency.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                }
+            });
+            var completeCores = cpu.Cores();
+            var completeStatements = await StatementsAsync(db);
+            var completeWal = WalPer(completeWalBefore, await WalAsync(db), total);
+            var cl = new Latencies();
+            cl.AddRange(completeLatency);
+            md.AppendLine(CultureInfo.InvariantCulture, $"### POST /orders/complete, {phase}: 32 clients {total / complete.Wall.TotalSeconds:N0} completes/s, p50 {cl.P50:0.0} ms, p99 {cl.P99:0.0} ms ({total:N0} completes, {openBundles:N0} open bundles at the start); 1 client before: p50 {serialLatency.P50:0.00} ms, p99 {serialLatency.P99:0.00} ms");
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"CPU with 32 clients (cores): {Cores(completeCores)}; API CPU per request ≈ {CpuMsPerRequest(completeCores, cl, total, complete.Wall):0.00} ms, PostgreSQL CPU per request ≈ {PgCpuMsPerRequest(completeCores, total, complete.Wall):0.00} ms.");
+            md.AppendLine();
+            md.AppendLine(completeWal + ".");
+            md.AppendLine();
+            AppendStatements(md, completeStatements, total, null);
         }
 
         await db.ResetDeliveriesAsync(pool);
@@ -296,7 +310,21 @@ internal static class ProfileCommand
         var notFound = await Runner.ForAsync(32, TimeSpan.FromSeconds(1), duration, (_, _) => api.GetAsync("/couriers/999999999"));
         var notFoundCores = cpu.Cores();
 
+        var roundTrip = new Latencies();
+        await using (var connection = await db.Source.OpenConnectionAsync())
+        {
+            for (var i = 0; i < 1000; i++)
+            {
+                await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                var t0 = Stopwatch.GetTimestamp();
+                await ping.ExecuteScalarAsync();
+                roundTrip.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            }
+        }
+
         md.AppendLine("### GET /couriers/{id}");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"One round trip to PostgreSQL (`SELECT 1` on an open connection, 1,000 times): p50 {roundTrip.P50:0.000} ms, p99 {roundTrip.P99:0.000} ms.");
         md.AppendLine();
         md.AppendLine("| path | clients | per s | p50 ms | p99 ms | CPU (cores) |");
         md.AppendLine("|---|---|---|---|---|---|");

@@ -83,7 +83,7 @@ internal static class ConcurrentScenario
             Value = Math.Round(completeRate),
             Target = CompleteTarget,
             Met = completeRate >= 3000 && runs.All(r => r.CompleteErrors == 0),
-            Data = $"{Latencies.Median(runs.Select(r => (double)r.Completes)):N0} assigned orders of {sizes.ConcurrentCouriers + sizes.HotCouriers:N0} couriers × {sizes.ConcurrentRuns} runs",
+            Data = $"{Latencies.Median(runs.Select(r => (double)r.Completes)):N0} of the orders assigned in assign_concurrent (whole bundles, up to {sizes.MaxCompletes:N0}) × {sizes.ConcurrentRuns} runs",
         };
         complete.Details["clients"] = sizes.Clients;
         complete.Details["completes_per_s_each_run"] = runs.Select(r => Math.Round(r.CompletesPerSecond)).ToArray();
@@ -124,6 +124,8 @@ internal static class ConcurrentScenario
                 return (a.CourierId, Steps: steps);
             })
             .ToList();
+        var cap = 0;
+        work = work.TakeWhile(w => (cap += w.Steps.Length) <= ctx.Sizes.MaxCompletes).ToList();
         var completeLatency = new ConcurrentBag<double>();
         var total = work.Sum(w => w.Steps.Length);
         var (completeWall, _, completeErrors, completeError) = await Ui.ProgressAsync($"run {run + 1}: {total:N0} completes", work.Count,
