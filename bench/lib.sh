@@ -45,13 +45,13 @@ bench_start_postgres() {
   say "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port (pid $pg_pid, in $cluster)"
 }
 
-# bench_start_api [NAME=VALUE ...]: starts the published API as run.sh does (server GC) with extra environment;
-# sets api_port, api_pid, api_url and waits for /health/ready.
+# bench_start_api [NAME=VALUE ...]: starts the published API as run.sh does (server GC) with extra environment, on
+# $api_connection if set, else $connection; sets api_port, api_pid, api_url and waits for /health/ready.
 bench_start_api() {
   api_port=$(pg_free_port)
   while [[ $api_port == "$pg_port" ]]; do api_port=$(pg_free_port); done
   api_url=http://127.0.0.1:$api_port
-  env ConnectionStrings__Postgres="$connection" ASPNETCORE_URLS="$api_url" DOTNET_gcServer="${DOTNET_gcServer:-1}" "$@" \
+  env ConnectionStrings__Postgres="${api_connection:-$connection}" ASPNETCORE_URLS="$api_url" DOTNET_gcServer="${DOTNET_gcServer:-1}" "$@" \
     dotnet "$work/api/SweetsStore.Api.dll" >>"$work/api.log" 2>&1 &
   api_pid=$!
   local i

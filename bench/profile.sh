@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Where the time of the slow scenarios goes. Same set-up as bench/run.sh, but PostgreSQL loads pg_stat_statements
 # (statement counts and server time per request) and the API is measured in three configurations on the same data:
-#   1. as shipped;  2. per-request log line off;  3. as 2 with synchronous_commit=off.
+#   1. as shipped;  2. per-request log line off;  3. as 2 with Npgsql preparing statements and not resetting
+#   pooled connections (connection string only);  4. as 3 with synchronous_commit=off.
 # Writes bench/results/profile.md.   bench/profile.sh [--quick]
 # Environment: BENCH_PG_SETTINGS="-c name=value ..." adds server settings (e.g. auto_explain); BENCH_KEEP=1 keeps logs.
 set -euo pipefail
@@ -37,8 +38,14 @@ bench_stop_api
 bench_start_api "Logging__LogLevel__SweetsStore.Api.Infrastructure.RequestLogging=Warning"
 profile --label "2. per-request log line off (Logging:LogLevel:SweetsStore.Api.Infrastructure.RequestLogging=Warning)" --keep-data 1
 
+bench_stop_api
+
+api_connection="$connection;Max Auto Prepare=20;No Reset On Close=true"
+bench_start_api "Logging__LogLevel__SweetsStore.Api.Infrastructure.RequestLogging=Warning"
+profile --label "3. as 2, and Npgsql preparing statements, no connection reset (Max Auto Prepare=20;No Reset On Close=true)" --keep-data 1
+
 PGPASSWORD=$(cat "$cluster/password") "$PG_BIN/psql" -h 127.0.0.1 -p "$pg_port" -U sweetsstore -d sweetsstore -qtA \
   -c "ALTER SYSTEM SET synchronous_commit = off" -c "SELECT pg_reload_conf()" >/dev/null
-profile --label "3. as 2, and synchronous_commit=off" --keep-data 1
+profile --label "4. as 3, and synchronous_commit=off" --keep-data 1
 bench_stop_api
 say "wrote $out"

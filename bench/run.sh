@@ -6,7 +6,7 @@
 #   bench/run.sh --quick    smaller and fewer repetitions (< 3 min)
 # Environment: BENCH_KEEP=1 keeps the temporary folder (logs of the API and PostgreSQL) for a look afterwards;
 #   BENCH_WAIT_QUIET=SECONDS: before each scenario, wait up to this long for other processes on this shared machine
-#   to go quiet (default 60, 10 with --quick). How busy others were is recorded with every result either way.
+#   to go quiet (default 60, 0 with --quick). How busy others were is recorded with every result either way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -17,7 +17,7 @@ quick=()
 wait_quiet=${BENCH_WAIT_QUIET:-60}
 for arg in "$@"; do
   case $arg in
-    --quick) quick=(--quick); wait_quiet=${BENCH_WAIT_QUIET:-10} ;;
+    --quick) quick=(--quick); wait_quiet=${BENCH_WAIT_QUIET:-0} ;;
     -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac

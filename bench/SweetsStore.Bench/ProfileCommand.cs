@@ -303,6 +303,10 @@ internal static class ProfileCommand
         cpu.Restart();
         var getSql = await Runner.ForAsync(32, TimeSpan.FromSeconds(1), duration, (w, i) => db.GetCourierAsync(ids[(int)((w * 7919L + i * 31) % ids.Length)], default));
         var getSqlCores = cpu.Cores();
+        await using var prepared = new Db(db.ConnectionString + ";Max Auto Prepare=20;No Reset On Close=true");
+        cpu.Restart();
+        var getPrepared = await Runner.ForAsync(32, TimeSpan.FromSeconds(1), duration, (w, i) => prepared.GetCourierAsync(ids[(int)((w * 7919L + i * 31) % ids.Length)], default));
+        var getPreparedCores = cpu.Cores();
         cpu.Restart();
         var floor = await Runner.ForAsync(32, TimeSpan.FromSeconds(1), duration, (_, _) => api.GetAsync("/health/live"));
         var floorCores = cpu.Cores();
@@ -332,6 +336,7 @@ internal static class ProfileCommand
         md.AppendLine(CultureInfo.InvariantCulture, $"| its SQL via Npgsql | 1 | — | {oneSql.P50:0.00} | {oneSql.P99:0.00} | |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| GET /couriers/{{id}} | 32 | {get.PerSecond:N0} | {get.Latencies.P50:0.00} | {get.Latencies.P99:0.00} | {Cores(getCores)} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| its SQL via Npgsql | 32 | {getSql.PerSecond:N0} | {getSql.Latencies.P50:0.00} | {getSql.Latencies.P99:0.00} | {Cores(getSqlCores)} |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| its SQL via Npgsql, Max Auto Prepare=20, No Reset On Close | 32 | {getPrepared.PerSecond:N0} | {getPrepared.Latencies.P50:0.00} | {getPrepared.Latencies.P99:0.00} | {Cores(getPreparedCores)} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| GET /couriers/999999999 (404, one SQL query) | 32 | {notFound.PerSecond:N0} | {notFound.Latencies.P50:0.00} | {notFound.Latencies.P99:0.00} | {Cores(notFoundCores)} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| GET /health/live (no SQL) | 32 | {floor.PerSecond:N0} | {floor.Latencies.P50:0.00} | {floor.Latencies.P99:0.00} | {Cores(floorCores)} |");
         md.AppendLine();
