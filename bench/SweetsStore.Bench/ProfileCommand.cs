@@ -60,8 +60,11 @@ internal static class ProfileCommand
         var history = Fakes.Couriers(HistoryFirst, 100, Fakes.Seed + 5);
         var pool = 1_000_000;
         var ctx = new BenchContext(quick ? Sizes.Quick : Sizes.Full, api, db, apiPid);
+        md.AppendLine(CultureInfo.InvariantCulture, $"## {label}");
+        md.AppendLine();
         if (options.Get("keep-data") is null)
         {
+            await ProfileImportAsync(ctx, md);
             Ui.Section("profile: loading data");
             await db.TruncateAllAsync();
             await db.CopyOrdersAsync(ctx.Pool);
@@ -75,8 +78,6 @@ internal static class ProfileCommand
 
         await db.ExecuteAsync("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
         await db.ResetDeliveriesAsync(pool);
-        md.AppendLine(CultureInfo.InvariantCulture, $"## {label}");
-        md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; pool {pool:N0} pending orders in 1,000 regions; load average {CpuWatch.LoadAverage()}; synchronous_commit={await db.ScalarAsync<string>("SHOW synchronous_commit")}");
         md.AppendLine();
 
@@ -347,6 +348,75 @@ internal static class ProfileCommand
         File.AppendAllText(output, md.ToString());
         Ui.Info($"appended to {output}");
         return 0;
+    }
+
+    /// <summary>
+    /// POST /orders of 100,000 orders against: the same body refused after full parsing (a repeated id at the end),
+    /// the API's COPY into `orders`, and COPY into copies of `orders` without the pool index and without any index.
+    /// </summary>
+    private static async Task ProfileImportAsync(BenchContext ctx, StringBuilder md)
+    {
+        Ui.Section("profile: import of 100,000 orders");
+        var db = ctx.Db;
+        var rows = ctx.Pool.AsSpan(0, 100_000).ToArray();
+        var body = Fakes.OrdersJson(rows);
+        var invalid = Fakes.OrdersJson(rows.Append(rows[0]));
+        await db.TruncateAllAsync();
+        await ctx.Api.PostAsync("/orders", Fakes.OrdersJson(rows.Take(10_000)), HttpStatusCode.Created);
+        await db.ExecuteAsync("TRUNCATE orders");
+        var api = new List<double>();
+        var parse = new List<double>();
+        var copy = new List<double>();
+        for (var run = 0; run < 3; run++)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            await ctx.Api.PostAsync("/orders", body, HttpStatusCode.Created);
+            api.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            await db.ExecuteAsync("TRUNCATE orders");
+            copy.Add((await db.CopyOrdersAsync(rows)).TotalMilliseconds);
+            await db.ExecuteAsync("TRUNCATE orders");
+            t0 = Stopwatch.GetTimestamp();
+            await ctx.Api.PostAsync("/orders", invalid, HttpStatusCode.BadRequest);
+            parse.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+        }
+
+        var variants = new List<(string Name, double Ms)>();
+        await db.ExecuteAsync(
+            """
+            DROP TABLE IF EXISTS bench_copy_no_pool, bench_copy_bare;
+            CREATE TABLE bench_copy_no_pool (LIKE orders INCLUDING ALL);
+            CREATE TABLE bench_copy_bare (LIKE orders INCLUDING DEFAULTS INCLUDING IDENTITY);
+            """);
+        var poolIndex = (await db.LinesAsync("SELECT indexname FROM pg_indexes WHERE tablename = 'bench_copy_no_pool' AND indexdef LIKE '%weight_cg%'")).Single();
+        await db.ExecuteAsync($"DROP INDEX {poolIndex}");
+        foreach (var (name, table) in new[] { ("COPY into a copy of orders without ix_orders_pool (pk only)", "bench_copy_no_pool"), ("COPY into a copy of orders without any index or constraint", "bench_copy_bare") })
+        {
+            var times = new List<double>();
+            for (var run = 0; run < 3; run++)
+            {
+                await db.ExecuteAsync($"TRUNCATE {table}");
+                times.Add((await db.CopyOrdersAsync(rows, default, table)).TotalMilliseconds);
+            }
+
+            variants.Add((name, Latencies.Median(times)));
+        }
+
+        await db.ExecuteAsync("DROP TABLE bench_copy_no_pool, bench_copy_bare");
+        md.AppendLine(CultureInfo.InvariantCulture, $"### POST /orders, 100,000 orders ({body.Length / 1024.0 / 1024.0:0.0} MiB), medians of 3 into an empty table");
+        md.AppendLine();
+        md.AppendLine("| path | ms | orders/s |");
+        md.AppendLine("|---|---|---|");
+        void Add(string name, double ms) => md.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {ms:0} | {100_000 / ms * 1000:N0} |");
+        Add("POST /orders (upload, parse, validate, COPY, commit, answer)", Latencies.Median(api));
+        Add("same body with a repeated id at the end: upload, parse, validate, 400 (no SQL)", Latencies.Median(parse));
+        Add("binary COPY of the same rows into orders via Npgsql (the baseline)", Latencies.Median(copy));
+        foreach (var (name, ms) in variants)
+        {
+            Add(name, ms);
+        }
+
+        md.AppendLine();
+        await db.TruncateAllAsync();
     }
 
     private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);

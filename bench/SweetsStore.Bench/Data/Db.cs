@@ -61,12 +61,12 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
     /// Binary COPY of orders, the same columns and types the API's import writes. This is both the import baseline
     /// and the fast loader of the assign pools. Returns the elapsed time of the COPY alone (connection already open).
     /// </summary>
-    public async Task<TimeSpan> CopyOrdersAsync(IReadOnlyList<OrderRow> orders, CancellationToken ct = default)
+    public async Task<TimeSpan> CopyOrdersAsync(IReadOnlyList<OrderRow> orders, CancellationToken ct = default, string table = "orders")
     {
         await using var connection = await Source.OpenConnectionAsync(ct);
         var started = Stopwatch.GetTimestamp();
         await using (var copy = await connection.BeginBinaryImportAsync(
-            "COPY orders (order_id, weight_cg, region, delivery_hours, delivery) FROM STDIN (FORMAT BINARY)", ct))
+            $"COPY {table} (order_id, weight_cg, region, delivery_hours, delivery) FROM STDIN (FORMAT BINARY)", ct))
         {
             foreach (var order in orders)
             {
