@@ -4,7 +4,8 @@
 #   1. as shipped;  2. per-request log line off;  3. as 2 with Npgsql preparing statements and not resetting
 #   pooled connections (connection string only);  4. as 3 with synchronous_commit=off.
 # Writes bench/results/profile.md.   bench/profile.sh [--quick]
-# Environment: BENCH_PG_SETTINGS="-c name=value ..." adds server settings (e.g. auto_explain); BENCH_KEEP=1 keeps logs.
+# Environment: BENCH_PG_SETTINGS="-c name=value ..." adds server settings (e.g. auto_explain); BENCH_KEEP=1 keeps logs;
+#   BENCH_PROFILE_VARIANTS="1 2 3 4" chooses configurations (default all; 1 always runs first, it loads the data).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD

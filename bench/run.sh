@@ -26,10 +26,12 @@ done
 started=$(date +%s)
 bench_work
 bench_build
+say "built in $(( $(date +%s) - started )) s"
 
 # The engine first, while nothing else of ours runs.
 "${bench[@]}" engine "${quick[@]}" --out "$work/engine.json" --artifacts "$work/bdn"
 
+say "engine done at $(( $(date +%s) - started )) s"
 bench_start_postgres
 bench_start_api
 

@@ -48,16 +48,19 @@ internal static class RunCommand
             }
 
             var watch = new CpuWatch(ctx.ApiPid, postmaster);
+            var started = Stopwatch.GetTimestamp();
             var produced = await GuardAsync(scenario, ctx, rows);
+            var elapsed = Stopwatch.GetElapsedTime(started);
             var cpu = watch.Summary();
             cpu["cores"] = watch.Cores();
+            cpu["scenario_s"] = Math.Round(elapsed.TotalSeconds, 1);
             cpu["waited_for_quiet_s"] = Math.Round(waited.TotalSeconds, 1);
             foreach (var row in produced)
             {
                 row.Details["cpu_during_scenario"] = cpu;
             }
 
-            if ((double)cpu["others"]! > 0.10)
+            if ((double)cpu["others"]! > 0.10 && elapsed > TimeSpan.FromSeconds(2))
             {
                 Ui.Warn($"other processes used {(double)cpu["others"]!:P0} of the machine during {string.Join(", ", rows.Select(r => r.Name))}: figures disturbed");
             }
