@@ -56,6 +56,9 @@ internal sealed record Sizes
 
     public int WarmupCouriers { get; init; }
 
+    /// <summary>How long the first warm-up of the assign path lasts at least (tiered JIT of a fresh API).</summary>
+    public TimeSpan AssignWarmup { get; init; }
+
     public int Clients { get; init; } = 32;
 
     public int ConcurrentCouriers { get; init; }
@@ -90,6 +93,7 @@ internal sealed record Sizes
         SeqCouriers = 300,
         SeqRuns = 1,
         WarmupCouriers = 100,
+        AssignWarmup = TimeSpan.FromSeconds(8),
         ConcurrentCouriers = 1000,
         HotCouriers = 150,
         ConcurrentRuns = 1,
@@ -108,6 +112,7 @@ internal sealed record Sizes
         SeqCouriers = 1000,
         SeqRuns = 3,
         WarmupCouriers = 200,
+        AssignWarmup = TimeSpan.FromSeconds(20),
         ConcurrentCouriers = 4000,
         HotCouriers = 300,
         ConcurrentRuns = 3,

@@ -83,15 +83,9 @@ internal static class ProfileCommand
 
         // ---- assign, one client ----
         Ui.Section("profile: assign, sequential, 1M pool");
-        // Warm-up: 200 assigns and completes of other couriers, so the API's hot paths are compiled (tiered JIT) first.
-        foreach (var c in warm)
-        {
-            var answer = await api.AssignAsync(c.Id);
-            if (answer.AssignTime is { } t && answer.OrderIds.Length > 0)
-            {
-                await api.CompleteAsync(c.Id, answer.OrderIds[0], Iso(DateTimeOffset.Parse(t, CultureInfo.InvariantCulture).AddMinutes(1)));
-            }
-        }
+        // Warm-up: assigns and completes of 200 other couriers for 20 s (8 s with --quick), so the API's hot paths are
+        // compiled (tiered JIT) before anything is measured.
+        await Scenarios.AssignSequentialScenario.WarmUpAsync(ctx, warm);
 
         await db.ResetDeliveriesAsync(pool);
         var measured = seq;
@@ -144,7 +138,7 @@ internal static class ProfileCommand
 
         md.AppendLine("### POST /orders/assign, one client, 1M pool");
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"{measured.Length} couriers (after 200 warm-up assigns of other couriers), each path from the same pool.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"{measured.Length} couriers (after {ctx.Sizes.AssignWarmup.TotalSeconds:0} s of warm-up assigns of other couriers), each path from the same pool.");
         md.AppendLine();
         md.AppendLine("| path | p50 ms | p90 ms | p99 ms | max ms | mean ms |");
         md.AppendLine("|---|---|---|---|---|---|");
