@@ -64,7 +64,7 @@ internal static class ProfileCommand
         md.AppendLine();
         if (options.Get("keep-data") is null)
         {
-            await ProfileImportAsync(ctx, md);
+            await ProfileImportAsync(ctx, md, pgPid);
             Ui.Section("profile: loading data");
             await db.TruncateAllAsync();
             await db.CopyOrdersAsync(ctx.Pool);
@@ -352,7 +352,7 @@ internal static class ProfileCommand
     /// POST /orders of 100,000 orders against: the same body refused after full parsing (a repeated id at the end),
     /// the API's COPY into `orders`, and COPY into copies of `orders` without the pool index and without any index.
     /// </summary>
-    private static async Task ProfileImportAsync(BenchContext ctx, StringBuilder md)
+    private static async Task ProfileImportAsync(BenchContext ctx, StringBuilder md, int? pgPid)
     {
         Ui.Section("profile: import of 100,000 orders");
         var db = ctx.Db;
@@ -362,6 +362,7 @@ internal static class ProfileCommand
         await db.TruncateAllAsync();
         await ctx.Api.PostAsync("/orders", Fakes.OrdersJson(rows.Take(10_000)), HttpStatusCode.Created);
         await db.ExecuteAsync("TRUNCATE orders");
+        var cpu = new CpuWatch(ctx.ApiPid, pgPid);
         var api = new List<double>();
         var parse = new List<double>();
         var copy = new List<double>();
@@ -433,7 +434,10 @@ internal static class ProfileCommand
         }
 
         await db.ExecuteAsync("DROP TABLE bench_copy_no_pool, bench_copy_bare, bench_copy_narrow");
+        var shares = cpu.Shares();
         md.AppendLine(CultureInfo.InvariantCulture, $"### POST /orders, 100,000 orders ({body.Length / 1024.0 / 1024.0:0.0} MiB), medians of 3 into an empty table");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Machine during this section: busy {shares.Busy:P0}, other processes (not the API, this tool or this PostgreSQL) {shares.Others:P0}.");
         md.AppendLine();
         md.AppendLine("| path | ms | orders/s |");
         md.AppendLine("|---|---|---|");

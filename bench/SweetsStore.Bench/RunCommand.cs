@@ -51,8 +51,13 @@ internal static class RunCommand
             var started = Stopwatch.GetTimestamp();
             var produced = await GuardAsync(scenario, ctx, rows);
             var elapsed = Stopwatch.GetElapsedTime(started);
-            var cpu = watch.Summary();
-            cpu["cores"] = watch.Cores();
+            // Shares over less than a couple of seconds mean nothing (a probe that answers 404, say).
+            var cpu = elapsed > TimeSpan.FromSeconds(2) ? watch.Summary() : new Dictionary<string, object?> { ["others"] = 0.0 };
+            if (elapsed > TimeSpan.FromSeconds(2))
+            {
+                cpu["cores"] = watch.Cores();
+            }
+
             cpu["scenario_s"] = Math.Round(elapsed.TotalSeconds, 1);
             cpu["waited_for_quiet_s"] = Math.Round(waited.TotalSeconds, 1);
             foreach (var row in produced)
@@ -60,7 +65,7 @@ internal static class RunCommand
                 row.Details["cpu_during_scenario"] = cpu;
             }
 
-            if ((double)cpu["others"]! > 0.10 && elapsed > TimeSpan.FromSeconds(2))
+            if ((double)cpu["others"]! > 0.10)
             {
                 Ui.Warn($"other processes used {(double)cpu["others"]!:P0} of the machine during {string.Join(", ", rows.Select(r => r.Name))}: figures disturbed");
             }
