@@ -1,0 +1,308 @@
+using System.Diagnostics;
+using Npgsql;
+using NpgsqlTypes;
+using SweetsStore.Domain;
+
+namespace SweetsStore.Bench.Data;
+
+/// <summary>Direct database access: the baselines, fast data loading, resets and checks.</summary>
+internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsyncDisposable
+{
+    public NpgsqlDataSource Source { get; } = Build(connectionString, maxPoolSize);
+
+    public string ConnectionString { get; } = connectionString;
+
+    private static NpgsqlDataSource Build(string connectionString, int maxPoolSize)
+    {
+        // Same defaults as the API's data source (no automatic preparation), but a pool for the 32-connection baselines.
+        var builder = new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            MaxPoolSize = maxPoolSize,
+            ApplicationName = "sweetsstore-bench",
+            CommandTimeout = 600,
+        };
+        return NpgsqlDataSource.Create(builder.ConnectionString);
+    }
+
+    public async Task ExecuteAsync(string sql, CancellationToken ct = default)
+    {
+        await using var command = Source.CreateCommand(sql);
+        command.CommandTimeout = 0;
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql, CancellationToken ct = default)
+    {
+        await using var command = Source.CreateCommand(sql);
+        command.CommandTimeout = 0;
+        var value = await command.ExecuteScalarAsync(ct);
+        return (T)Convert.ChangeType(value!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async Task<List<string>> LinesAsync(string sql, CancellationToken ct = default)
+    {
+        await using var command = Source.CreateCommand(sql);
+        command.CommandTimeout = 0;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var lines = new List<string>();
+        while (await reader.ReadAsync(ct))
+        {
+            lines.Add(reader.GetValue(0)?.ToString() ?? "");
+        }
+
+        return lines;
+    }
+
+    /// <summary>Empties every table the API writes (schema and migrations stay).</summary>
+    public Task TruncateAllAsync() =>
+        ExecuteAsync("TRUNCATE orders, courier_region_stats, bundles, couriers RESTART IDENTITY");
+
+    /// <summary>
+    /// Binary COPY of orders, the same columns and types the API's import writes. This is both the import baseline
+    /// and the fast loader of the assign pools. Returns the elapsed time of the COPY alone (connection already open).
+    /// </summary>
+    public async Task<TimeSpan> CopyOrdersAsync(IReadOnlyList<OrderRow> orders, CancellationToken ct = default, string table = "orders")
+    {
+        await using var connection = await Source.OpenConnectionAsync(ct);
+        var started = Stopwatch.GetTimestamp();
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            $"COPY {table} (order_id, weight_cg, region, delivery_hours, delivery) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            foreach (var order in orders)
+            {
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(order.Id, NpgsqlDbType.Bigint, ct);
+                await copy.WriteAsync(order.WeightCg, NpgsqlDbType.Integer, ct);
+                await copy.WriteAsync(order.Region, NpgsqlDbType.Integer, ct);
+                await copy.WriteAsync(order.Hours, NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(order.Delivery, NpgsqlDbType.IntegerMultirange, ct);
+            }
+
+            await copy.CompleteAsync(ct);
+        }
+
+        return Stopwatch.GetElapsedTime(started);
+    }
+
+    /// <summary>
+    /// Returns every assigned order to the pool and forgets bundles, deliveries and earnings, then vacuums so the
+    /// next run sees the same pool and a clean pool index (what autovacuum would do between bursts).
+    /// </summary>
+    public async Task ResetDeliveriesAsync(long maxPoolOrderId)
+    {
+        await ExecuteAsync(
+            $"""
+            UPDATE orders SET bundle_id = NULL, complete_time = NULL, delivery_micros = NULL
+            WHERE bundle_id IS NOT NULL AND order_id <= {maxPoolOrderId};
+            DELETE FROM bundles b WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.bundle_id = b.bundle_id);
+            DELETE FROM courier_region_stats WHERE courier_id NOT IN (SELECT courier_id FROM bundles);
+            UPDATE couriers c SET earnings = 0 WHERE earnings <> 0 AND NOT EXISTS (SELECT 1 FROM bundles b WHERE b.courier_id = c.courier_id);
+            """);
+        await VacuumAsync();
+    }
+
+    public Task VacuumAsync() => ExecuteAsync("VACUUM (ANALYZE) orders, bundles, couriers, courier_region_stats");
+
+    // ---- baselines: the API's own SQL through Npgsql ----
+
+    private static int FirstLimit(Weight capacity) => 32 + (capacity.Centigrams / 50);
+
+    /// <summary>
+    /// The assign's candidate read without the HTTP layer, the engine or the writes: a copy of
+    /// src/SweetsStore.Data/Pool.cs (ReadAsync with no exclusions and no row locks, the API's first attempt),
+    /// including its grow-the-limit loop. Returns the candidates and the number of queries it took.
+    /// </summary>
+    public static async Task<(List<Candidate> Candidates, int Queries)> ReadCandidatesAsync(
+        NpgsqlConnection connection, int[] regions, Weight capacity, NpgsqlRange<int>[] hours, CancellationToken ct)
+    {
+        var limit = FirstLimit(capacity);
+        var queries = 0;
+        while (true)
+        {
+            queries++;
+            var rows = await QueryCandidatesAsync(connection, regions, capacity, hours, limit, ct);
+            var horizon = int.MaxValue;
+            foreach (var group in rows.GroupBy(r => r.Region))
+            {
+                if (group.Count() >= limit)
+                {
+                    horizon = Math.Min(horizon, group.Max(r => r.Candidate.Weight.Centigrams));
+                }
+            }
+
+            var complete = rows.Where(r => r.Candidate.Weight.Centigrams < horizon).Select(r => r.Candidate).ToList();
+            if (horizon == int.MaxValue)
+            {
+                return (complete, queries);
+            }
+
+            var weights = complete.Select(c => c.Weight.Centigrams).Order().ToArray();
+            if (AssignmentEngine.TryFindCutoff(weights, capacity, out _, out var heaviestUseful) && heaviestUseful < horizon)
+            {
+                return (complete, queries);
+            }
+
+            limit = checked(limit * 4);
+        }
+    }
+
+    public const string CandidateSql =
+        """
+        SELECT r.region, p.order_id, p.weight_cg, p.seq
+        FROM unnest($1::int[]) AS r(region)
+        CROSS JOIN LATERAL (
+            SELECT o.order_id, o.weight_cg, o.seq
+            FROM orders o
+            WHERE o.region = r.region AND o.bundle_id IS NULL AND o.weight_cg <= $2 AND o.delivery && $3
+
+            ORDER BY o.weight_cg, o.seq
+            LIMIT $4
+
+        ) p
+        """;
+
+    private static async Task<List<(int Region, Candidate Candidate)>> QueryCandidatesAsync(
+        NpgsqlConnection connection, int[] regions, Weight capacity, NpgsqlRange<int>[] hours, int limit, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(CandidateSql, connection)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<int[]> { TypedValue = regions },
+                new NpgsqlParameter<int> { TypedValue = capacity.Centigrams },
+                new NpgsqlParameter<NpgsqlRange<int>[]> { TypedValue = hours, NpgsqlDbType = NpgsqlDbType.IntegerMultirange },
+                new NpgsqlParameter<int> { TypedValue = limit },
+            },
+        };
+        var rows = new List<(int, Candidate)>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add((reader.GetInt32(0), new Candidate(reader.GetInt64(1), Weight.FromCentigrams(reader.GetInt32(2)), reader.GetInt64(3))));
+        }
+
+        return rows;
+    }
+
+    /// <summary>The SQL of CourierService.GetAsync (src/SweetsStore.Data/CourierService.cs), read field by field as the API reads it.</summary>
+    public const string CourierSql =
+        """
+        SELECT c.courier_type, c.regions, c.working_hours, c.earnings, s.region, s.total_micros, s.deliveries
+        FROM couriers c
+        LEFT JOIN courier_region_stats s ON s.courier_id = c.courier_id AND s.deliveries > 0
+        WHERE c.courier_id = $1
+        """;
+
+    public async Task<bool> GetCourierAsync(long courierId, CancellationToken ct)
+    {
+        await using var command = Source.CreateCommand(CourierSql);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = courierId });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return false;
+        }
+
+        _ = reader.GetString(0);
+        _ = reader.GetFieldValue<int[]>(1);
+        _ = reader.GetFieldValue<string[]>(2);
+        var earnings = reader.GetInt64(3);
+        var stats = new List<RegionDeliveries>();
+        do
+        {
+            if (!reader.IsDBNull(4))
+            {
+                stats.Add(new RegionDeliveries(reader.GetInt32(4), reader.GetInt64(5), reader.GetInt64(6)));
+            }
+        }
+        while (await reader.ReadAsync(ct));
+
+        return earnings <= 0 || Rating.Compute(stats) is not null;
+    }
+
+    /// <summary>
+    /// The whole assign transaction of DeliveryService.AssignAsync (src/SweetsStore.Data/DeliveryService.cs) through
+    /// Npgsql without HTTP: lock and read the courier, read candidates, choose, claim and create the bundle, commit.
+    /// For profiling only (the first, optimistic attempt; a lost race just returns -1). Returns the bundle size.
+    /// </summary>
+    public async Task<int> AssignViaSqlAsync(long courierId, CancellationToken ct)
+    {
+        await using var connection = await Source.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        string type;
+        int[] regions;
+        string[] hours;
+        await using (var read = new NpgsqlCommand(
+            """
+            SELECT c.courier_type, c.regions, c.working_hours, b.assign_time,
+                   array(SELECT o.order_id FROM orders o
+                         WHERE o.bundle_id = b.bundle_id AND o.complete_time IS NULL ORDER BY o.order_id)
+            FROM couriers c
+            LEFT JOIN bundles b ON b.courier_id = c.courier_id AND b.finished_at IS NULL
+            WHERE c.courier_id = $1
+            FOR NO KEY UPDATE OF c
+            """, connection, tx))
+        {
+            read.Parameters.Add(new NpgsqlParameter<long> { TypedValue = courierId });
+            await using var reader = await read.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct) || !reader.IsDBNull(3))
+            {
+                return -1;
+            }
+
+            type = reader.GetString(0);
+            regions = reader.GetFieldValue<int[]>(1).Distinct().ToArray();
+            hours = reader.GetFieldValue<string[]>(2);
+        }
+
+        if (!CourierTypes.TryParse(type, out var courierType))
+        {
+            throw new InvalidDataException($"courier type {type}");
+        }
+
+        var capacity = courierType.Capacity();
+        var (candidates, _) = await ReadCandidatesAsync(connection, regions, capacity, Fakes.Multirange(hours), ct);
+        var selection = AssignmentEngine.Choose(candidates, capacity);
+        if (selection.Orders.Count == 0)
+        {
+            await tx.CommitAsync(ct);
+            return 0;
+        }
+
+        var ids = selection.Orders.Select(o => o.OrderId).Order().ToArray();
+        await using (var claim = new NpgsqlCommand(
+            """
+            WITH claimed AS (
+                SELECT order_id FROM orders WHERE order_id = ANY($1) AND bundle_id IS NULL
+                FOR UPDATE SKIP LOCKED
+            ), bundle AS (
+                INSERT INTO bundles (courier_id, courier_type, coefficient, assign_time)
+                SELECT $2, $3, $4, $5 WHERE (SELECT count(*) FROM claimed) = cardinality($1)
+                RETURNING bundle_id
+            ), assigned AS (
+                UPDATE orders o SET bundle_id = bundle.bundle_id
+                FROM bundle WHERE o.order_id = ANY($1) AND o.bundle_id IS NULL
+                RETURNING o.order_id
+            )
+            SELECT (SELECT count(*) FROM bundle), (SELECT count(*) FROM assigned), array(SELECT order_id FROM claimed)
+            """, connection, tx))
+        {
+            claim.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = ids });
+            claim.Parameters.Add(new NpgsqlParameter<long> { TypedValue = courierId });
+            claim.Parameters.Add(new NpgsqlParameter<string> { TypedValue = type, NpgsqlDbType = NpgsqlDbType.Text });
+            claim.Parameters.Add(new NpgsqlParameter<int> { TypedValue = courierType.Coefficient() });
+            claim.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = DateTime.UtcNow, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            await using var reader = await claim.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            if (reader.GetInt64(0) == 0)
+            {
+                return -1;
+            }
+        }
+
+        await tx.CommitAsync(ct);
+        return ids.Length;
+    }
+
+    public ValueTask DisposeAsync() => Source.DisposeAsync();
+}

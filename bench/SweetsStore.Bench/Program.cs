@@ -1,0 +1,27 @@
+using SweetsStore.Bench;
+using SweetsStore.Bench.Engine;
+
+// Benchmarks for SweetsStore. bench/run.sh builds, starts PostgreSQL and the API, and calls the two commands below.
+if (args.Length == 0 || args[0] is "-h" or "--help")
+{
+    Console.WriteLine(
+        """
+        usage:
+          SweetsStore.Bench engine [--quick] --out FILE
+              AssignmentEngine.Choose with BenchmarkDotNet (in process) and quality checks; writes result rows to FILE
+          SweetsStore.Bench run [--quick] --api URL --db CONNECTION_STRING --api-pid PID --out DIR [--engine FILE] [--sdk VERSION]
+              every HTTP scenario against a running API (its database is emptied first); writes DIR/latest.json and DIR/latest.md
+          SweetsStore.Bench profile --api URL --db CONNECTION_STRING --api-pid PID --pg-pid PID --label TEXT --out FILE [--keep-data] [--quick]
+              where the time goes (needs pg_stat_statements; see bench/profile.sh); appends a markdown section to FILE
+        """);
+    return args.Length == 0 ? 2 : 0;
+}
+
+var options = Options.Parse(args[1..]);
+return args[0] switch
+{
+    "engine" => EngineCommand.Run(options),
+    "run" => await RunCommand.RunAsync(options),
+    "profile" => await ProfileCommand.RunAsync(options),
+    _ => throw new ArgumentException($"unknown command '{args[0]}'"),
+};

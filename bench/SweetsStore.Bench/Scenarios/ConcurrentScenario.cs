@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Bogus;
+using SweetsStore.Bench.Data;
+using SweetsStore.Bench.Load;
+using SweetsStore.Bench.Report;
+
+namespace SweetsStore.Bench.Scenarios;
+
+/// <summary>
+/// 32 clients assign bundles to distinct couriers over the shared 1M pool (couriers spread over 1,000 regions, then a
+/// hot set squeezed into 10 regions so assigns really compete), check in SQL that no order went to two couriers,
+/// then 32 clients complete every assigned order (each courier's orders in sequence, as a courier delivers them).
+/// Runs start from the same pool: assigned orders go back and the table is vacuumed between runs.
+/// </summary>
+internal static class ConcurrentScenario
+{
+    public const long UniformFirstId = 10_001;
+    public const long HotFirstId = 30_001;
+    public const long WarmupFirstId = 40_001;
+
+    private const string AssignTarget = "≥ 1,000 assigns/s and 0 orders handed out twice";
+    private const string CompleteTarget = "≥ 3,000 completes/s";
+
+    private sealed record Run(
+        double AssignsPerSecond, Latencies AssignLatency, double HotAssignsPerSecond, Latencies HotLatency,
+        long Doubles, long SqlMismatches, long OpenBundleDuplicates, int AssignErrors, string? AssignError,
+        long OrdersAssigned, double CompletesPerSecond, Latencies CompleteLatency, long Completes, int CompleteErrors, string? CompleteError);
+
+    public static async Task<List<ScenarioResult>> RunAsync(BenchContext ctx)
+    {
+        Ui.Section($"assign, concurrent ({ctx.Sizes.Clients} clients) and complete ({ctx.Sizes.Clients} clients)");
+        var sizes = ctx.Sizes;
+        var uniform = Fakes.Couriers(UniformFirstId, sizes.ConcurrentCouriers, Fakes.Seed + 3);
+        var hot = Fakes.Couriers(HotFirstId, sizes.HotCouriers, Fakes.Seed + 4, sizes.HotRegions);
+        var warmup = Fakes.Couriers(WarmupFirstId, sizes.Clients * 2, Fakes.Seed + 6);
+        await ctx.CreateCouriersAsync(uniform);
+        await ctx.CreateCouriersAsync(hot);
+        await ctx.CreateCouriersAsync(warmup);
+        var pending = await ctx.Db.ScalarAsync<long>("SELECT count(*) FROM orders WHERE bundle_id IS NULL");
+        Ui.Info($"pool: {pending:N0} pending orders");
+
+        var runs = new List<Run>();
+        for (var run = 0; run < sizes.ConcurrentRuns; run++)
+        {
+            runs.Add(await MeasureOnceAsync(ctx, uniform, hot, warmup, run));
+            var r = runs[^1];
+            Ui.Info($"run {run + 1}: {r.AssignsPerSecond:N0} assigns/s (hot regions: {r.HotAssignsPerSecond:N0}/s), doubles {r.Doubles + r.SqlMismatches}, {r.CompletesPerSecond:N0} completes/s over {r.Completes:N0} completes");
+            await ctx.Db.ResetDeliveriesAsync(long.MaxValue);
+        }
+
+        var rate = Latencies.Median(runs.Select(r => r.AssignsPerSecond));
+        var doubles = runs.Sum(r => r.Doubles + r.SqlMismatches + r.OpenBundleDuplicates);
+        var data = $"{pending:N0} pending orders; {sizes.ConcurrentCouriers:N0} couriers over {Fakes.Regions:N0} regions (+{sizes.HotCouriers:N0} in {sizes.HotRegions} regions) × {sizes.ConcurrentRuns} runs";
+        var assign = new ScenarioResult
+        {
+            Name = "assign_concurrent",
+            Unit = "assigns/s",
+            Value = Math.Round(rate),
+            Target = AssignTarget,
+            Met = rate >= 1000 && doubles == 0 && runs.All(r => r.AssignErrors == 0),
+            Data = data,
+        };
+        assign.Details["clients"] = sizes.Clients;
+        assign.Details["assigns_per_s_each_run"] = runs.Select(r => Math.Round(r.AssignsPerSecond)).ToArray();
+        assign.Details["orders_handed_out_twice"] = doubles;
+        assign.Details["doubles_seen_by_clients"] = runs.Sum(r => r.Doubles);
+        assign.Details["doubles_in_sql"] = runs.Sum(r => r.SqlMismatches);
+        assign.Details["couriers_with_two_open_bundles"] = runs.Sum(r => r.OpenBundleDuplicates);
+        assign.Details["latency"] = runs[^1].AssignLatency.Summary();
+        assign.Details["hot_regions_assigns_per_s"] = Math.Round(Latencies.Median(runs.Select(r => r.HotAssignsPerSecond)));
+        assign.Details["hot_regions_latency"] = runs[^1].HotLatency.Summary();
+        assign.Details["orders_assigned_per_run"] = runs.Select(r => r.OrdersAssigned).ToArray();
+        assign.Details["errors"] = runs.Sum(r => r.AssignErrors);
+        assign.Details["first_error"] = runs.Select(r => r.AssignError).FirstOrDefault(e => e is not null);
+
+        var completeRate = Latencies.Median(runs.Select(r => r.CompletesPerSecond));
+        var complete = new ScenarioResult
+        {
+            Name = "complete",
+            Unit = "completes/s",
+            Value = Math.Round(completeRate),
+            Target = CompleteTarget,
+            Met = completeRate >= 3000 && runs.All(r => r.CompleteErrors == 0),
+            Data = $"{Latencies.Median(runs.Select(r => (double)r.Completes)):N0} of the orders assigned in assign_concurrent (whole bundles, up to {sizes.MaxCompletes:N0}) × {sizes.ConcurrentRuns} runs",
+        };
+        complete.Details["clients"] = sizes.Clients;
+        complete.Details["completes_per_s_each_run"] = runs.Select(r => Math.Round(r.CompletesPerSecond)).ToArray();
+        complete.Details["latency"] = runs[^1].CompleteLatency.Summary();
+        complete.Details["errors"] = runs.Sum(r => r.CompleteErrors);
+        complete.Details["first_error"] = runs.Select(r => r.CompleteError).FirstOrDefault(e => e is not null);
+        return [assign, complete];
+    }
+
+    private static async Task<Run> MeasureOnceAsync(BenchContext ctx, CourierRow[] uniform, CourierRow[] hot, CourierRow[] warmup, int run)
+    {
+        var clients = ctx.Sizes.Clients;
+        var answers = new ConcurrentBag<AssignAnswer>();
+
+        // Warm-up: the concurrent path once (not counted); these couriers' bundles stay out of the checks.
+        await Runner.EachAsync(warmup, clients, c => ctx.Api.AssignAsync(c.Id));
+
+        var (wall, latency, errors, error) = await Ui.ProgressAsync($"run {run + 1}: {uniform.Length:N0} assigns", uniform.Length,
+            progress => Runner.EachAsync(uniform, clients, async c => answers.Add(await ctx.Api.AssignAsync(c.Id)), progress));
+        var (hotWall, hotLatency, hotErrors, hotError) = await Runner.EachAsync(hot, clients, async c => answers.Add(await ctx.Api.AssignAsync(c.Id)));
+
+        var (doubles, mismatches, openDuplicates) = await VerifyAsync(ctx, answers.ToList());
+        var assigned = answers.Sum(a => a.OrderIds.Length);
+
+        // Complete every assigned order: each courier's orders one after another, 1–30 minutes apart.
+        var random = new Randomizer(Fakes.Seed + 100 + run);
+        var work = answers.Where(a => a.OrderIds.Length > 0 && a.AssignTime is not null)
+            .OrderBy(a => a.CourierId)
+            .Select(a =>
+            {
+                var assignedAt = DateTimeOffset.Parse(a.AssignTime!, CultureInfo.InvariantCulture);
+                var at = assignedAt;
+                var steps = a.OrderIds.Select(id =>
+                {
+                    at = at.AddSeconds(random.Int(60, 1800)).AddTicks(random.Int(0, 9_999_999));
+                    return (OrderId: id, Time: at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture));
+                }).ToArray();
+                return (a.CourierId, Steps: steps);
+            })
+            .ToList();
+        var cap = 0;
+        work = work.TakeWhile(w => (cap += w.Steps.Length) <= ctx.Sizes.MaxCompletes).ToList();
+        var completeLatency = new ConcurrentBag<double>();
+        var total = work.Sum(w => w.Steps.Length);
+        var (completeWall, _, completeErrors, completeError) = await Ui.ProgressAsync($"run {run + 1}: {total:N0} completes", work.Count,
+            progress => Runner.EachAsync(work, clients, async w =>
+            {
+                foreach (var (orderId, time) in w.Steps)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    await ctx.Api.CompleteAsync(w.CourierId, orderId, time);
+                    completeLatency.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+            }, progress));
+        var completeLatencies = new Latencies();
+        completeLatencies.AddRange(completeLatency);
+
+        return new Run(
+            uniform.Length / wall.TotalSeconds, latency, hot.Length / hotWall.TotalSeconds, hotLatency,
+            doubles, mismatches, openDuplicates, errors + hotErrors, error ?? hotError, assigned,
+            completeLatencies.Count / completeWall.TotalSeconds, completeLatencies, completeLatencies.Count, completeErrors, completeError);
+    }
+
+    /// <summary>
+    /// Orders handed out twice: ids that appear in two answers (client side), and answered orders whose stored bundle
+    /// is not the answering courier's (SQL side: the row can name only one bundle, so a double shows as a mismatch).
+    /// Also couriers with two open bundles.
+    /// </summary>
+    private static async Task<(long Doubles, long Mismatches, long OpenDuplicates)> VerifyAsync(BenchContext ctx, List<AssignAnswer> answers)
+    {
+        var doubles = answers.SelectMany(a => a.OrderIds).GroupBy(id => id).Sum(g => (long)g.Count() - 1);
+        var orderIds = answers.SelectMany(a => a.OrderIds).ToArray();
+        var courierIds = answers.SelectMany(a => a.OrderIds.Select(_ => a.CourierId)).ToArray();
+        await using var command = ctx.Db.Source.CreateCommand(
+            """
+            SELECT count(*) FROM unnest($1::bigint[], $2::bigint[]) AS a(order_id, courier_id)
+            LEFT JOIN orders o ON o.order_id = a.order_id
+            LEFT JOIN bundles b ON b.bundle_id = o.bundle_id
+            WHERE b.courier_id IS DISTINCT FROM a.courier_id
+            """);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<long[]> { TypedValue = orderIds });
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<long[]> { TypedValue = courierIds });
+        var mismatches = (long)(await command.ExecuteScalarAsync())!;
+        var open = await ctx.Db.ScalarAsync<long>(
+            "SELECT count(*) FROM (SELECT courier_id FROM bundles WHERE finished_at IS NULL GROUP BY courier_id HAVING count(*) > 1) x");
+        return (doubles, mismatches, open);
+    }
+}

@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using SweetsStore.Bench.Data;
+using SweetsStore.Bench.Load;
+using SweetsStore.Bench.Report;
+
+namespace SweetsStore.Bench.Scenarios;
+
+/// <summary>
+/// GET /couriers/{id} with 32 connections for couriers with 1,000 deliveries each, against the SQL the API runs
+/// (CourierService.GetAsync) through Npgsql with 32 connections. API and SQL runs alternate; medians.
+/// Also, for orientation: the same GET restricted to a period (computed from the 1,000 delivery rows) and the
+/// bare HTTP floor (GET /health/live) with the same client.
+/// </summary>
+internal static class GetCourierScenario
+{
+    public const long FirstCourierId = 100_001;
+    public const long FirstOrderId = 10_000_001;
+    private const string Target = "≥ 5,000 req/s and ≥ 0.5 × SQL";
+
+    public static async Task<List<ScenarioResult>> RunAsync(BenchContext ctx)
+    {
+        Ui.Section("get courier: GET /couriers/{id} vs the API's SQL");
+        var sizes = ctx.Sizes;
+        var couriers = Fakes.Couriers(FirstCourierId, sizes.HistoryCouriers, Fakes.Seed + 5);
+        await ctx.CreateCouriersAsync(couriers);
+        var started = DateTime.UtcNow;
+        var expected = await History.WriteAsync(ctx.Db, couriers, sizes.DeliveriesPerCourier, sizes.OrdersPerBundle, FirstOrderId, Fakes.Seed + 7);
+        Ui.Info($"history: {couriers.Length:N0} couriers × {sizes.DeliveriesPerCourier:N0} deliveries written in {(DateTime.UtcNow - started).TotalSeconds:0.0} s");
+        var checkedCount = await CheckAsync(ctx, expected);
+
+        var ids = couriers.Select(c => c.Id).ToArray();
+        var clients = sizes.Clients;
+        var apiRates = new List<double>();
+        var sqlRates = new List<double>();
+        Latencies? apiLatency = null;
+        Latencies? sqlLatency = null;
+        var errors = 0;
+        string? firstError = null;
+        for (var run = 0; run < sizes.GetRuns; run++)
+        {
+            var api = await Runner.ForAsync(clients, sizes.GetWarmup, sizes.GetDuration, async (worker, i) =>
+            {
+                var id = ids[(int)(((worker * 7919L) + (i * 31)) % ids.Length)];
+                var (status, _) = await ctx.Api.GetAsync($"/couriers/{id}");
+                if (status != HttpStatusCode.OK)
+                {
+                    throw new InvalidOperationException($"GET /couriers/{id}: {(int)status}");
+                }
+            });
+            apiRates.Add(api.PerSecond);
+            apiLatency = api.Latencies;
+            errors += api.Errors;
+            firstError ??= api.FirstError;
+
+            var sql = await Runner.ForAsync(clients, sizes.GetWarmup, sizes.GetDuration, async (worker, i) =>
+            {
+                var id = ids[(int)(((worker * 7919L) + (i * 31)) % ids.Length)];
+                if (!await ctx.Db.GetCourierAsync(id, default))
+                {
+                    throw new InvalidOperationException($"courier {id}: no row");
+                }
+            });
+            sqlRates.Add(sql.PerSecond);
+            sqlLatency = sql.Latencies;
+            errors += sql.Errors;
+            firstError ??= sql.FirstError;
+            Ui.Info($"run {run + 1}: API {api.PerSecond:N0} req/s (p50 {api.Latencies.P50:0.00} ms), SQL {sql.PerSecond:N0} queries/s (p50 {sql.Latencies.P50:0.00} ms)");
+        }
+
+        // Orientation figures (no target): the period variant reads the 1,000 delivery rows; /health/live is the HTTP floor.
+        var short1 = TimeSpan.FromSeconds(Math.Max(2, sizes.GetDuration.TotalSeconds / 2));
+        var periods = expected.ToDictionary(e => e.CourierId, e => $"from={Iso(e.From)}&to={Iso(e.To)}");
+        var period = await Runner.ForAsync(clients, sizes.GetWarmup, short1, async (worker, i) =>
+        {
+            var id = ids[(int)(((worker * 7919L) + (i * 31)) % ids.Length)];
+            var (status, _) = await ctx.Api.GetAsync($"/couriers/{id}?{periods[id]}");
+            if (status != HttpStatusCode.OK)
+            {
+                throw new InvalidOperationException($"GET /couriers/{id}?from&to: {(int)status}");
+            }
+        });
+        var floor = await Runner.ForAsync(clients, sizes.GetWarmup, short1, async (_, _) =>
+        {
+            var (status, _) = await ctx.Api.GetAsync("/health/live");
+            if (status != HttpStatusCode.OK)
+            {
+                throw new InvalidOperationException($"GET /health/live: {(int)status}");
+            }
+        });
+        Ui.Info($"period variant {period.PerSecond:N0} req/s; HTTP floor (/health/live) {floor.PerSecond:N0} req/s");
+
+        var value = Latencies.Median(apiRates);
+        var baseline = Latencies.Median(sqlRates);
+        var result = new ScenarioResult
+        {
+            Name = "get_courier",
+            Unit = "req/s",
+            Value = Math.Round(value),
+            Baseline = Math.Round(baseline),
+            Ratio = Math.Round(value / baseline, 3),
+            RatioMeaning = "API req/s ÷ the same SQL through Npgsql (queries/s), both with 32 connections (higher is better)",
+            Target = Target,
+            Met = value >= 5000 && value / baseline >= 0.5 && errors == 0,
+            Data = $"{couriers.Length:N0} couriers × {sizes.DeliveriesPerCourier:N0} deliveries ({couriers.Length * sizes.DeliveriesPerCourier:N0} delivered orders); {sizes.GetRuns} × {sizes.GetDuration.TotalSeconds:0} s per side",
+        };
+        result.Details["connections"] = clients;
+        result.Details["api_req_per_s_each_run"] = apiRates.Select(r => Math.Round(r)).ToArray();
+        result.Details["sql_queries_per_s_each_run"] = sqlRates.Select(r => Math.Round(r)).ToArray();
+        result.Details["api_latency"] = apiLatency?.Summary();
+        result.Details["sql_latency"] = sqlLatency?.Summary();
+        result.Details["responses_checked_against_expected"] = checkedCount;
+        result.Details["period_variant_req_per_s"] = Math.Round(period.PerSecond);
+        result.Details["period_variant_latency"] = period.Latencies.Summary();
+        result.Details["http_floor_health_live_req_per_s"] = Math.Round(floor.PerSecond);
+        result.Details["errors"] = errors + period.Errors + floor.Errors;
+        result.Details["first_error"] = firstError ?? period.FirstError ?? floor.FirstError;
+        return [result];
+    }
+
+    private static string Iso(DateTime t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>The API must answer the earnings and rating the written history implies, with and without a period.</summary>
+    private static async Task<int> CheckAsync(BenchContext ctx, List<History.Expected> expected)
+    {
+        var count = 0;
+        foreach (var e in expected.Take(20))
+        {
+            foreach (var query in new[] { "", $"?from={Iso(e.From)}&to={Iso(e.To)}" })
+            {
+                var (status, body) = await ctx.Api.GetAsync($"/couriers/{e.CourierId}{query}");
+                using var doc = JsonDocument.Parse(body);
+                var earnings = doc.RootElement.GetProperty("earnings").GetInt64();
+                decimal? rating = doc.RootElement.TryGetProperty("rating", out var r) ? r.GetDecimal() : null;
+                if (status != HttpStatusCode.OK || earnings != e.Earnings || rating != e.Rating)
+                {
+                    throw new InvalidOperationException(
+                        $"courier {e.CourierId}{query}: API says earnings {earnings}, rating {rating}; history implies {e.Earnings}, {e.Rating}");
+                }
+
+                count++;
+            }
+        }
+
+        return count;
+    }
+}

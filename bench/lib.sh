@@ -1,0 +1,80 @@
+# shellcheck shell=bash
+# Shared by bench/run.sh and bench/profile.sh: a temporary folder, a Release build, a private PostgreSQL and the
+# published API on free ports, and a cleanup that stops exactly the processes started here.
+# Source it from the repository root after scripts/pg.sh.
+
+say() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
+
+bench_work() {
+  work=$(mktemp -d /tmp/sweetsstore-bench.XXXXXX)
+  chmod 755 "$work"
+  cluster=$work/pg
+  api_pid=
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+bench_cleanup() {
+  local status=$?
+  bench_stop_api
+  [[ -f $cluster/pgdata/PG_VERSION ]] && pg_stop "$cluster"
+  if [[ ${BENCH_KEEP:-} == 1 ]]; then
+    say "kept $work (API log: $work/api.log, PostgreSQL log: $cluster/postgres.log)"
+  else
+    rm -rf "$work"
+  fi
+  exit "$status"
+}
+
+bench_build() {
+  say "building (Release)"
+  dotnet publish src/SweetsStore.Api -c Release -o "$work/api" --nologo -clp:ErrorsOnly -v quiet >/dev/null
+  dotnet publish bench/SweetsStore.Bench -c Release -o "$work/bench" --nologo -clp:ErrorsOnly -v quiet >/dev/null
+  bench=(dotnet "$work/bench/SweetsStore.Bench.dll")
+}
+
+# bench_start_postgres [-c name=value ...]: sets pg_port, pg_pid, connection.
+bench_start_postgres() {
+  pg_ensure_binaries
+  pg_init "$cluster"
+  pg_port=$(pg_free_port)
+  pg_start "$cluster" "$pg_port" "$@"
+  pg_create_database "$cluster" "$pg_port" sweetsstore
+  connection=$(pg_connection_string "$cluster" "$pg_port" sweetsstore)
+  pg_pid=$(head -n 1 "$cluster/pgdata/postmaster.pid")
+  say "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port (pid $pg_pid, in $cluster)"
+}
+
+# bench_start_api [NAME=VALUE ...]: starts the published API as run.sh does (server GC) with extra environment, on
+# $api_connection if set, else $connection; sets api_port, api_pid, api_url and waits for /health/ready.
+bench_start_api() {
+  api_port=$(pg_free_port)
+  while [[ $api_port == "$pg_port" ]]; do api_port=$(pg_free_port); done
+  api_url=http://127.0.0.1:$api_port
+  env ConnectionStrings__Postgres="${api_connection:-$connection}" ASPNETCORE_URLS="$api_url" DOTNET_gcServer="${DOTNET_gcServer:-1}" "$@" \
+    dotnet "$work/api/SweetsStore.Api.dll" >>"$work/api.log" 2>&1 &
+  api_pid=$!
+  local i
+  for i in $(seq 300); do
+    if ! kill -0 "$api_pid" 2>/dev/null; then
+      say "the API exited during start-up:"; tail -n 30 "$work/api.log" >&2; api_pid=; return 1
+    fi
+    if curl -fsS -o /dev/null "$api_url/health/ready" 2>/dev/null; then
+      say "API (pid $api_pid) ready on $api_url"
+      return 0
+    fi
+    sleep 0.2
+  done
+  say "the API was not ready after 60 s"; tail -n 30 "$work/api.log" >&2
+  return 1
+}
+
+bench_stop_api() {
+  if [[ -n ${api_pid:-} ]] && kill -0 "$api_pid" 2>/dev/null; then
+    kill "$api_pid" 2>/dev/null || true
+    local i
+    for i in $(seq 50); do kill -0 "$api_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$api_pid" 2>/dev/null || true
+  fi
+  api_pid=
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SweetsStore benchmarks: builds Release, starts a private PostgreSQL (stock, durable settings) and the published API
+# on free ports in a temporary folder, runs every scenario, prints a table, writes bench/results/latest.json and
+# latest.md, and cleans up (processes and folder) however it ends.
+#   bench/run.sh            full run (< 20 min)
+#   bench/run.sh --quick    smaller and fewer repetitions (< 3 min)
+# Environment: BENCH_KEEP=1 keeps the temporary folder (logs of the API and PostgreSQL) for a look afterwards;
+#   BENCH_WAIT_QUIET=SECONDS: before each scenario, wait up to this long for other processes on this shared machine
+#   to go quiet (default 60, 0 with --quick). How busy others were is recorded with every result either way.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+source scripts/pg.sh
+source bench/lib.sh
+
+quick=()
+wait_quiet=${BENCH_WAIT_QUIET:-60}
+for arg in "$@"; do
+  case $arg in
+    --quick) quick=(--quick); wait_quiet=${BENCH_WAIT_QUIET:-0} ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+
+started=$(date +%s)
+bench_work
+bench_build
+say "built in $(( $(date +%s) - started )) s"
+
+# The engine first, while nothing else of ours runs.
+"${bench[@]}" engine "${quick[@]}" --out "$work/engine.json" --artifacts "$work/bdn"
+
+say "engine done at $(( $(date +%s) - started )) s"
+bench_start_postgres
+bench_start_api
+
+mkdir -p "$root/bench/results"
+"${bench[@]}" run "${quick[@]}" --api "$api_url" --db "$connection" --api-pid "$api_pid" --pg-pid "$pg_pid" \
+  --wait-quiet "$wait_quiet" --out "$root/bench/results" --engine "$work/engine.json" --sdk "$(dotnet --version)"
+say "done in $(( $(date +%s) - started )) s"
