@@ -37,13 +37,14 @@ internal static class Sql
     /// <summary>A schedule as half-open minute-of-day ranges for an <c>int4multirange</c>.</summary>
     public static NpgsqlRange<int>[] Multirange(Schedule schedule)
     {
-        var ranges = new List<NpgsqlRange<int>>(schedule.Windows.Count + 1);
-        foreach (var (start, end) in schedule.Segments())
+        var segments = schedule.Segments();
+        var ranges = new NpgsqlRange<int>[segments.Count];
+        for (var i = 0; i < ranges.Length; i++)
         {
-            ranges.Add(new NpgsqlRange<int>(start, true, end, false));
+            ranges[i] = new NpgsqlRange<int>(segments[i].Start, true, segments[i].End, false);
         }
 
-        return ranges.ToArray();
+        return ranges;
     }
 
     public static Instant GetInstant(this NpgsqlDataReader reader, int ordinal) =>

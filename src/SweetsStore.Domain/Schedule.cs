@@ -3,6 +3,9 @@ namespace SweetsStore.Domain;
 /// <summary>A non-empty list of daily windows: a courier's working hours or an order's delivery hours.</summary>
 public sealed class Schedule
 {
+    private string[]? _texts;
+    private (int Start, int End)[]? _segments;
+
     /// <summary>Creates a schedule; throws <see cref="ArgumentException"/> when <paramref name="windows"/> is empty.</summary>
     public Schedule(IReadOnlyList<TimeWindow> windows)
     {
@@ -12,6 +15,21 @@ public sealed class Schedule
         }
 
         Windows = windows;
+    }
+
+    /// <summary>
+    /// A schedule read from contract strings, keeping them (the strict format makes them canonical, so nothing
+    /// is formatted again). Throws <see cref="ArgumentException"/> when the counts differ.
+    /// </summary>
+    public Schedule(IReadOnlyList<TimeWindow> windows, string[] texts)
+        : this(windows)
+    {
+        if (texts.Length != windows.Count)
+        {
+            throw new ArgumentException("one text per window", nameof(texts));
+        }
+
+        _texts = texts;
     }
 
     public IReadOnlyList<TimeWindow> Windows { get; }
@@ -37,8 +55,8 @@ public sealed class Schedule
     }
 
     /// <summary>Every window's half-open minute segments (see <see cref="TimeWindow.Segments"/>), unmerged.</summary>
-    public IEnumerable<(int Start, int End)> Segments() => Windows.SelectMany(w => w.Segments());
+    public IReadOnlyList<(int Start, int End)> Segments() => _segments ??= Windows.SelectMany(w => w.Segments()).ToArray();
 
-    /// <summary>The contract strings, in the order given.</summary>
-    public string[] ToStrings() => Windows.Select(w => w.ToString()).ToArray();
+    /// <summary>The contract strings, in the order given (the same array each time: do not change it).</summary>
+    public string[] ToStrings() => _texts ??= Windows.Select(w => w.ToString()).ToArray();
 }

@@ -253,6 +253,7 @@ internal sealed class JsonFields(params string[] names)
         }
 
         var windows = new TimeWindow[length];
+        var texts = new string[length];
         var ok = true;
         var i = 0;
         foreach (var item in value.EnumerateArray())
@@ -267,11 +268,15 @@ internal sealed class JsonFields(params string[] names)
                 (errors ??= new()).Add($"{field}[{i}]", reason!);
                 ok = false;
             }
+            else
+            {
+                texts[i] = text;
+            }
 
             i++;
         }
 
-        return ok ? new Schedule(windows) : null;
+        return ok ? new Schedule(windows, texts) : null;
     }
 
     public static Weight? ReadWeight(JsonElement value, string field, ref FieldErrors? errors)
