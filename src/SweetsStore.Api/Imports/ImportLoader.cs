@@ -21,6 +21,7 @@ public sealed class ImportLoader<T> : IAsyncDisposable
     private readonly Func<T, long> _idOf;
     private readonly List<T> _ready = [];
     private BulkCopy<T>? _copy;
+    private bool _duplicateInTable;
 
     private ImportLoader(ImportStream stream, ImportElements<T> elements, Func<T, long> idOf, BulkCopy<T> copy)
     {
@@ -51,18 +52,28 @@ public sealed class ImportLoader<T> : IAsyncDisposable
         if (Failed)
         {
             _ready.Clear();
-            if (_copy is not null)
-            {
-                await _copy.DisposeAsync(); // cancels the COPY; the transaction is rolled back by the caller
-                _copy = null;
-            }
-
+            await CancelCopyAsync();
             return;
         }
 
-        foreach (var item in _ready)
+        if (_copy is null)
         {
-            await _copy!.WriteAsync(item, ct);
+            // The server refused a row already (an id that exists): keep reading to report what is invalid.
+            _ready.Clear();
+            return;
+        }
+
+        try
+        {
+            foreach (var item in _ready)
+            {
+                await _copy.WriteAsync(item, ct);
+            }
+        }
+        catch (PostgresException e) when (e.IsUniqueViolation())
+        {
+            _duplicateInTable = true;
+            await CancelCopyAsync();
         }
 
         _ready.Clear();
@@ -100,6 +111,11 @@ public sealed class ImportLoader<T> : IAsyncDisposable
     /// </summary>
     public async Task<bool> CompleteAsync(CancellationToken ct)
     {
+        if (_duplicateInTable)
+        {
+            return false;
+        }
+
         var copy = _copy ?? throw new InvalidOperationException("the COPY is closed: the import has failed");
         try
         {
@@ -131,11 +147,27 @@ public sealed class ImportLoader<T> : IAsyncDisposable
         return true;
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => new(CancelCopyAsync());
+
+    // Cancelling a COPY makes the server report why it had already stopped (say, an id that exists), as an
+    // exception. The batch is refused and its transaction discarded either way: the validation report, or the
+    // "already exists" report, is what the client gets.
+    private async Task CancelCopyAsync()
     {
-        if (_copy is not null)
+        var copy = _copy;
+        _copy = null;
+        if (copy is null)
         {
-            await _copy.DisposeAsync();
+            return;
+        }
+
+        try
+        {
+            await copy.DisposeAsync();
+        }
+        catch (PostgresException e)
+        {
+            _duplicateInTable |= e.IsUniqueViolation();
         }
     }
 

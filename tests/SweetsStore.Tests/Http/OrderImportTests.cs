@@ -95,6 +95,34 @@ public class OrderImportTests(ApiFactory api) : ApiTest(api)
     }
 
     [Fact]
+    public async Task AnInvalidElementAfterRowsTheDatabaseRefusedIsStillA400()
+    {
+        // Found by the benchmark: existing ids make the server stop the streamed COPY early; the repeated id at
+        // the end then fails validation, and cancelling the COPY used to surface the server's error as a 500.
+        var orders = Fake.Orders(3000, regions: 10).ToArray();
+        (await PostAsync("/orders", new { data = orders.Take(50) })).Expect(HttpStatusCode.Created);
+
+        var reply = await PostAsync("/orders", new { data = orders.Append(orders[0]) });
+
+        var reported = reply.Expect(HttpStatusCode.BadRequest)["validation_error"]!["orders"]!.AsArray();
+        Assert.Equal("repeats an id given earlier in this batch", (string?)Assert.Single(reported)!["errors"]!["order_id"]![0]);
+        Assert.Equal(50L, await Api.ScalarAsync<long>("SELECT count(*) FROM orders"));
+    }
+
+    [Fact]
+    public async Task ExistingIdsFoundMidStreamAreReportedAsAlreadyExisting()
+    {
+        var orders = Fake.Orders(3000, regions: 10).ToArray();
+        (await PostAsync("/orders", new { data = orders.Skip(10).Take(5) })).Expect(HttpStatusCode.Created);
+
+        var reply = await PostAsync("/orders", new { data = orders });
+
+        var reported = reply.Expect(HttpStatusCode.BadRequest)["validation_error"]!["orders"]!.AsArray();
+        Assert.Equal(orders.Skip(10).Take(5).Select(o => (long)o["order_id"]), reported.Select(e => (long)e!["id"]!));
+        Assert.Equal(5L, await Api.ScalarAsync<long>("SELECT count(*) FROM orders"));
+    }
+
+    [Fact]
     public async Task ImportsFiftyThousandOrdersInOneRequest()
     {
         var orders = Fake.Orders(50_000, regions: 100).ToArray();
