@@ -12,6 +12,7 @@ public static class JsonBody
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 32 };
 
     /// <summary>The parsed body, or null when it is empty or not well-formed JSON (invalid UTF-8, too deep, trailing garbage).</summary>
+    /// <exception cref="BadHttpRequestException">The body's framing is broken (see <see cref="Unreadable"/>), too large, or too slow.</exception>
     public static async Task<JsonDocument?> ReadAsync(HttpRequest request, CancellationToken ct)
     {
         try
@@ -22,5 +23,27 @@ public static class JsonBody
         {
             return null;
         }
+        catch (IOException e) when (IsUnreadable(e, request.HttpContext.RequestAborted))
+        {
+            throw Unreadable(e);
+        }
     }
+
+    /// <summary>
+    /// Kestrel reports most broken request framing as a <see cref="BadHttpRequestException"/> (a 400), but a
+    /// chunk size that overflows (<c>Transfer-Encoding: chunked</c> with <c>1ffffffffffffffff</c>) as a plain
+    /// <see cref="IOException"/> ("Bad chunk size data."). Either way the client sent a body that cannot be
+    /// read: a 400, not a 500. Every reader of a request body turns such an IOException into this, unless the
+    /// client has gone away (then the request is aborted and nobody waits for an answer).
+    /// </summary>
+    public static BadHttpRequestException Unreadable(IOException e) =>
+        new("the request body could not be read", StatusCodes.Status400BadRequest, e);
+
+    /// <summary>
+    /// An IOException from reading the body that is neither Kestrel's own verdict (a
+    /// <see cref="BadHttpRequestException"/>, itself an IOException: 413, 408, 400 keep their status) nor the
+    /// client going away.
+    /// </summary>
+    public static bool IsUnreadable(IOException e, CancellationToken requestAborted) =>
+        e is not BadHttpRequestException && !requestAborted.IsCancellationRequested;
 }

@@ -130,7 +130,16 @@ public sealed class ImportsController(ImportStore imports, IOptions<InputLimits>
         var filled = 0;
         while (filled < buffer.Length)
         {
-            var read = await body.ReadAsync(buffer.AsMemory(filled), ct);
+            int read;
+            try
+            {
+                read = await body.ReadAsync(buffer.AsMemory(filled), ct);
+            }
+            catch (IOException e) when (JsonBody.IsUnreadable(e, ct))
+            {
+                throw JsonBody.Unreadable(e);
+            }
+
             if (read == 0)
             {
                 break;
