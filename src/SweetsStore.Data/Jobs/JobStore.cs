@@ -82,11 +82,15 @@ public sealed class JobStore(NpgsqlDataSource db)
     /// calls this in the same transaction as its own writes: if the lease was lost to another worker the
     /// update finds nothing, the handler rolls back, and the work is never applied twice.
     /// </summary>
+    /// <remarks>
+    /// <c>finished_at</c> is <c>clock_timestamp()</c>, not <c>now()</c>: <c>now()</c> is the start of the
+    /// caller's transaction, which for a handler began before all of its work.
+    /// </remarks>
     public static async Task<bool> SucceedAsync(NpgsqlConnection connection, long jobId, string workerId, CancellationToken ct)
     {
         await using var command = Sql.Command(connection,
             """
-            UPDATE jobs SET state = 'succeeded', finished_at = now(), locked_by = NULL, lease_until = NULL, last_error = NULL
+            UPDATE jobs SET state = 'succeeded', finished_at = clock_timestamp(), locked_by = NULL, lease_until = NULL, last_error = NULL
             WHERE job_id = $1 AND locked_by = $2 AND state = 'processing'
             """,
             Sql.P(jobId), Sql.P(workerId));
