@@ -9,7 +9,7 @@ public static class Cli
           seed       --url U --couriers N --orders N --regions N [--first-order N] [--batch N] [--seed N]
           gen-import --out FILE --first N --count N --regions N [--format json|ndjson] [--seed N]
           storm      --urls U1,U2 --clients N --seconds N --couriers N --regions N [--patch-percent N] [--get-percent N]
-                     [--allow-503] [--allow-transport-errors] [--acked FILE] [--timeline] [--seed N]
+                     [--allow-503] [--allow-transport-errors] [--failover] [--acked FILE] [--timeline] [--seed N]
           probe      --urls U1,U2 --seconds N --couriers N --events FILE [--clients N] [--log FILE]
           hostile    --url U [--mutations N] [--seed N]
           slowloris  --url U --connections N [--baseline-seconds N] [--attack-seconds N] [--clients N]

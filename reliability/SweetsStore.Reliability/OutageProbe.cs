@@ -16,7 +16,7 @@ namespace SweetsStore.Reliability;
 /// </summary>
 public static class OutageProbe
 {
-    private sealed record Sample(long At, string Endpoint, int Status, double Milliseconds, bool Json, string? Leak, bool RetryAfter);
+    private sealed record Sample(long At, string Endpoint, int Status, double Milliseconds, bool Json, string? Leak, bool RetryAfter, string? Detail);
 
     public static async Task<int> RunAsync(Options options)
     {
@@ -36,7 +36,8 @@ public static class OutageProbe
         {
             var at = Now();
             var reply = await api.SendAsync(method, url, body);
-            samples.Enqueue(new Sample(at, endpoint, reply.Status, reply.Milliseconds, reply.IsJson, reply.Status >= 400 ? Leaks.Find(reply.Body) : null, reply.RetryAfter));
+            samples.Enqueue(new Sample(at, endpoint, reply.Status, reply.Milliseconds, reply.IsJson, reply.Status >= 400 ? Leaks.Find(reply.Body) : null, reply.RetryAfter,
+                reply.Status is >= 300 or 0 ? (reply.Transport ?? Seeding.Truncate(reply.Body)) : null));
             return reply;
         }
 
@@ -87,7 +88,7 @@ public static class OutageProbe
         if (log is not null)
         {
             await File.WriteAllLinesAsync(log, all.Select(s => string.Create(CultureInfo.InvariantCulture,
-                $"{s.At} {s.Endpoint.Replace(' ', '_')} {s.Status} {s.Milliseconds:0.0} json={s.Json} leak={s.Leak ?? "-"}")));
+                $"{s.At} {s.Endpoint.Replace(' ', '_')} {s.Status} {s.Milliseconds:0.0} json={s.Json} leak={s.Leak ?? "-"} {s.Detail}")));
         }
 
         var moments = (await File.ReadAllLinesAsync(events))
@@ -142,6 +143,11 @@ public static class OutageProbe
         var p99 = Percentile(outageApi.Select(s => s.Milliseconds), 99);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  latency of API requests sent during the outage (stop issued → start done): p50 {Percentile(outageApi.Select(s => s.Milliseconds), 50):0.0} ms, p99 {p99:0.0} ms, max {maxLatency:0.0} ms (n={outageApi.Count})"));
+
+        foreach (var odd in before.Where(IsApi).Where(s => s.Status is not (>= 200 and < 500)).Take(5))
+        {
+            Console.WriteLine($"    before the stop, {Seconds(stopping - odd.At)} s earlier: {odd.Endpoint} → {odd.Status} in {odd.Milliseconds:0} ms: {odd.Detail}");
+        }
 
         Check(before.Where(IsApi).All(s => s.Status is >= 200 and < 500), "before the stop every API answer is 2xx/4xx");
         Check(downApi.Count > 0 && downApi.All(s => s.Status == 503), "while down every API request is answered 503");

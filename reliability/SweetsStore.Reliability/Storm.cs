@@ -31,6 +31,7 @@ public static class Storm
         var getPercent = options.Int("get-percent", 5);
         var allow503 = options.Flag("allow-503");
         var allowTransport = options.Flag("allow-transport-errors");
+        var failover = options.Flag("failover");
         var acked = options.Maybe("acked");
         var seed = options.Int("seed", 42);
 
@@ -43,10 +44,36 @@ public static class Storm
         var emptyAssigns = 0L;
         var deadline = Stopwatch.StartNew();
         var limit = TimeSpan.FromSeconds(seconds);
+        var down = new ConcurrentDictionary<string, bool>();
+        var rotation = new ConcurrentQueue<string>();
+
+        // With --failover the client acts like a load balancer with health checks: a process that does not
+        // answer leaves the rotation and comes back once its /health/ready says 200.
+        string Pick(Random random)
+        {
+            var up = urls.Where(u => !down.ContainsKey(u)).ToArray();
+            return up.Length == 0 ? urls[random.Next(urls.Length)] : up[random.Next(up.Length)];
+        }
+
+        async Task WatchAsync(string url)
+        {
+            rotation.Enqueue(string.Create(CultureInfo.InvariantCulture, $"{url} left the rotation at {deadline.Elapsed.TotalSeconds:0.0} s (no answer)"));
+            while (true)
+            {
+                await Task.Delay(250);
+                var ready = await api.GetAsync(url + "/health/ready");
+                if (ready.Status == 200)
+                {
+                    down.TryRemove(url, out _);
+                    rotation.Enqueue(string.Create(CultureInfo.InvariantCulture, $"{url} back in the rotation at {deadline.Elapsed.TotalSeconds:0.0} s (ready)"));
+                    return;
+                }
+            }
+        }
 
         async Task<Reply> Send(string endpoint, HttpMethod method, string path, string? body, Random random)
         {
-            var url = urls[random.Next(urls.Length)];
+            var url = failover ? Pick(random) : urls[random.Next(urls.Length)];
             var started = Stopwatch.GetTimestamp();
             var reply = await api.SendAsync(method, url + path, body);
             timeline.Record(started, reply.Status);
@@ -57,6 +84,11 @@ public static class Storm
                 if (!allowTransport)
                 {
                     recorder.Unexpected(endpoint, reply, "no answer");
+                }
+
+                if (failover && down.TryAdd(url, true))
+                {
+                    _ = Task.Run(() => WatchAsync(url));
                 }
 
                 await Task.Delay(50); // a dead process refuses at once: do not spin on it
@@ -173,6 +205,11 @@ public static class Storm
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"storm done: {total} requests in {elapsed:0.0} s = {total / elapsed:0} req/s; {bundles} non-empty bundles handed out, {emptyAssigns} empty assigns; {completed.Count} completions acknowledged (200)"));
         Console.WriteLine("  per process: " + string.Join(", ", perUrl.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}")));
+        foreach (var change in rotation)
+        {
+            Console.WriteLine("  " + change);
+        }
+
         Console.Write(recorder.Report());
         if (options.Flag("timeline"))
         {
