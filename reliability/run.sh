@@ -142,8 +142,10 @@ wait_ready() { dl_wait_http "$1/health/ready" 200 "${2:-120}"; }
 unhandled_errors() { cat "$@" 2>/dev/null | grep -c 'Unhandled error' || true; }
 # What API processes logged at warning level or above, counted by level, category and the start of the message.
 log_summary() { # LOG...
+  # Ids, ports and timings are blanked so that one kind of message counts as one line.
   cat "$@" | awk '/^[0-9T:.-]+Z(warn|fail|crit): / { head = $0; sub(/^[0-9T:.-]+Z/, "", head); getline msg; sub(/^ +/, "", msg)
-      n[head " " substr(msg, 1, 100)]++ } END { for (k in n) printf "    %6d × %s\n", n[k], k }' | sort -rn | head -n 15
+      gsub(/"[^"]*"/, "\"…\"", msg); gsub(/[0-9]+(\.[0-9]+)?ms/, "…ms", msg); gsub(/:[0-9][0-9][0-9][0-9]+/, ":…", msg)
+      n[head " " substr(msg, 1, 110)]++ } END { for (k in n) printf "    %6d × %s\n", n[k], k }' | sort -rn | awk 'NR <= 15'
 }
 
 check_invariants() { # DB LABEL
@@ -374,10 +376,12 @@ pg_create_database "$work/pg" "$DL_PG_PORT" edge
 own_ip=$(hostname -I | awk '{ print $1 }')
 port_e=$(pg_free_port)
 port_n=$(pg_free_port)
+port_d=$(pg_free_port)
 E=http://127.0.0.1:$port_e
 N=http://$own_ip:$port_n
+D=$port_d # a third, dual-stack binding ([::], as http://+:PORT does): IPv4 clients arrive as ::ffff:a.b.c.d
 api_key=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
-start_api edge edge "$E;$N" "Security__ApiKey=$api_key"
+start_api edge edge "$E;$N;http://[::]:$D" "Security__ApiKey=$api_key"
 wait_ready "$E" || dl_die "the edge API did not become ready"
 dl_say "edge API (pid $(api_pid edge)) on $E and on $N (this machine's own address), its own database"
 tool seed --url "$E" --couriers 3 --orders 20 --regions 2 >/dev/null
@@ -449,12 +453,18 @@ read -r s3 _ <<<"$(post_import "$N/imports/orders" -H 'X-Forwarded-For: 127.0.0.
 read -r s4 _ <<<"$(post_import "$N/imports/couriers?format=ndjson")"
 read -r s5 _ <<<"$(post_import "$N/imports/orders" -H "X-Api-Key: $api_key")"
 read -r s6 ip6 <<<"$(post_import "$E/imports/orders")"
+read -r d1 _ <<<"$(post_import "http://127.0.0.1:$D/imports/orders")"
+read -r d2 _ <<<"$(post_import "http://$own_ip:$D/imports/orders")"
+own_ip6=$(hostname -I | tr ' ' '\n' | grep -m 1 ':' || true)
+d3=-
+[[ -n $own_ip6 ]] && read -r d3 _ <<<"$(post_import "http://[$own_ip6]:$D/imports/orders")"
 echo "  from $ip1 (not loopback): no key → $s1 $body401"
 echo "  from $ip1: wrong key → $s2; X-Forwarded-For/X-Real-IP: 127.0.0.1 without key → $s3; POST /imports/couriers without key → $s4; right key → $s5"
 echo "  from $ip6 (loopback): no key → $s6"
+echo "  dual-stack listener [::]:$D without key: from 127.0.0.1 (seen as ::ffff:127.0.0.1) → $d1; from $own_ip → $d2; from ${own_ip6:-no IPv6 address} → $d3"
 check "5: imports from a non-loopback address need X-Api-Key" \
-  "$([[ $s1 == 401 && $s2 == 401 && $s3 == 401 && $s4 == 401 && $s5 == 202 && $s6 == 202 && $ip1 != 127.* ]] && jq -e '.status == 401' <<<"$body401" >/dev/null && echo 0 || echo 1)" \
-  "no key $s1, wrong key $s2, spoofed forwarding $s3, couriers $s4; key $s5; loopback $s6"
+  "$([[ $s1 == 401 && $s2 == 401 && $s3 == 401 && $s4 == 401 && $s5 == 202 && $s6 == 202 && $ip1 != 127.* && $d1 == 202 && $d2 == 401 && $d3 != 202 ]] && jq -e '.status == 401' <<<"$body401" >/dev/null && echo 0 || echo 1)" \
+  "no key $s1, wrong key $s2, spoofed forwarding $s3, couriers $s4; key $s5; loopback $s6; dual-stack: loopback $d1, $own_ip $d2, IPv6 $d3"
 
 # Committed secrets: connection strings with a literal password, key/secret/token assignments, private keys.
 # reliability/secrets-reviewed.txt lists the hits a person has read and found harmless (and is not scanned itself).

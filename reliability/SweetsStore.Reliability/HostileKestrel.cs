@@ -32,6 +32,7 @@ public static class HostileKestrel
         var statuses = new SortedDictionary<int, int>();
         var endings = new Dictionary<string, int>();
         var byCategory = new SortedDictionary<string, (int Cases, int Responses, int Closed)>(StringComparer.Ordinal);
+        var categoryStatuses = new Dictionary<string, SortedDictionary<int, int>>(StringComparer.Ordinal);
         var refusedByKestrel = 0;
         var versionRejections = 0;
         var refusedByApp = 0;
@@ -77,9 +78,11 @@ public static class HostileKestrel
 
             lock (statuses)
             {
+                var mine = categoryStatuses.TryGetValue(c.Category, out var found) ? found : categoryStatuses[c.Category] = new SortedDictionary<int, int>();
                 foreach (var r in exchange.Responses)
                 {
                     statuses[r.Status] = statuses.GetValueOrDefault(r.Status) + 1;
+                    mine[r.Status] = mine.GetValueOrDefault(r.Status) + 1;
                     if (IsKestrelVersionRejection(r))
                     {
                         versionRejections++;
@@ -120,9 +123,12 @@ public static class HostileKestrel
         Console.WriteLine($"hostile requests on raw sockets to real Kestrel at {uri.Authority}: {cases.Count} connections, {requestsSent} requests in them");
         foreach (var (category, (n, responses, closed)) in byCategory)
         {
-            Console.WriteLine($"  {category,-28} {n,4} connections, {responses,4} responses read, {closed,4} ended without a full answer (closed/reset/quiet)");
+            var answers = categoryStatuses.TryGetValue(category, out var counted) ? string.Join(" ", counted.Select(s => $"{s.Key}×{s.Value}")) : "";
+            Console.WriteLine($"  {category,-28} {n,4} connections: [{answers}]; {closed} ended without a full answer (closed, reset or silent)");
         }
 
+        Console.WriteLine("  2xx come only from requests that stay valid: the first request of each \"valid + garbage\" pipeline, HTTP/1.0 without Host,");
+        Console.WriteLine("  an ignored h2c upgrade, bare-LF line ends (RFC 9112 allows them) and random mutations that left a request valid");
         Console.WriteLine("  statuses: " + string.Join(", ", statuses.Select(s => $"{(s.Key < 0 ? "unparseable" : s.Key.ToString(CultureInfo.InvariantCulture))}×{s.Value}")));
         Console.WriteLine("  connection endings: " + string.Join(", ", endings.OrderBy(e => e.Key).Select(e => $"{e.Key}×{e.Value}")));
         Console.WriteLine($"  4xx with an empty body (Kestrel refused the request itself): {refusedByKestrel}; 4xx with a JSON body (the API refused it): {refusedByApp}");

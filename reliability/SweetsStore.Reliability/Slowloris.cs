@@ -34,7 +34,8 @@ public static class Slowloris
         var path = options.String("path", "/couriers/1");
         var ok = true;
 
-        Console.WriteLine($"slowloris on {uri.Authority}: baseline {baselineSeconds} s, then {connections} slow connections for {attackSeconds} s (kinds: {string.Join("; ", Kinds)})");
+        Console.WriteLine($"slowloris on {uri.Authority}: 3 s warm-up, baseline {baselineSeconds} s, then {connections} slow connections for {attackSeconds} s (kinds: {string.Join("; ", Kinds)})");
+        await MeasureClientsAsync(uri, path, TimeSpan.FromSeconds(3)); // warm-up (JIT, pools), not counted
         var baseline = await MeasureClientsAsync(uri, path, TimeSpan.FromSeconds(baselineSeconds));
         Console.WriteLine($"  baseline, kept-alive client:      {baseline.KeepAlive.Summary()}; errors {baseline.Errors}");
         Console.WriteLine($"  baseline, new connection each:    {baseline.Fresh.Summary()}");
