@@ -76,7 +76,7 @@ dl_on_exit "rm -rf '$logs_kept'; mkdir -p '$logs_kept'; cp '$work'/*.log '$work'
 checks=$work/checks.txt
 : >"$checks"
 
-section() { printf '\n\033[1m=== %s\033[0m  [%s s into the run]\n' "$*" "$(dl_elapsed "$suite_started")"; }
+section() { printf '\n\033[1m=== %s\033[0m  [%s s into the run; load average %s]\n' "$*" "$(dl_elapsed "$suite_started")" "$(cut -d' ' -f1-3 /proc/loadavg)"; }
 # check NAME CONDITION-EXIT-STATUS DETAIL: records a row of the final table.
 check() {
   local name=$1 ok=$2 detail=${3:-}
@@ -203,7 +203,9 @@ start_api api1 store "$A"
 start_api api2 store "$B"
 wait_ready "$A" && wait_ready "$B" || dl_die "the API processes did not become ready"
 dl_say "API 1 (pid $(api_pid api1)) on $A and API 2 (pid $(api_pid api2)) on $B started together on an empty database: both ready after $(dl_elapsed "$started") s"
-echo "  migrations: $(grep -h -c "Applying migration" "$work/api1.log" "$work/api2.log" | paste -sd' ' | awk '{ print "API 1 applied " $1 ", API 2 applied " $2 }') (EF Core's migration lock: each applied once)"
+echo "  migrations: $(grep -h -c "Applying migration" "$work/api1.log" "$work/api2.log" | paste -sd' ' | awk '{ print "API 1 applied " $1 ", API 2 applied " $2 }') (one at a time under an advisory lock)"
+conflicts=$(cat "$work/api1.log" "$work/api2.log" | grep -c 'Migrations not applied yet (42' || true)
+check "1: two processes migrating an empty database together: no conflict" "$((conflicts != 0))" "$conflicts failed migration attempts (42P07 and the like)"
 tool seed --url "$A" --couriers "$couriers" --orders "$orders" --regions "$regions"
 set +e
 tool storm --urls "$A,$B" --clients "$clients" --seconds "$storm_seconds" --couriers "$couriers" --regions "$regions" \
