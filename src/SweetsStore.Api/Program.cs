@@ -131,6 +131,7 @@ app.UseDashboardFiles();
 
 app.UseRouting();
 app.UseMiddleware<BodyLimitMiddleware>();
+app.UseMiddleware<RequestBodyGuard>();
 if (rateLimits.Enabled)
 {
     app.UseRateLimiter();

@@ -12,6 +12,7 @@ public static class JsonBody
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 32 };
 
     /// <summary>The parsed body, or null when it is empty or not well-formed JSON (invalid UTF-8, too deep, trailing garbage).</summary>
+    /// <exception cref="BadHttpRequestException">The body's framing is broken (see <see cref="Infrastructure.RequestBodyGuard"/>), too large, or too slow.</exception>
     public static async Task<JsonDocument?> ReadAsync(HttpRequest request, CancellationToken ct)
     {
         try

@@ -7,8 +7,8 @@ namespace SweetsStore.Api.Infrastructure;
 
 /// <summary>
 /// Applies EF Core migrations at start-up, in the background so the process is live (and says it is not
-/// ready) while the database is still down; retries until it succeeds. EF Core takes a database lock around
-/// migrating, so several instances starting together apply each migration once.
+/// ready) while the database is still down; retries until it succeeds. Several instances starting together
+/// migrate one after the other (see <see cref="MigrateAsync"/>), so each migration is applied once.
 /// </summary>
 public sealed class MigrationRunner(IServiceProvider services, ILogger<MigrationRunner> logger) : BackgroundService
 {
@@ -31,12 +31,33 @@ public sealed class MigrationRunner(IServiceProvider services, ILogger<Migration
         }
     }
 
-    /// <summary>Applies pending migrations (also the <c>migrate</c> command).</summary>
+    // pg_advisory_xact_lock key held while migrating: "SweetsMg".
+    private const long MigrationLock = 0x5377_6565_7473_4D67;
+
+    /// <summary>Applies pending migrations (also the <c>migrate</c> command), one process at a time.</summary>
+    /// <remarks>
+    /// EF Core's own migration lock (Npgsql: a table lock per migration's transaction) does not serialise
+    /// processes that start together on an empty database: each decides which migrations to apply before it
+    /// takes that lock, so two of them applied the same migration and the second failed with 42P07 "relation
+    /// already exists" (found by the reliability suite). So the whole migration runs while this process holds
+    /// a transaction-scoped advisory lock on a connection of its own: a second process waits, then finds
+    /// nothing left to apply. Transaction-scoped, so it also holds behind PgBouncer in transaction mode, and a
+    /// process that dies releases it with its connection.
+    /// </remarks>
     public static async Task MigrateAsync(IServiceProvider services, CancellationToken ct)
     {
+        await using var guard = await services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(ct);
+        await using var held = await guard.BeginTransactionAsync(ct);
+        await using (var take = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", guard, held))
+        {
+            take.Parameters.Add(new NpgsqlParameter<long> { TypedValue = MigrationLock });
+            await take.ExecuteNonQueryAsync(ct);
+        }
+
         await using var scope = services.CreateAsyncScope();
         var context = scope.ServiceProvider.GetRequiredService<StoreDbContext>();
         await context.Database.MigrateAsync(ct);
+        await held.CommitAsync(ct); // releases the lock; so does the rollback when anything above throws
     }
 }
 

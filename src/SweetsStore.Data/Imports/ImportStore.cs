@@ -115,7 +115,8 @@ public sealed class ImportStore(NpgsqlDataSource db)
     /// <summary>
     /// Ends the import on the caller's transaction (with the loaded rows, when it succeeded) and marks its job
     /// succeeded there too, only while <paramref name="workerId"/> still holds the job. False: the lease was
-    /// lost; the caller must roll back.
+    /// lost; the caller must roll back. <c>finished_at</c> is <c>clock_timestamp()</c>: <c>now()</c> would be the
+    /// start of the loading transaction, so every import would seem to take no time at all.
     /// </summary>
     public static async Task<bool> FinishAsync(
         NpgsqlConnection connection, long id, long jobId, string workerId, string status, long rowsDone, long rowsInvalid,

@@ -82,6 +82,10 @@ public sealed class JobStore(NpgsqlDataSource db)
     /// calls this in the same transaction as its own writes: if the lease was lost to another worker the
     /// update finds nothing, the handler rolls back, and the work is never applied twice.
     /// </summary>
+    /// <remarks>
+    /// <c>finished_at</c> is <c>clock_timestamp()</c>, not <c>now()</c>: <c>now()</c> is the start of the
+    /// caller's transaction, which for a handler began before all of its work.
+    /// </remarks>
     public static async Task<bool> SucceedAsync(NpgsqlConnection connection, long jobId, string workerId, CancellationToken ct)
     {
         await using var command = Sql.Command(connection,

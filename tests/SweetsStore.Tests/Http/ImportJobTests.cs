@@ -235,6 +235,58 @@ public class JobRecoveryTests(ApiFactory api) : IClassFixture<ApiFactory>, IAsyn
     }
 
     [Fact]
+    public async Task TheFinishTimeIsWhenTheLoadCommittedNotWhenItBegan()
+    {
+        var orders = Fake.Orders(200, regions: 5, seed: 11).ToArray();
+        using var uploader = api.WithWebHostBuilder(b => b.UseSetting("Security:ApiKey", JobsFactory.ApiKey));
+        using var client = ImportJobTests.Client(uploader);
+        var accepted = await client.PostAsync("/imports/orders", new StringContent(JsonSerializer.Serialize(new { data = orders }), Encoding.UTF8, "application/json"));
+        var id = (long)JsonNode.Parse(await accepted.Content.ReadAsStringAsync())!["import_id"]!;
+        var store = api.Services.GetRequiredService<JobStore>();
+        var claimed = await store.TryClaimAsync("worker", TimeSpan.FromMinutes(1), CancellationToken.None);
+        Assert.NotNull(claimed);
+
+        // Hold the job's row: the load runs, then its final "succeeded" update waits for us.
+        await using var blocker = new Npgsql.NpgsqlConnection(api.ConnectionString);
+        await blocker.OpenAsync();
+        await using var hold = await blocker.BeginTransactionAsync();
+        await using (var lockJob = new Npgsql.NpgsqlCommand("SELECT 1 FROM jobs WHERE job_id = $1 FOR UPDATE", blocker, hold))
+        {
+            lockJob.Parameters.Add(new Npgsql.NpgsqlParameter<long> { TypedValue = claimed.JobId });
+            await lockJob.ExecuteScalarAsync();
+        }
+
+        var handler = api.Services.GetServices<IJobHandler>().Single();
+        var load = handler.RunAsync(new JobRun(claimed.JobId, claimed.Argument, claimed.Attempt, claimed.MaxAttempts, "worker"), CancellationToken.None);
+        DateTime loadBegan;
+        while (true)
+        {
+            // The loading transaction, done with its rows, now waits for our lock: when did it begin?
+            var waiting = await api.ScalarAsync<object?>(
+                "SELECT xact_start FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'UPDATE jobs%'");
+            if (waiting is DateTime began)
+            {
+                loadBegan = began;
+                break;
+            }
+
+            Assert.False(load.IsCompleted, "the load finished without waiting for the job's row");
+            await Task.Delay(20);
+        }
+
+        await Task.Delay(500);
+        var released = await api.ScalarAsync<DateTime>("SELECT clock_timestamp()");
+        await hold.CommitAsync();
+        await load;
+
+        var done = JsonNode.Parse(await client.GetStringAsync($"/imports/{id}"))!;
+        Assert.Equal("succeeded", (string?)done["status"]);
+        Assert.True((double)done["duration_seconds"]! >= 0.5, $"duration_seconds {done["duration_seconds"]}, but the load waited 0.5 s before it could finish");
+        Assert.True(await api.ScalarAsync<DateTime>("SELECT finished_at FROM imports") >= released);
+        Assert.True(await api.ScalarAsync<DateTime>("SELECT finished_at FROM jobs") > loadBegan, "the job's finish time is the start of its loading transaction");
+    }
+
+    [Fact]
     public async Task AWorkerThatLostItsLeaseCannotFinishTheJob()
     {
         var store = api.Services.GetRequiredService<JobStore>();
