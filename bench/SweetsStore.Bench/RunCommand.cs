@@ -37,9 +37,16 @@ internal static class RunCommand
         var machine = Machine.Facts(version, settings, options.Get("sdk"));
         Ui.Info($"mode {sizes.Mode}; PostgreSQL {version}; {Environment.ProcessorCount} cores; load average {loadAtStart}");
 
+        // --only import,get_courier: just the scenarios whose name (or one of whose rows' names) starts with one of these.
+        var only = options.Get("only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var results = new List<ScenarioResult>();
         async Task Scenario(Func<BenchContext, Task<List<ScenarioResult>>> scenario, params (string Name, string Unit)[] rows)
         {
+            if (only is not null && !rows.Any(r => only.Any(o => r.Name.StartsWith(o, StringComparison.Ordinal))))
+            {
+                return;
+            }
+
             // The machine is shared: wait (a bounded time) for others to go quiet, and record how busy they were.
             var (quiet, waited, others) = await CpuWatch.WaitQuietAsync(ctx.ApiPid, postmaster, quietLimit);
             if (!quiet && quietLimit > TimeSpan.Zero)
@@ -77,7 +84,11 @@ internal static class RunCommand
         await Scenario(AssignSequentialScenario.RunAsync, ("assign_seq_1m_p99", "ms"), ("assign_seq_p50_growth", "×"));
         await Scenario(ConcurrentScenario.RunAsync, ("assign_concurrent", "assigns/s"), ("complete", "completes/s"));
         await Scenario(GetCourierScenario.RunAsync, ("get_courier", "req/s"));
-        results.AddRange(EngineResults(options.Get("engine")));
+        if (only is null || only.Any(o => "engine".StartsWith(o, StringComparison.Ordinal)))
+        {
+            results.AddRange(EngineResults(options.Get("engine")));
+        }
+
         await Scenario(MemoryScenario.RunAsync, ("memory_background_import", "MiB"));
         machine["load_average_start"] = loadAtStart;
         machine["load_average_end"] = CpuWatch.LoadAverage();
