@@ -39,6 +39,7 @@ internal static class RunCommand
 
         // --only import,get_courier: just the scenarios whose name (or one of whose rows' names) starts with one of these.
         var only = options.Get("only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        await db.TruncateAllAsync(); // whichever scenario comes first finds an empty database
         var results = new List<ScenarioResult>();
         async Task Scenario(Func<BenchContext, Task<List<ScenarioResult>>> scenario, params (string Name, string Unit)[] rows)
         {

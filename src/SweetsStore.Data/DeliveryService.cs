@@ -123,6 +123,12 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
     /// <summary>Marks an order delivered and keeps the courier's rating sums and earnings current.</summary>
     /// <exception cref="DomainException">Unknown courier or order, order not assigned or assigned to another
     /// courier, or a complete time before the bundle's assign time.</exception>
+    /// <remarks>
+    /// Two statements before the writes: the courier lock, then one read (taken after the lock, so it sees every
+    /// earlier complete of this courier) of the order, its bundle, its neighbours in delivery order and whether
+    /// the bundle keeps another open order. The writes are one statement, plus the bundle's finish only when this
+    /// was its last open order (the lock keeps that true until the commit).
+    /// </remarks>
     public async Task CompleteAsync(long courierId, long orderId, Instant completeTime, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -131,6 +137,7 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
         long bundleId;
         int region;
         Instant assignTime;
+        bool othersOpen;
         Neighbour? previous = null;
         Neighbour? next = null;
         await using (var reads = new NpgsqlBatch(connection, tx)
@@ -140,21 +147,23 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
                 Sql.BatchCommand("SELECT 1 FROM couriers WHERE courier_id = $1 FOR NO KEY UPDATE", Sql.P(courierId)),
                 Sql.BatchCommand(
                     """
-                    SELECT o.bundle_id, o.complete_time, o.region, b.courier_id, b.assign_time
-                    FROM orders o LEFT JOIN bundles b ON b.bundle_id = o.bundle_id
+                    SELECT o.bundle_id, o.complete_time, o.region, b.courier_id, b.assign_time,
+                           EXISTS (SELECT 1 FROM orders x WHERE x.bundle_id = o.bundle_id AND x.complete_time IS NULL AND x.order_id <> o.order_id),
+                           p.order_id, p.complete_time, p.region, p.delivery_micros,
+                           n.order_id, n.complete_time, n.region, n.delivery_micros
+                    FROM orders o
+                    LEFT JOIN bundles b ON b.bundle_id = o.bundle_id
+                    LEFT JOIN LATERAL (
+                        SELECT x.order_id, x.complete_time, x.region, x.delivery_micros FROM orders x
+                        WHERE x.bundle_id = o.bundle_id AND (x.complete_time, x.order_id) < ($2, o.order_id)
+                        ORDER BY x.complete_time DESC, x.order_id DESC LIMIT 1
+                    ) p ON TRUE
+                    LEFT JOIN LATERAL (
+                        SELECT x.order_id, x.complete_time, x.region, x.delivery_micros FROM orders x
+                        WHERE x.bundle_id = o.bundle_id AND (x.complete_time, x.order_id) > ($2, o.order_id)
+                        ORDER BY x.complete_time, x.order_id LIMIT 1
+                    ) n ON TRUE
                     WHERE o.order_id = $1
-                    """, Sql.P(orderId)),
-                Sql.BatchCommand(
-                    """
-                    SELECT order_id, complete_time, region, delivery_micros FROM orders
-                    WHERE bundle_id = (SELECT bundle_id FROM orders WHERE order_id = $1) AND (complete_time, order_id) < ($2, $1)
-                    ORDER BY complete_time DESC, order_id DESC LIMIT 1
-                    """, Sql.P(orderId), Sql.P(completeTime)),
-                Sql.BatchCommand(
-                    """
-                    SELECT order_id, complete_time, region, delivery_micros FROM orders
-                    WHERE bundle_id = (SELECT bundle_id FROM orders WHERE order_id = $1) AND (complete_time, order_id) > ($2, $1)
-                    ORDER BY complete_time, order_id LIMIT 1
                     """, Sql.P(orderId), Sql.P(completeTime)),
             },
         })
@@ -194,17 +203,9 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
                 throw new DomainException("complete_time", $"is earlier than the bundle's assign_time {NodaTime.Text.InstantPattern.ExtendedIso.Format(assignTime)}");
             }
 
-            await reader.NextResultAsync(ct);
-            if (await reader.ReadAsync(ct))
-            {
-                previous = Neighbour.Read(reader);
-            }
-
-            await reader.NextResultAsync(ct);
-            if (await reader.ReadAsync(ct))
-            {
-                next = Neighbour.Read(reader);
-            }
+            othersOpen = reader.GetBoolean(5);
+            previous = Neighbour.Read(reader, 6);
+            next = Neighbour.Read(reader, 10);
         }
 
         // Delivery time = complete time − the previous delivery (or the assign time). A completion that lands
@@ -214,27 +215,36 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
         {
             BatchCommands =
             {
-                Sql.BatchCommand("UPDATE orders SET complete_time = $2, delivery_micros = $3 WHERE order_id = $1",
-                    Sql.P(orderId), Sql.P(completeTime), Sql.P(delivery)),
+                // A data-modifying WITH runs to completion even though the INSERT does not read it.
                 Sql.BatchCommand(
                     """
-                    INSERT INTO courier_region_stats AS s (courier_id, region, total_micros, deliveries) VALUES ($1, $2, $3, 1)
+                    WITH delivered AS (
+                        UPDATE orders SET complete_time = $2, delivery_micros = $3 WHERE order_id = $1
+                    )
+                    INSERT INTO courier_region_stats AS s (courier_id, region, total_micros, deliveries) VALUES ($4, $5, $3, 1)
                     ON CONFLICT (courier_id, region) DO UPDATE
                     SET total_micros = s.total_micros + excluded.total_micros, deliveries = s.deliveries + 1
-                    """, Sql.P(courierId), Sql.P(region), Sql.P(delivery)),
+                    """, Sql.P(orderId), Sql.P(completeTime), Sql.P(delivery), Sql.P(courierId), Sql.P(region)),
             },
         };
         if (next is { } successor)
         {
             var shortened = Micros(successor.CompleteTime - completeTime);
-            writes.BatchCommands.Add(Sql.BatchCommand("UPDATE orders SET delivery_micros = $2 WHERE order_id = $1",
-                Sql.P(successor.OrderId), Sql.P(shortened)));
             writes.BatchCommands.Add(Sql.BatchCommand(
-                "UPDATE courier_region_stats SET total_micros = total_micros + $3 WHERE courier_id = $1 AND region = $2",
-                Sql.P(courierId), Sql.P(successor.Region), Sql.P(shortened - successor.DeliveryMicros)));
+                """
+                WITH shortened AS (
+                    UPDATE orders SET delivery_micros = $3 WHERE order_id = $1
+                )
+                UPDATE courier_region_stats SET total_micros = total_micros + $4 WHERE courier_id = $5 AND region = $2
+                """,
+                Sql.P(successor.OrderId), Sql.P(successor.Region), Sql.P(shortened), Sql.P(shortened - successor.DeliveryMicros), Sql.P(courierId)));
         }
 
-        writes.BatchCommands.Add(Bundles.FinishCommand(bundleId, courierId, completeTime));
+        if (!othersOpen)
+        {
+            writes.BatchCommands.Add(Bundles.FinishCommand(bundleId, courierId, completeTime));
+        }
+
         await writes.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
     }
@@ -282,7 +292,10 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
 
     private readonly record struct Neighbour(long OrderId, Instant CompleteTime, int Region, long DeliveryMicros)
     {
-        public static Neighbour Read(NpgsqlDataReader reader) =>
-            new(reader.GetInt64(0), reader.GetInstant(1), reader.GetInt32(2), reader.GetInt64(3));
+        /// <summary>The neighbour in columns <paramref name="first"/>.. of the row, or null when there is none.</summary>
+        public static Neighbour? Read(NpgsqlDataReader reader, int first) =>
+            reader.IsDBNull(first)
+                ? null
+                : new Neighbour(reader.GetInt64(first), reader.GetInstant(first + 1), reader.GetInt32(first + 2), reader.GetInt64(first + 3));
     }
 }

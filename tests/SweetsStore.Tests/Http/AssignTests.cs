@@ -145,4 +145,22 @@ public class AssignTests(ApiFactory api) : DeliveryTest(api)
         var expected = SweetsStore.Domain.AssignmentEngine.Choose(candidates.ToList(), SweetsStore.Domain.CourierType.Car.Capacity());
         Assert.Equal(expected.Orders.Select(o => o.OrderId).Order(), ids);
     }
+
+    [Fact]
+    public async Task ReadsDeeperWhenTheBestBundleNeedsMoreOrdersThanTheFirstReadGives()
+    {
+        // 600 light orders that fill a car exactly (400 × 0.10 kg + 200 × 0.05 kg = 50 kg), more per region than any
+        // first read takes, and heavier ones behind them: only reading on until the cut-off is inside the read finds
+        // the best bundle (all 600 light ones).
+        await Couriers(Fake.Courier(1).OfType("car").InRegions(1, 2).Working("00:00-12:00", "12:00-00:00").Build());
+        var orders = Enumerable.Range(1, 400).Select(i => Fake.Order(i).Weighing(0.10m).InRegion(1).Build())
+            .Concat(Enumerable.Range(401, 200).Select(i => Fake.Order(i).Weighing(0.05m).InRegion(2).Build()))
+            .Concat(Enumerable.Range(601, 50).Select(i => Fake.Order(i).Weighing(0.11m + (i % 7)).InRegion(1 + (i % 2)).Build()))
+            .ToArray();
+        await Orders(orders);
+
+        var (ids, _) = await AssignAsync(1);
+
+        Assert.Equal(Enumerable.Range(1, 600).Select(i => (long)i), ids);
+    }
 }
