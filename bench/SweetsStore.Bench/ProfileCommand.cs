@@ -179,7 +179,7 @@ internal static class ProfileCommand
         {
             var c = measured.First(x => x.Type == type);
             var capacity = type.Capacity();
-            var limit = 32 + (capacity.Centigrams / 50);
+            var limit = AssignmentEngine.FirstReadPerRegion(capacity);
             md.AppendLine();
             md.AppendLine(CultureInfo.InvariantCulture, $"{type.ToContractName()} courier {c.Id}, regions {string.Join(",", c.Regions)}, hours {string.Join(",", c.Hours)}, LIMIT {limit} (first round):");
             md.AppendLine();

@@ -12,9 +12,6 @@ namespace SweetsStore.Data;
 /// </summary>
 internal static class Pool
 {
-    // Per-region rows of the first read; grown ×4 until the engine's cut-off is inside what was read.
-    private static int FirstLimit(Weight capacity) => 32 + (capacity.Centigrams / 50);
-
     /// <summary>
     /// Every candidate the engine could put into a best bundle (and possibly a few more), excluding
     /// <paramref name="excluded"/>. Locks nothing.
@@ -23,7 +20,7 @@ internal static class Pool
         NpgsqlConnection connection, int[] regions, Weight capacity, NpgsqlRange<int>[] hours, IReadOnlyCollection<long> excluded,
         CancellationToken ct)
     {
-        var limit = FirstLimit(capacity);
+        var limit = AssignmentEngine.FirstReadPerRegion(capacity); // grown ×4 until the engine's cut-off is inside the read
         while (true)
         {
             var rows = await QueryAsync(connection, regions, capacity, hours, excluded, limit, ct);

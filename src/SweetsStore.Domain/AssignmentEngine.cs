@@ -30,6 +30,16 @@ public static class AssignmentEngine
     /// <summary>Upper bound of the exact search table (64-bit words); above it the fallback runs.</summary>
     public const int TableBudgetWords = 1 << 20;
 
+    private const int FirstReadBase = 32;
+    private const int FirstReadCentigramsPerRow = 50;
+
+    /// <summary>
+    /// How many orders per region a lightest-first read of the pool takes first (it reads again, deeper, while
+    /// <see cref="TryFindCutoff"/> says the best bundle may need more). Sized so that a typical pool is read once:
+    /// it grows with the capacity, i.e. with how many light orders a bundle can hold.
+    /// </summary>
+    public static int FirstReadPerRegion(Weight capacity) => FirstReadBase + (capacity.Centigrams / FirstReadCentigramsPerRow);
+
     /// <summary>
     /// For candidates sorted by weight ascending: the maximum count and the heaviest weight that can appear in a
     /// best bundle. Returns false when every candidate fits together (the caller has not seen enough of the

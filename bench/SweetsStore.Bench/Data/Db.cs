@@ -105,8 +105,6 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
 
     // ---- baselines: the API's own SQL through Npgsql ----
 
-    private static int FirstLimit(Weight capacity) => 32 + (capacity.Centigrams / 50);
-
     /// <summary>
     /// The assign's candidate read without the HTTP layer, the engine or the writes: a copy of
     /// src/SweetsStore.Data/Pool.cs (ReadAsync with no exclusions and no row locks, the API's first attempt),
@@ -115,7 +113,7 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
     public static async Task<(List<Candidate> Candidates, int Queries)> ReadCandidatesAsync(
         NpgsqlConnection connection, int[] regions, Weight capacity, NpgsqlRange<int>[] hours, CancellationToken ct)
     {
-        var limit = FirstLimit(capacity);
+        var limit = AssignmentEngine.FirstReadPerRegion(capacity);
         var queries = 0;
         while (true)
         {
