@@ -36,6 +36,15 @@ public sealed class ImportStream(string format, long maxElements)
     public const string Json = "json";
     public const string NdJson = "ndjson";
 
+    /// <summary>
+    /// The most bytes one element (or NDJSON line, or other top-level value) may take: 1 MiB, far above a valid
+    /// element (an order with 1,000 delivery windows is about 16 KiB). What is held between chunks is at most this
+    /// much, so reading a body costs time linear in its size whatever it holds.
+    /// </summary>
+    public const int MaxElementBytes = 1 << 20;
+
+    private const string TooLarge = "is larger than 1 MiB";
+
     /// <summary>Elements handed out so far.</summary>
     public int Elements { get; private set; }
 
@@ -43,6 +52,9 @@ public sealed class ImportStream(string format, long maxElements)
     public FieldErrors? Errors { get; private set; }
 
     public bool Failed => Errors is not null;
+
+    /// <summary>Bytes held back for an element (or line) that is not complete yet.</summary>
+    public int Buffered => _length;
 
     /// <summary>Feeds the next chunk (<paramref name="isFinal"/> on the last); complete elements go to <paramref name="sink"/>.</summary>
     public void Push(ReadOnlySpan<byte> chunk, bool isFinal, ElementSink sink)
@@ -117,6 +129,10 @@ public sealed class ImportStream(string format, long maxElements)
         }
 
         Keep(consumed);
+        if (_length > MaxElementBytes && !Failed)
+        {
+            Errors = FieldErrors.Of("data[" + _line + "]", TooLarge);
+        }
     }
 
     private void PushJson(bool isFinal, ElementSink sink)
@@ -214,7 +230,19 @@ public sealed class ImportStream(string format, long maxElements)
         }
 
         _state = reader.CurrentState;
-        Keep((int)reader.BytesConsumed);
+        var consumed = (int)reader.BytesConsumed;
+
+        // Whitespace between tokens means nothing: drop it rather than keep (and scan again) what may be megabytes.
+        if (_buffer.AsSpan(consumed, _length - consumed).IndexOfAnyExcept(" \t\r\n"u8) < 0)
+        {
+            consumed = _length;
+        }
+
+        Keep(consumed);
+        if (_length > MaxElementBytes && !Failed)
+        {
+            Errors = _phase == Phase.Items ? FieldErrors.Of("data[" + Elements + "]", TooLarge) : FieldErrors.Of("body", "has a value larger than 1 MiB");
+        }
     }
 
     private bool Count()
