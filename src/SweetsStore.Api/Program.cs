@@ -93,9 +93,15 @@ builder.WebHost.ConfigureKestrel(k =>
 });
 
 services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
+var schema = new SchemaGate();
+services.AddSingleton(schema);
 if (configuration.GetValue("Database:MigrateOnStartup", true))
 {
     services.AddHostedService<MigrationRunner>();
+}
+else
+{
+    schema.Open();
 }
 
 if (configuration.GetValue("Jobs:Enabled", true))

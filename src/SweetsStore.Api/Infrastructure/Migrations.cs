@@ -10,7 +10,7 @@ namespace SweetsStore.Api.Infrastructure;
 /// ready) while the database is still down; retries until it succeeds. Several instances starting together
 /// migrate one after the other (see <see cref="MigrateAsync"/>), so each migration is applied once.
 /// </summary>
-public sealed class MigrationRunner(IServiceProvider services, ILogger<MigrationRunner> logger) : BackgroundService
+public sealed class MigrationRunner(IServiceProvider services, SchemaGate schema, ILogger<MigrationRunner> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -20,6 +20,7 @@ public sealed class MigrationRunner(IServiceProvider services, ILogger<Migration
             try
             {
                 await MigrateAsync(services, stoppingToken);
+                schema.Open();
                 return;
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -59,6 +60,20 @@ public sealed class MigrationRunner(IServiceProvider services, ILogger<Migration
         await context.Database.MigrateAsync(ct);
         await held.CommitAsync(ct); // releases the lock; so does the rollback when anything above throws
     }
+}
+
+/// <summary>
+/// Opens once this process may use the schema: when its start-up migration is applied, or from the start when
+/// a separate step applies migrations (<c>Database:MigrateOnStartup=false</c>). Background work waits for it, so
+/// a first start on an empty database does not log "relation does not exist" from the job workers.
+/// </summary>
+public sealed class SchemaGate
+{
+    private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Open() => _open.TrySetResult();
+
+    public Task WaitAsync(CancellationToken ct) => _open.Task.WaitAsync(ct);
 }
 
 /// <summary>Ready = the database answers and every migration this build knows is applied.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using SweetsStore.Api.Infrastructure;
 using SweetsStore.Data.Jobs;
 
 namespace SweetsStore.Api.Jobs;
@@ -10,18 +11,20 @@ namespace SweetsStore.Api.Jobs;
 /// <see cref="JobStore.EnqueueAsync"/> or after the poll interval, whichever comes first.
 /// </summary>
 public sealed class JobWorker(
-    JobStore store, IEnumerable<IJobHandler> handlers, NpgsqlDataSource db, IOptions<JobOptions> options, ILogger<JobWorker> logger)
+    JobStore store, IEnumerable<IJobHandler> handlers, NpgsqlDataSource db, SchemaGate schema, IOptions<JobOptions> options,
+    ILogger<JobWorker> logger)
     : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Dictionary<string, IJobHandler> _handlers = handlers.ToDictionary(h => h.Kind);
     private readonly string _process = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await schema.WaitAsync(stoppingToken); // the jobs table exists from here on
         var settings = options.Value;
         var loops = Enumerable.Range(0, Math.Max(1, settings.Workers)).Select(i => WorkAsync($"{_process}:{i}", settings, stoppingToken));
-        return Task.WhenAll(settings.Listen ? loops.Append(ListenAsync(stoppingToken)) : loops);
+        await Task.WhenAll(settings.Listen ? loops.Append(ListenAsync(stoppingToken)) : loops);
     }
 
     private async Task WorkAsync(string workerId, JobOptions settings, CancellationToken stopping)

@@ -1,5 +1,8 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using SweetsStore.Api.Infrastructure;
 using SweetsStore.Data;
@@ -55,6 +58,94 @@ public class MigrationTests
         {
             NpgsqlConnection.ClearAllPools();
             await AdminAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        }
+    }
+
+    [Fact]
+    public async Task AFirstStartOnAnEmptyDatabaseMigratesBeforeTheJobWorkersTouchIt()
+    {
+        // The job workers used to poll at once and log "Job queue unavailable: 42P01: relation "jobs" does not
+        // exist" on every first start, while the start-up migration was still running.
+        var name = $"sweetsstore_f_{Guid.NewGuid():N}";
+        await AdminAsync($"CREATE DATABASE {name}");
+        var logs = new CapturingLoggerProvider();
+        try
+        {
+            await using (var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+            {
+                b.UseSetting("ConnectionStrings:Postgres", TestDatabase.ConnectionStringFor(name));
+                b.UseSetting("Database:MigrateOnStartup", "true");
+                b.UseSetting("Jobs:Enabled", "true");
+                b.UseSetting("Jobs:PollSeconds", "0.05");
+                b.UseSetting("Security:ApiKey", "first-start-key-0123456789");
+                b.ConfigureLogging(l => l.AddProvider(logs));
+            }))
+            {
+                var client = factory.CreateClient();
+                client.DefaultRequestHeaders.Add("X-Api-Key", "first-start-key-0123456789"); // the test server's client is not local
+                var ready = false;
+                for (var i = 0; i < 600 && !ready; i++)
+                {
+                    ready = (await client.GetAsync("/health/ready")).IsSuccessStatusCode;
+                    if (!ready)
+                    {
+                        await Task.Delay(50);
+                    }
+                }
+
+                Assert.True(ready);
+
+                // The workers run: a background import of one courier gets done.
+                var accepted = await client.PostAsync("/imports/couriers", new StringContent(
+                    "{\"courier_id\": 1, \"courier_type\": \"foot\", \"regions\": [1], \"working_hours\": [\"09:00-18:00\"]}\n",
+                    System.Text.Encoding.UTF8, "application/x-ndjson"));
+                Assert.Equal(System.Net.HttpStatusCode.Accepted, accepted.StatusCode);
+                var status = "";
+                for (var i = 0; i < 600 && status is not ("succeeded" or "failed"); i++)
+                {
+                    await Task.Delay(50);
+                    var json = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync(accepted.Headers.Location))!;
+                    status = (string)json["status"]!;
+                }
+
+                Assert.Equal("succeeded", status);
+            }
+
+            Assert.DoesNotContain(logs.Messages, m => m.Contains("Job queue unavailable", StringComparison.Ordinal));
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await AdminAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        }
+    }
+
+    private sealed class CapturingLoggerProvider : ILoggerProvider
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
+
+        public IEnumerable<string> Messages => _messages;
+
+        public ILogger CreateLogger(string categoryName) => new Logger(_messages);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(System.Collections.Concurrent.ConcurrentQueue<string> messages) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (IsEnabled(logLevel))
+                {
+                    messages.Enqueue(formatter(state, exception));
+                }
+            }
         }
     }
 
