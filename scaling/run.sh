@@ -105,7 +105,8 @@ bouncer_cs="Host=127.0.0.1;Port=$bouncer_port;Database=sweetsstore;Username=swee
 api_ports=()
 api_pids=()
 # cpu_cap NAME CORES: a CPU cgroup (v1 `cpu` controller or v2 `cpu.max`) with a quota of CORES, removed at exit
-# (after the process in it is stopped: cleanups run newest first). Prints the file to write a pid into.
+# (after the process in it is stopped: cleanups run newest first). Sets `procs` to the file to write a pid into.
+# Not in a command substitution: its cleanup must be registered in this shell.
 cpu_cap() {
   local name=$1 cores=$2 dir quota
   quota=$(awk -v c="$cores" 'BEGIN { if (c + 0 <= 0) exit 1; printf "%d", c * 100000 }') || dl_die "API_CPU must be a positive number of cores"
@@ -120,12 +121,12 @@ cpu_cap() {
     dl_die "API_CPU needs a writable CPU cgroup (v1 /sys/fs/cgroup/cpu or v2 with the cpu controller)"
   fi
   dl_on_exit "rmdir '$dir'"
-  echo "$dir/cgroup.procs"
+  procs=$dir/cgroup.procs
 }
 for n in 1 2; do
   port=$(pg_free_port)
   procs=
-  [[ -n $api_cpu ]] && procs=$(cpu_cap "sweetsstore-scaling-$$-api$n" "$api_cpu")
+  [[ -n $api_cpu ]] && cpu_cap "sweetsstore-scaling-$$-api$n" "$api_cpu"
   (
     [[ -n $procs ]] && echo "$BASHPID" >"$procs"
     cd "$work/app"
