@@ -15,7 +15,7 @@ namespace SweetsStore.Bench;
 /// <c>profile --api URL --db CONNECTION --api-pid PID --pg-pid PID --label TEXT --out FILE [--keep-data] [--quick]</c>:
 /// where the time of the slow scenarios goes. Needs pg_stat_statements (bench/profile.sh starts PostgreSQL with it).
 /// For each endpoint: client latency against the server-side SQL time and statement count per request
-/// (pg_stat_statements), CPU per process, and for assign the same transaction through Npgsql without HTTP.
+/// (pg_stat_statements), CPU per process, and for assign the same transaction without HTTP (DeliveryService.AssignAsync).
 /// Appends a markdown section to FILE.
 /// </summary>
 internal static class ProfileCommand
@@ -143,7 +143,7 @@ internal static class ProfileCommand
         md.AppendLine("| path | p50 ms | p90 ms | p99 ms | max ms | mean ms |");
         md.AppendLine("|---|---|---|---|---|---|");
         md.AppendLine(Row("HTTP POST /orders/assign", apiLatency));
-        md.AppendLine(Row("same transaction via Npgsql (no HTTP)", sqlLatency));
+        md.AppendLine(Row("same transaction, DeliveryService.AssignAsync in process (no HTTP)", sqlLatency));
         md.AppendLine(Row("candidate read alone via Npgsql", readLatency));
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"CPU while the HTTP path ran (cores): {Cores(apiCores)}; API CPU per request ≈ {apiCpuMs:0.00} ms.");

@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
+using SweetsStore.Data;
 using SweetsStore.Domain;
 
 namespace SweetsStore.Bench.Data;
@@ -12,16 +14,19 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
 
     public string ConnectionString { get; } = connectionString;
 
+    private DeliveryService? _deliveries;
+
     private static NpgsqlDataSource Build(string connectionString, int maxPoolSize)
     {
-        // Same defaults as the API's data source (no automatic preparation), but a pool for the 32-connection baselines.
+        // The API's own data source (Database.CreateDataSource: prepared statements, no reset on return), so the
+        // baselines run their SQL as the API does; only the pool, the name and the command timeout are ours.
         var builder = new NpgsqlConnectionStringBuilder(connectionString)
         {
             MaxPoolSize = maxPoolSize,
             ApplicationName = "sweetsstore-bench",
             CommandTimeout = 600,
         };
-        return NpgsqlDataSource.Create(builder.ConnectionString);
+        return Database.CreateDataSource(builder.ConnectionString);
     }
 
     public async Task ExecuteAsync(string sql, CancellationToken ct = default)
@@ -219,88 +224,11 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
     }
 
     /// <summary>
-    /// The whole assign transaction of DeliveryService.AssignAsync (src/SweetsStore.Data/DeliveryService.cs) through
-    /// Npgsql without HTTP: lock and read the courier, read candidates, choose, claim and create the bundle, commit.
-    /// For profiling only (the first, optimistic attempt; a lost race just returns -1). Returns the bundle size.
+    /// The API's whole assign (<see cref="DeliveryService.AssignAsync"/>: lock, candidate read, engine, claim, commit)
+    /// called directly, without HTTP. For profiling. Returns the bundle size.
     /// </summary>
-    public async Task<int> AssignViaSqlAsync(long courierId, CancellationToken ct)
-    {
-        await using var connection = await Source.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        string type;
-        int[] regions;
-        string[] hours;
-        await using (var read = new NpgsqlCommand(
-            """
-            SELECT c.courier_type, c.regions, c.working_hours, b.assign_time,
-                   array(SELECT o.order_id FROM orders o
-                         WHERE o.bundle_id = b.bundle_id AND o.complete_time IS NULL ORDER BY o.order_id)
-            FROM couriers c
-            LEFT JOIN bundles b ON b.courier_id = c.courier_id AND b.finished_at IS NULL
-            WHERE c.courier_id = $1
-            FOR NO KEY UPDATE OF c
-            """, connection, tx))
-        {
-            read.Parameters.Add(new NpgsqlParameter<long> { TypedValue = courierId });
-            await using var reader = await read.ExecuteReaderAsync(ct);
-            if (!await reader.ReadAsync(ct) || !reader.IsDBNull(3))
-            {
-                return -1;
-            }
-
-            type = reader.GetString(0);
-            regions = reader.GetFieldValue<int[]>(1).Distinct().ToArray();
-            hours = reader.GetFieldValue<string[]>(2);
-        }
-
-        if (!CourierTypes.TryParse(type, out var courierType))
-        {
-            throw new InvalidDataException($"courier type {type}");
-        }
-
-        var capacity = courierType.Capacity();
-        var (candidates, _) = await ReadCandidatesAsync(connection, regions, capacity, Fakes.Multirange(hours), ct);
-        var selection = AssignmentEngine.Choose(candidates, capacity);
-        if (selection.Orders.Count == 0)
-        {
-            await tx.CommitAsync(ct);
-            return 0;
-        }
-
-        var ids = selection.Orders.Select(o => o.OrderId).Order().ToArray();
-        await using (var claim = new NpgsqlCommand(
-            """
-            WITH claimed AS (
-                SELECT order_id FROM orders WHERE order_id = ANY($1) AND bundle_id IS NULL
-                FOR UPDATE SKIP LOCKED
-            ), bundle AS (
-                INSERT INTO bundles (courier_id, courier_type, coefficient, assign_time)
-                SELECT $2, $3, $4, $5 WHERE (SELECT count(*) FROM claimed) = cardinality($1)
-                RETURNING bundle_id
-            ), assigned AS (
-                UPDATE orders o SET bundle_id = bundle.bundle_id
-                FROM bundle WHERE o.order_id = ANY($1) AND o.bundle_id IS NULL
-                RETURNING o.order_id
-            )
-            SELECT (SELECT count(*) FROM bundle), (SELECT count(*) FROM assigned), array(SELECT order_id FROM claimed)
-            """, connection, tx))
-        {
-            claim.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = ids });
-            claim.Parameters.Add(new NpgsqlParameter<long> { TypedValue = courierId });
-            claim.Parameters.Add(new NpgsqlParameter<string> { TypedValue = type, NpgsqlDbType = NpgsqlDbType.Text });
-            claim.Parameters.Add(new NpgsqlParameter<int> { TypedValue = courierType.Coefficient() });
-            claim.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = DateTime.UtcNow, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            await using var reader = await claim.ExecuteReaderAsync(ct);
-            await reader.ReadAsync(ct);
-            if (reader.GetInt64(0) == 0)
-            {
-                return -1;
-            }
-        }
-
-        await tx.CommitAsync(ct);
-        return ids.Length;
-    }
+    public async Task<int> AssignViaSqlAsync(long courierId, CancellationToken ct) =>
+        (await (_deliveries ??= new DeliveryService(Source, SystemClock.Instance)).AssignAsync(courierId, ct)).OrderIds.Count;
 
     public ValueTask DisposeAsync() => Source.DisposeAsync();
 }
