@@ -35,6 +35,7 @@ services.AddSingleton<CourierService>();
 services.AddSingleton<OrderService>();
 services.AddSingleton<DeliveryService>();
 services.AddSingleton<StatsService>();
+services.AddSingleton<PlannerStatistics>();
 services.AddSingleton<JobStore>();
 services.AddSingleton<ImportStore>();
 services.AddSingleton<IJobHandler, ImportJob>();
@@ -43,6 +44,7 @@ services.Configure<JobOptions>(configuration.GetSection("Jobs"));
 services.Configure<SecurityOptions>(configuration.GetSection("Security"));
 services.Configure<InputLimits>(configuration.GetSection("Limits"));
 services.Configure<BodyLimitOptions>(configuration.GetSection("Limits"));
+services.Configure<StatisticsOptions>(configuration.GetSection("Database"));
 
 services.AddControllers(o =>
     {
@@ -104,6 +106,7 @@ else
     schema.Open();
 }
 
+services.AddHostedService<StatisticsKeeper>();
 if (configuration.GetValue("Jobs:Enabled", true))
 {
     services.AddHostedService<JobWorker>();

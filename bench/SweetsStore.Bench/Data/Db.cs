@@ -90,8 +90,12 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
     }
 
     /// <summary>
-    /// Returns every assigned order to the pool and forgets bundles, deliveries and earnings, then vacuums so the
-    /// next run sees the same pool and a clean pool index (what autovacuum would do between bursts).
+    /// Returns every assigned order to the pool and forgets deliveries and earnings, then vacuums so the next run
+    /// sees the same pool and a clean pool index (what autovacuum would do between bursts). The emptied bundles
+    /// stay, finished and unpaid (a bundle left with no orders is finished), as the history a running service
+    /// has: deleting them would start every run on an empty <c>bundles</c> table, whose first cached plans are
+    /// sequential scans (a new database's first seconds, see src/SweetsStore.Data/PlannerStatistics.cs), not
+    /// the steady state the runs measure.
     /// </summary>
     public async Task ResetDeliveriesAsync(long maxPoolOrderId)
     {
@@ -99,9 +103,12 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
             $"""
             UPDATE orders SET bundle_id = NULL, complete_time = NULL, delivery_micros = NULL
             WHERE bundle_id IS NOT NULL AND order_id <= {maxPoolOrderId};
-            DELETE FROM bundles b WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.bundle_id = b.bundle_id);
-            DELETE FROM courier_region_stats WHERE courier_id NOT IN (SELECT courier_id FROM bundles);
-            UPDATE couriers c SET earnings = 0 WHERE earnings <> 0 AND NOT EXISTS (SELECT 1 FROM bundles b WHERE b.courier_id = c.courier_id);
+            UPDATE bundles b SET finished_at = coalesce(b.finished_at, b.assign_time), earnings = 0
+            WHERE (b.finished_at IS NULL OR b.earnings <> 0) AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.bundle_id = b.bundle_id);
+            DELETE FROM courier_region_stats WHERE courier_id NOT IN (
+                SELECT b.courier_id FROM bundles b WHERE EXISTS (SELECT 1 FROM orders o WHERE o.bundle_id = b.bundle_id));
+            UPDATE couriers c SET earnings = coalesce((SELECT sum(b.earnings) FROM bundles b WHERE b.courier_id = c.courier_id), 0)
+            WHERE c.earnings <> coalesce((SELECT sum(b.earnings) FROM bundles b WHERE b.courier_id = c.courier_id), 0);
             """);
         await VacuumAsync();
     }
