@@ -107,6 +107,8 @@ else
 }
 
 services.AddHostedService<StatisticsKeeper>();
+services.AddSingleton<AccessLog>();
+services.AddHostedService(sp => sp.GetRequiredService<AccessLog>());
 if (configuration.GetValue("Jobs:Enabled", true))
 {
     services.AddHostedService<JobWorker>();

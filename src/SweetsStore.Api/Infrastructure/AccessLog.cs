@@ -1,0 +1,221 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
+
+namespace SweetsStore.Api.Infrastructure;
+
+/// <summary>
+/// The per-request log line (<see cref="RequestLogging"/>). With the JSON console format (the default) the lines
+/// are queued and written to standard output in batches, every <see cref="FlushInterval"/>, in the shape the
+/// JSON console logger gives every other line; with another format they go through the logger as they come.
+/// </summary>
+/// <remarks>
+/// Why not the console logger for these too: it formats each line on the request's thread and wakes its own
+/// writer thread for one write() per line. Measured on GET /couriers/{id} (wrk, 32 connections): 40–70 µs of the
+/// API's ~200 µs of CPU per request went to that line. Queued and batched it costs a few µs; a line reaches the
+/// output at most <see cref="FlushInterval"/> late, and a process killed with SIGKILL loses that much.
+/// At most <see cref="MaxPending"/> lines wait: should the output fall that far behind, newer lines are
+/// dropped and counted, and the count is logged as a warning.
+/// </remarks>
+public sealed class AccessLog : BackgroundService
+{
+    public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
+    public const int MaxPending = 100_000;
+
+    private const string Template = "{Method} {Path} {Status} {ElapsedMs:0.0} ms {TraceId}";
+    private const int MaxWrite = 4096; // one write() of at most PIPE_BUF: lines never interleave with other writers'
+
+    private readonly ILogger<RequestLogging> _logger;
+    private readonly bool _batched;
+    private readonly string? _timestampFormat;
+    private readonly bool _utc;
+    private readonly Stream _output;
+    private readonly ConcurrentQueue<Entry> _pending = new();
+    private readonly Lock _flushing = new();
+    private readonly ArrayBufferWriter<byte> _line = new(512);
+    private readonly byte[] _chunk = new byte[MaxWrite];
+    private readonly Utf8JsonWriter _json;
+    private int _count;
+    private long _dropped;
+    private volatile bool _stopped;
+
+    public AccessLog(ILogger<RequestLogging> logger, IOptions<ConsoleLoggerOptions> console, IOptionsMonitor<JsonConsoleFormatterOptions> json)
+        : this(logger, console.Value.FormatterName == ConsoleFormatterNames.Json, json.CurrentValue, Console.OpenStandardOutput())
+    {
+    }
+
+    /// <summary>For tests: <paramref name="batched"/> lines go to <paramref name="output"/>.</summary>
+    public AccessLog(ILogger<RequestLogging> logger, bool batched, JsonConsoleFormatterOptions format, Stream output)
+    {
+        _logger = logger;
+        _batched = batched;
+        _timestampFormat = format.TimestampFormat;
+        _utc = format.UseUtcTimestamp;
+        _output = output;
+        _json = new Utf8JsonWriter(_line, format.JsonWriterOptions);
+    }
+
+    /// <summary>Whether request lines are wanted at all (the category's log level).</summary>
+    public bool Enabled => _logger.IsEnabled(LogLevel.Information);
+
+    public void Write(string method, string? path, int status, double elapsedMs, string traceId)
+    {
+        if (!_batched)
+        {
+            _logger.LogInformation(Template, method, path, status, elapsedMs, traceId);
+            return;
+        }
+
+        if (Interlocked.Increment(ref _count) > MaxPending)
+        {
+            Interlocked.Decrement(ref _count);
+            Interlocked.Increment(ref _dropped);
+            return;
+        }
+
+        _pending.Enqueue(new Entry(DateTimeOffset.UtcNow, method, path, status, elapsedMs, traceId));
+        if (_stopped)
+        {
+            Flush(); // after shutdown began (requests still draining): no timer any more
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_batched)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(FlushInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                Flush();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            _stopped = true;
+            Flush();
+        }
+    }
+
+    /// <summary>Writes every queued line now.</summary>
+    public void Flush()
+    {
+        lock (_flushing)
+        {
+            var used = 0;
+            while (_pending.TryDequeue(out var entry))
+            {
+                Interlocked.Decrement(ref _count);
+                Format(entry);
+                if (used + _line.WrittenCount > MaxWrite)
+                {
+                    WriteOut(_chunk.AsSpan(0, used));
+                    used = 0;
+                }
+
+                if (_line.WrittenCount > MaxWrite)
+                {
+                    WriteOut(_line.WrittenSpan); // one very long path: a write of its own
+                }
+                else
+                {
+                    _line.WrittenSpan.CopyTo(_chunk.AsSpan(used));
+                    used += _line.WrittenCount;
+                }
+            }
+
+            WriteOut(_chunk.AsSpan(0, used));
+        }
+
+        var dropped = Interlocked.Exchange(ref _dropped, 0);
+        if (dropped > 0)
+        {
+            _logger.LogWarning("Request log fell behind: {Dropped} request lines were dropped", dropped);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _stopped = true;
+        Flush();
+        _json.Dispose();
+        base.Dispose();
+    }
+
+    private void WriteOut(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty)
+        {
+            return;
+        }
+
+        try
+        {
+            _output.Write(bytes);
+            _output.Flush();
+        }
+        catch (IOException)
+        {
+            // Standard output is gone (a closed pipe): the requests go on without their log lines.
+        }
+    }
+
+    // One line as the JSON console formatter writes it: Timestamp, EventId, LogLevel, Category, Message, State.
+    private void Format(in Entry entry)
+    {
+        _line.ResetWrittenCount();
+        _json.Reset(_line);
+        _json.WriteStartObject();
+        if (_timestampFormat is not null)
+        {
+            var at = _utc ? entry.At : entry.At.ToLocalTime();
+            Span<char> text = stackalloc char[64];
+            if (at.TryFormat(text, out var written, _timestampFormat, CultureInfo.InvariantCulture))
+            {
+                _json.WriteString("Timestamp", text[..written]);
+            }
+            else
+            {
+                _json.WriteString("Timestamp", at.ToString(_timestampFormat, CultureInfo.InvariantCulture));
+            }
+        }
+
+        _json.WriteNumber("EventId", 0);
+        _json.WriteString("LogLevel", "Information");
+        _json.WriteString("Category", "SweetsStore.Api.Infrastructure.RequestLogging");
+        Span<char> message = stackalloc char[256];
+        if (message.TryWrite(CultureInfo.InvariantCulture, $"{entry.Method} {entry.Path} {entry.Status} {entry.ElapsedMs:0.0} ms {entry.TraceId}", out var length))
+        {
+            _json.WriteString("Message", message[..length]);
+        }
+        else
+        {
+            _json.WriteString("Message", string.Create(CultureInfo.InvariantCulture, $"{entry.Method} {entry.Path} {entry.Status} {entry.ElapsedMs:0.0} ms {entry.TraceId}"));
+        }
+
+        _json.WriteStartObject("State");
+        _json.WriteString("Method", entry.Method);
+        _json.WriteString("Path", entry.Path);
+        _json.WriteNumber("Status", entry.Status);
+        _json.WriteNumber("ElapsedMs", entry.ElapsedMs);
+        _json.WriteString("TraceId", entry.TraceId);
+        _json.WriteString("{OriginalFormat}", Template);
+        _json.WriteEndObject();
+        _json.WriteEndObject();
+        _json.Flush();
+        _line.Write("\n"u8);
+    }
+
+    private readonly record struct Entry(DateTimeOffset At, string Method, string? Path, int Status, double ElapsedMs, string TraceId);
+}
