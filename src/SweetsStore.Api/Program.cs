@@ -29,6 +29,7 @@ if (string.IsNullOrWhiteSpace(connectionString))
 }
 
 services.AddSingleton(Database.CreateDataSource(connectionString));
+services.AddSingleton(new PointReads(Database.CreatePointReadSource(connectionString, configuration.GetValue("Database:MultiplexPointReads", true))));
 services.AddDbContext<StoreDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
 services.AddSingleton<IClock>(SystemClock.Instance);
 services.AddSingleton<CourierService>();

@@ -6,7 +6,7 @@ using SweetsStore.Domain;
 namespace SweetsStore.Data;
 
 /// <summary>Courier imports, edits and reads. Each public method is one transaction.</summary>
-public sealed class CourierService(NpgsqlDataSource db, IClock clock)
+public sealed class CourierService(NpgsqlDataSource db, PointReads reads, IClock clock)
 {
     /// <summary>Changes a courier and releases the open orders that no longer fit (see <see cref="ReleasePolicy"/>). Null: unknown courier.</summary>
     public async Task<CourierView?> PatchAsync(long courierId, CourierType? type, int[]? regions, Schedule? workingHours, CancellationToken ct)
@@ -51,7 +51,7 @@ public sealed class CourierService(NpgsqlDataSource db, IClock clock)
     /// <summary>The courier with earnings and rating (from the running per-region sums). Null: unknown courier.</summary>
     public async Task<CourierView?> GetAsync(long courierId, CancellationToken ct)
     {
-        await using var command = db.CreateCommand(
+        await using var command = reads.CreateCommand(
             """
             SELECT c.courier_type, c.regions, c.working_hours, c.earnings, s.region, s.total_micros, s.deliveries
             FROM couriers c

@@ -4,12 +4,12 @@ using SweetsStore.Domain;
 
 namespace SweetsStore.Data;
 
-/// <summary>Order imports and reads.</summary>
-public sealed class OrderService(NpgsqlDataSource db)
+/// <summary>Order reads.</summary>
+public sealed class OrderService(NpgsqlDataSource db, PointReads reads)
 {
     public async Task<OrderView?> GetAsync(long orderId, CancellationToken ct)
     {
-        await using var command = db.CreateCommand($"{SelectView} WHERE o.order_id = $1");
+        await using var command = reads.CreateCommand($"{SelectView} WHERE o.order_id = $1");
         command.Parameters.Add(Sql.P(orderId));
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? ReadView(reader) : null;

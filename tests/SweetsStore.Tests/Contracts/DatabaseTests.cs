@@ -42,3 +42,27 @@ public class DatabasePreparationTests
         Assert.False(built.NoResetOnClose);
     }
 }
+
+public class PointReadSourceTests
+{
+    [Fact]
+    public void MultiplexesOverASmallPoolUnlessTold()
+    {
+        using var source = Database.CreatePointReadSource("Host=h;Database=d");
+        var built = new NpgsqlConnectionStringBuilder(source.ConnectionString);
+
+        Assert.True(built.Multiplexing);
+        Assert.Equal(8, built.MaxPoolSize);
+        Assert.Equal(64, built.MaxAutoPrepare);
+    }
+
+    [Theory]
+    [InlineData("Host=h;Database=d;Multiplexing=false", true)]
+    [InlineData("Host=h;Database=d", false)]
+    public void MultiplexingCanBeTurnedOffByTheConnectionStringOrTheSetting(string connectionString, bool setting)
+    {
+        using var source = Database.CreatePointReadSource(connectionString, multiplexing: setting);
+
+        Assert.False(new NpgsqlConnectionStringBuilder(source.ConnectionString).Multiplexing);
+    }
+}
