@@ -26,6 +26,19 @@ bench_cleanup() {
   exit "$status"
 }
 
+# wrk drives the HTTP GET scenario (a C load generator: the bench's own HttpClient costs the shared cores several
+# times more per request). Installed from Debian like PostgreSQL; without it the scenario falls back to HttpClient.
+bench_ensure_wrk() {
+  command -v wrk >/dev/null 2>&1 && return 0
+  say "wrk not found: installing Debian's 'wrk' package with apt-get (needs network and root or sudo)"
+  local sudo=
+  [[ $(id -u) -ne 0 ]] && sudo=sudo
+  { $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >&2 ||
+    { $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
+      $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >&2; }; } ||
+    say "installing wrk failed: the GET scenario will use HttpClient"
+}
+
 bench_build() {
   say "building (Release)"
   dotnet publish src/SweetsStore.Api -c Release -o "$work/api" --nologo -clp:ErrorsOnly -v quiet >/dev/null

@@ -25,6 +25,7 @@ done
 
 started=$(date +%s)
 bench_work
+bench_ensure_wrk
 bench_build
 say "built in $(( $(date +%s) - started )) s"
 

@@ -80,6 +80,9 @@ internal sealed record Sizes
 
     public TimeSpan GetWarmup { get; init; }
 
+    /// <summary>GETs before the first measured run: a fresh API JIT-compiles (tier 0, then tier 1 with PGO) for seconds.</summary>
+    public TimeSpan GetApiWarmup { get; init; }
+
     public TimeSpan GetDuration { get; init; }
 
     public int GetRuns { get; init; }
@@ -100,6 +103,7 @@ internal sealed record Sizes
         MaxCompletes = 8_000,
         HistoryCouriers = 100,
         GetWarmup = TimeSpan.FromSeconds(1),
+        GetApiWarmup = TimeSpan.FromSeconds(8),
         GetDuration = TimeSpan.FromSeconds(4),
         GetRuns = 1,
         MemoryOrders = 1_000_000,
@@ -119,6 +123,7 @@ internal sealed record Sizes
         MaxCompletes = 30_000,
         HistoryCouriers = 500,
         GetWarmup = TimeSpan.FromSeconds(2),
+        GetApiWarmup = TimeSpan.FromSeconds(15),
         GetDuration = TimeSpan.FromSeconds(10),
         GetRuns = 3,
         MemoryOrders = 1_000_000,

@@ -3,8 +3,9 @@ using System.Globalization;
 namespace SweetsStore.Bench.Load;
 
 /// <summary>
-/// How busy the machine was while a scenario ran, and how much of that was not us. "Us" is this process, the API
-/// process and the benchmark's PostgreSQL (its postmaster, the children it has reaped and its live children).
+/// How busy the machine was while a scenario ran, and how much of that was not us. "Us" is this process (with the
+/// load generators it ran and reaped, such as wrk), the API process and the benchmark's PostgreSQL (its postmaster,
+/// the children it has reaped and its live children).
 /// The machine is shared: a high <c>others</c> share means the figures of that scenario are disturbed.
 /// </summary>
 internal sealed class CpuWatch
@@ -121,7 +122,7 @@ internal sealed class CpuWatch
 
     private (long Bench, long Api, long Postgres) Split()
     {
-        var bench = Times(Environment.ProcessId, children: false);
+        var bench = Times(Environment.ProcessId, children: true);
         var api = _api is { } a ? Times(a, children: false) : 0;
         long postgres = 0;
         if (_postmaster is { } pm)

@@ -32,25 +32,26 @@ internal static class GetCourierScenario
 
         var ids = couriers.Select(c => c.Id).ToArray();
         var clients = sizes.Clients;
+        var wrk = Wrk.Find();
+        if (wrk is null)
+        {
+            Ui.Warn("wrk is not installed (bench/run.sh installs it): the API side uses this process's HttpClient, which costs the machine several times more per request");
+        }
+
+        var paths = ids.Select(id => $"/couriers/{id}").ToArray();
+        var warm = await GetLoadAsync(ctx, wrk, paths, TimeSpan.Zero, sizes.GetApiWarmup);
+        Ui.Info($"API warmed up with GETs for {sizes.GetApiWarmup.TotalSeconds:0} s ({warm.PerSecond:N0} req/s meanwhile)");
         var apiRates = new List<double>();
         var sqlRates = new List<double>();
-        Latencies? apiLatency = null;
+        Dictionary<string, object?>? apiLatency = null;
         Latencies? sqlLatency = null;
-        var errors = 0;
+        var errors = 0L;
         string? firstError = null;
         for (var run = 0; run < sizes.GetRuns; run++)
         {
-            var api = await Runner.ForAsync(clients, sizes.GetWarmup, sizes.GetDuration, async (worker, i) =>
-            {
-                var id = ids[(int)(((worker * 7919L) + (i * 31)) % ids.Length)];
-                var (status, _) = await ctx.Api.GetAsync($"/couriers/{id}");
-                if (status != HttpStatusCode.OK)
-                {
-                    throw new InvalidOperationException($"GET /couriers/{id}: {(int)status}");
-                }
-            });
+            var api = await GetLoadAsync(ctx, wrk, paths, sizes.GetWarmup, sizes.GetDuration);
             apiRates.Add(api.PerSecond);
-            apiLatency = api.Latencies;
+            apiLatency = api.Summary();
             errors += api.Errors;
             firstError ??= api.FirstError;
 
@@ -66,30 +67,17 @@ internal static class GetCourierScenario
             sqlLatency = sql.Latencies;
             errors += sql.Errors;
             firstError ??= sql.FirstError;
-            Ui.Info($"run {run + 1}: API {api.PerSecond:N0} req/s (p50 {api.Latencies.P50:0.00} ms), SQL {sql.PerSecond:N0} queries/s (p50 {sql.Latencies.P50:0.00} ms)");
+            Ui.Info($"run {run + 1}: API {api.PerSecond:N0} req/s (p50 {api.P50:0.00} ms), SQL {sql.PerSecond:N0} queries/s (p50 {sql.Latencies.P50:0.00} ms)");
         }
 
-        // Orientation figures (no target): the period variant reads the 1,000 delivery rows; /health/live is the HTTP floor.
+        // Orientation figures (no target): the period variant reads the 1,000 delivery rows; /health/live is the HTTP
+        // floor; and the same GET driven by this process's HttpClient (the load generator of earlier results).
         var short1 = TimeSpan.FromSeconds(Math.Max(2, sizes.GetDuration.TotalSeconds / 2));
-        var periods = expected.ToDictionary(e => e.CourierId, e => $"from={Iso(e.From)}&to={Iso(e.To)}");
-        var period = await Runner.ForAsync(clients, sizes.GetWarmup, short1, async (worker, i) =>
-        {
-            var id = ids[(int)(((worker * 7919L) + (i * 31)) % ids.Length)];
-            var (status, _) = await ctx.Api.GetAsync($"/couriers/{id}?{periods[id]}");
-            if (status != HttpStatusCode.OK)
-            {
-                throw new InvalidOperationException($"GET /couriers/{id}?from&to: {(int)status}");
-            }
-        });
-        var floor = await Runner.ForAsync(clients, sizes.GetWarmup, short1, async (_, _) =>
-        {
-            var (status, _) = await ctx.Api.GetAsync("/health/live");
-            if (status != HttpStatusCode.OK)
-            {
-                throw new InvalidOperationException($"GET /health/live: {(int)status}");
-            }
-        });
-        Ui.Info($"period variant {period.PerSecond:N0} req/s; HTTP floor (/health/live) {floor.PerSecond:N0} req/s");
+        var period = await GetLoadAsync(ctx, wrk, expected.Select(e => $"/couriers/{e.CourierId}?from={Iso(e.From)}&to={Iso(e.To)}").ToArray(), sizes.GetWarmup, short1);
+        var floor = await GetLoadAsync(ctx, wrk, ["/health/live"], sizes.GetWarmup, short1);
+        var httpClient = wrk is null ? null : await GetLoadAsync(ctx, null, paths, sizes.GetWarmup, short1);
+        Ui.Info($"period variant {period.PerSecond:N0} req/s; HTTP floor (/health/live) {floor.PerSecond:N0} req/s" +
+            (httpClient is null ? "" : $"; GET with HttpClient as the load generator {httpClient.PerSecond:N0} req/s"));
 
         var value = Latencies.Median(apiRates);
         var baseline = Latencies.Median(sqlRates);
@@ -106,17 +94,40 @@ internal static class GetCourierScenario
             Data = $"{couriers.Length:N0} couriers × {sizes.DeliveriesPerCourier:N0} deliveries ({couriers.Length * sizes.DeliveriesPerCourier:N0} delivered orders); {sizes.GetRuns} × {sizes.GetDuration.TotalSeconds:0} s per side",
         };
         result.Details["connections"] = clients;
+        result.Details["load_generator"] = wrk is null ? "HttpClient (this process)" : $"{Wrk.Version(wrk)}, {Math.Min(clients, Environment.ProcessorCount)} threads";
         result.Details["api_req_per_s_each_run"] = apiRates.Select(r => Math.Round(r)).ToArray();
         result.Details["sql_queries_per_s_each_run"] = sqlRates.Select(r => Math.Round(r)).ToArray();
-        result.Details["api_latency"] = apiLatency?.Summary();
+        result.Details["api_latency"] = apiLatency;
         result.Details["sql_latency"] = sqlLatency?.Summary();
         result.Details["responses_checked_against_expected"] = checkedCount;
         result.Details["period_variant_req_per_s"] = Math.Round(period.PerSecond);
-        result.Details["period_variant_latency"] = period.Latencies.Summary();
+        result.Details["period_variant_latency"] = period.Summary();
         result.Details["http_floor_health_live_req_per_s"] = Math.Round(floor.PerSecond);
+        result.Details["api_req_per_s_httpclient_load_generator"] = httpClient is null ? null : Math.Round(httpClient.PerSecond);
         result.Details["errors"] = errors + period.Errors + floor.Errors;
         result.Details["first_error"] = firstError ?? period.FirstError ?? floor.FirstError;
         return [result];
+    }
+
+    /// <summary>GETs the paths in turn with 32 connections: through wrk when given, else this process's HttpClient.</summary>
+    private static async Task<Wrk.Result> GetLoadAsync(BenchContext ctx, string? wrk, string[] paths, TimeSpan warmup, TimeSpan duration)
+    {
+        if (wrk is not null)
+        {
+            return await Wrk.GetAsync(wrk, ctx.Api.BaseAddress, paths, ctx.Sizes.Clients, warmup, duration);
+        }
+
+        var run = await Runner.ForAsync(ctx.Sizes.Clients, warmup, duration, async (worker, i) =>
+        {
+            var path = paths[(int)(((worker * 7919L) + (i * 31)) % paths.Length)];
+            var (status, _) = await ctx.Api.GetAsync(path);
+            if (status != HttpStatusCode.OK)
+            {
+                throw new InvalidOperationException($"GET {path}: {(int)status}");
+            }
+        });
+        var l = run.Latencies;
+        return new Wrk.Result(run.PerSecond, run.Operations, l.P50, l.Percentile(90), l.Percentile(99), l.Percentile(100), l.Mean, run.Errors, run.FirstError);
     }
 
     private static string Iso(DateTime t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
