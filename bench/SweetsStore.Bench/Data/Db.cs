@@ -12,6 +12,10 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
 {
     public NpgsqlDataSource Source { get; } = Build(connectionString, maxPoolSize);
 
+    /// <summary>The API's point-read source (multiplexed, Database.CreatePointReadSource), for orientation figures.</summary>
+    public NpgsqlDataSource PointReads { get; } = Database.CreatePointReadSource(
+        new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "sweetsstore-bench-reads" }.ConnectionString);
+
     public string ConnectionString { get; } = connectionString;
 
     private DeliveryService? _deliveries;
@@ -203,9 +207,10 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
         WHERE c.courier_id = $1
         """;
 
-    public async Task<bool> GetCourierAsync(long courierId, CancellationToken ct)
+    /// <summary>The SQL of the API's GET /couriers/{id}, through <see cref="Source"/> or, when asked, <see cref="PointReads"/>.</summary>
+    public async Task<bool> GetCourierAsync(long courierId, CancellationToken ct, bool multiplexed = false)
     {
-        await using var command = Source.CreateCommand(CourierSql);
+        await using var command = (multiplexed ? PointReads : Source).CreateCommand(CourierSql);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = courierId });
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct))
@@ -237,5 +242,9 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
     public async Task<int> AssignViaSqlAsync(long courierId, CancellationToken ct) =>
         (await (_deliveries ??= new DeliveryService(Source, SystemClock.Instance)).AssignAsync(courierId, ct)).OrderIds.Count;
 
-    public ValueTask DisposeAsync() => Source.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await PointReads.DisposeAsync();
+        await Source.DisposeAsync();
+    }
 }

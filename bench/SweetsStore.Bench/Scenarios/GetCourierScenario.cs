@@ -76,8 +76,20 @@ internal static class GetCourierScenario
         var period = await GetLoadAsync(ctx, wrk, expected.Select(e => $"/couriers/{e.CourierId}?from={Iso(e.From)}&to={Iso(e.To)}").ToArray(), sizes.GetWarmup, short1);
         var floor = await GetLoadAsync(ctx, wrk, ["/health/live"], sizes.GetWarmup, short1);
         var httpClient = wrk is null ? null : await GetLoadAsync(ctx, null, paths, sizes.GetWarmup, short1);
+
+        // And the baseline's SQL through a multiplexed source like the API's point reads (the baseline proper is
+        // what the issue names: 32 connections, one query in flight on each).
+        var multiplexed = await Runner.ForAsync(clients, sizes.GetWarmup, short1, async (worker, i) =>
+        {
+            var id = ids[(int)(((worker * 7919L) + (i * 31)) % ids.Length)];
+            if (!await ctx.Db.GetCourierAsync(id, default, multiplexed: true))
+            {
+                throw new InvalidOperationException($"courier {id}: no row");
+            }
+        });
         Ui.Info($"period variant {period.PerSecond:N0} req/s; HTTP floor (/health/live) {floor.PerSecond:N0} req/s" +
-            (httpClient is null ? "" : $"; GET with HttpClient as the load generator {httpClient.PerSecond:N0} req/s"));
+            (httpClient is null ? "" : $"; GET with HttpClient as the load generator {httpClient.PerSecond:N0} req/s") +
+            $"; the SQL multiplexed {multiplexed.PerSecond:N0} queries/s");
 
         var value = Latencies.Median(apiRates);
         var baseline = Latencies.Median(sqlRates);
@@ -104,7 +116,9 @@ internal static class GetCourierScenario
         result.Details["period_variant_latency"] = period.Summary();
         result.Details["http_floor_health_live_req_per_s"] = Math.Round(floor.PerSecond);
         result.Details["api_req_per_s_httpclient_load_generator"] = httpClient is null ? null : Math.Round(httpClient.PerSecond);
-        result.Details["errors"] = errors + period.Errors + floor.Errors;
+        result.Details["sql_multiplexed_queries_per_s"] = Math.Round(multiplexed.PerSecond);
+        result.Details["ratio_to_sql_multiplexed"] = Math.Round(value / multiplexed.PerSecond, 3);
+        result.Details["errors"] = errors + period.Errors + floor.Errors + multiplexed.Errors;
         result.Details["first_error"] = firstError ?? period.FirstError ?? floor.FirstError;
         return [result];
     }
