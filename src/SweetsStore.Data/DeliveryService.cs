@@ -124,15 +124,16 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
     /// <exception cref="DomainException">Unknown courier or order, order not assigned or assigned to another
     /// courier, or a complete time before the bundle's assign time.</exception>
     /// <remarks>
-    /// Two statements before the writes: the courier lock, then one read (taken after the lock, so it sees every
-    /// earlier complete of this courier) of the order, its bundle, its neighbours in delivery order and whether
-    /// the bundle keeps another open order. The writes are one statement, plus the bundle's finish only when this
-    /// was its last open order (the lock keeps that true until the commit).
+    /// Two round trips. The first opens the transaction and runs two statements: the courier lock, then one read
+    /// (taken after the lock, so it sees every earlier complete of this courier) of the order, its bundle, its
+    /// neighbours in delivery order and whether the bundle keeps another open order. The second runs the writes
+    /// — one statement, plus the bundle's finish only when this was its last open order (the lock keeps that true
+    /// until the commit) — and the COMMIT.
     /// </remarks>
     public async Task CompleteAsync(long courierId, long orderId, Instant completeTime, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var tx = new PipelinedTransaction(connection);
 
         long bundleId;
         int region;
@@ -140,33 +141,28 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
         bool othersOpen;
         Neighbour? previous = null;
         Neighbour? next = null;
-        await using (var reads = new NpgsqlBatch(connection, tx)
-        {
-            BatchCommands =
-            {
-                Sql.BatchCommand("SELECT 1 FROM couriers WHERE courier_id = $1 FOR NO KEY UPDATE", Sql.P(courierId)),
-                Sql.BatchCommand(
-                    """
-                    SELECT o.bundle_id, o.complete_time, o.region, b.courier_id, b.assign_time,
-                           EXISTS (SELECT 1 FROM orders x WHERE x.bundle_id = o.bundle_id AND x.complete_time IS NULL AND x.order_id <> o.order_id),
-                           p.order_id, p.complete_time, p.region, p.delivery_micros,
-                           n.order_id, n.complete_time, n.region, n.delivery_micros
-                    FROM orders o
-                    LEFT JOIN bundles b ON b.bundle_id = o.bundle_id
-                    LEFT JOIN LATERAL (
-                        SELECT x.order_id, x.complete_time, x.region, x.delivery_micros FROM orders x
-                        WHERE x.bundle_id = o.bundle_id AND (x.complete_time, x.order_id) < ($2, o.order_id)
-                        ORDER BY x.complete_time DESC, x.order_id DESC LIMIT 1
-                    ) p ON TRUE
-                    LEFT JOIN LATERAL (
-                        SELECT x.order_id, x.complete_time, x.region, x.delivery_micros FROM orders x
-                        WHERE x.bundle_id = o.bundle_id AND (x.complete_time, x.order_id) > ($2, o.order_id)
-                        ORDER BY x.complete_time, x.order_id LIMIT 1
-                    ) n ON TRUE
-                    WHERE o.order_id = $1
-                    """, Sql.P(orderId), Sql.P(completeTime)),
-            },
-        })
+        await using (var reads = tx.Batch(
+            Sql.BatchCommand("SELECT 1 FROM couriers WHERE courier_id = $1 FOR NO KEY UPDATE", Sql.P(courierId)),
+            Sql.BatchCommand(
+                """
+                SELECT o.bundle_id, o.complete_time, o.region, b.courier_id, b.assign_time,
+                       EXISTS (SELECT 1 FROM orders x WHERE x.bundle_id = o.bundle_id AND x.complete_time IS NULL AND x.order_id <> o.order_id),
+                       p.order_id, p.complete_time, p.region, p.delivery_micros,
+                       n.order_id, n.complete_time, n.region, n.delivery_micros
+                FROM orders o
+                LEFT JOIN bundles b ON b.bundle_id = o.bundle_id
+                LEFT JOIN LATERAL (
+                    SELECT x.order_id, x.complete_time, x.region, x.delivery_micros FROM orders x
+                    WHERE x.bundle_id = o.bundle_id AND (x.complete_time, x.order_id) < ($2, o.order_id)
+                    ORDER BY x.complete_time DESC, x.order_id DESC LIMIT 1
+                ) p ON TRUE
+                LEFT JOIN LATERAL (
+                    SELECT x.order_id, x.complete_time, x.region, x.delivery_micros FROM orders x
+                    WHERE x.bundle_id = o.bundle_id AND (x.complete_time, x.order_id) > ($2, o.order_id)
+                    ORDER BY x.complete_time, x.order_id LIMIT 1
+                ) n ON TRUE
+                WHERE o.order_id = $1
+                """, Sql.P(orderId), Sql.P(completeTime))))
         await using (var reader = await reads.ExecuteReaderAsync(ct))
         {
             if (!await reader.ReadAsync(ct))
@@ -211,26 +207,23 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
         // Delivery time = complete time − the previous delivery (or the assign time). A completion that lands
         // between two earlier ones also shortens its successor's delivery time: apply that difference too.
         var delivery = Micros(completeTime - (previous?.CompleteTime ?? assignTime));
-        await using var writes = new NpgsqlBatch(connection, tx)
+        var writes = new List<NpgsqlBatchCommand>
         {
-            BatchCommands =
-            {
-                // A data-modifying WITH runs to completion even though the INSERT does not read it.
-                Sql.BatchCommand(
-                    """
-                    WITH delivered AS (
-                        UPDATE orders SET complete_time = $2, delivery_micros = $3 WHERE order_id = $1
-                    )
-                    INSERT INTO courier_region_stats AS s (courier_id, region, total_micros, deliveries) VALUES ($4, $5, $3, 1)
-                    ON CONFLICT (courier_id, region) DO UPDATE
-                    SET total_micros = s.total_micros + excluded.total_micros, deliveries = s.deliveries + 1
-                    """, Sql.P(orderId), Sql.P(completeTime), Sql.P(delivery), Sql.P(courierId), Sql.P(region)),
-            },
+            // A data-modifying WITH runs to completion even though the INSERT does not read it.
+            Sql.BatchCommand(
+                """
+                WITH delivered AS (
+                    UPDATE orders SET complete_time = $2, delivery_micros = $3 WHERE order_id = $1
+                )
+                INSERT INTO courier_region_stats AS s (courier_id, region, total_micros, deliveries) VALUES ($4, $5, $3, 1)
+                ON CONFLICT (courier_id, region) DO UPDATE
+                SET total_micros = s.total_micros + excluded.total_micros, deliveries = s.deliveries + 1
+                """, Sql.P(orderId), Sql.P(completeTime), Sql.P(delivery), Sql.P(courierId), Sql.P(region)),
         };
         if (next is { } successor)
         {
             var shortened = Micros(successor.CompleteTime - completeTime);
-            writes.BatchCommands.Add(Sql.BatchCommand(
+            writes.Add(Sql.BatchCommand(
                 """
                 WITH shortened AS (
                     UPDATE orders SET delivery_micros = $3 WHERE order_id = $1
@@ -242,11 +235,10 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
 
         if (!othersOpen)
         {
-            writes.BatchCommands.Add(Bundles.FinishCommand(bundleId, courierId, completeTime));
+            writes.Add(Bundles.FinishCommand(bundleId, courierId, completeTime));
         }
 
-        await writes.ExecuteNonQueryAsync(ct);
-        await tx.CommitAsync(ct);
+        await tx.CommitWithAsync(writes, ct);
     }
 
     /// <summary>
