@@ -22,6 +22,7 @@ public static partial class SqlAudit
         ("Api/Jobs/JobWorker.cs", "JobStore.Channel", "a const string (the NOTIFY channel name)"),
         ("Data/BulkCopy.cs", "column", "picked by a switch from two fixed column names; anything else throws"),
         ("Data/BulkCopy.cs", "table", "the same switch: only \"orders\" or \"couriers\" get here"),
+        ("Data/Bundles.cs", "bundle", "one of two fixed expressions (\"$1\" or the bundle of order $1), chosen by the two fields that call it"),
     ];
 
     private static readonly string[] CommandSites =

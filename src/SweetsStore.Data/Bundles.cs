@@ -7,12 +7,13 @@ namespace SweetsStore.Data;
 internal static class Bundles
 {
     /// <summary>
-    /// Finishes open bundle $1 of courier $3 if it has no open order left: stamps <c>finished_at</c> (the latest of $2, the
+    /// Finishes open bundle {bundle} of courier $3 if it has no open order left: stamps <c>finished_at</c> (the latest of $2, the
     /// assign time and the bundle's last delivery), pays 500 × C (C as at assignment) when at least one order
     /// was delivered, and adds that to the courier's earnings. Yields what it paid (0 if it did nothing).
+    /// {bundle} is $1, or the bundle of order $1.
     /// </summary>
-    private const string FinishSql =
-        """
+    private static string FinishSql(string bundle) =>
+        $"""
         WITH finished AS (
             UPDATE bundles b
             SET finished_at = greatest($2, b.assign_time, (SELECT max(o.complete_time) FROM orders o WHERE o.bundle_id = b.bundle_id)),
@@ -20,7 +21,7 @@ internal static class Bundles
                                 THEN 500 * b.coefficient ELSE 0 END
             -- courier_id first: a one-row probe of ux_bundles_open_per_courier, whatever the statistics say
             -- (with stale ones the planner walked that index filtering on bundle_id: 1.3 ms instead of 0.1).
-            WHERE b.courier_id = $3 AND b.finished_at IS NULL AND b.bundle_id = $1
+            WHERE b.courier_id = $3 AND b.finished_at IS NULL AND b.bundle_id = {bundle}
               AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.bundle_id = b.bundle_id AND o.complete_time IS NULL)
             RETURNING b.courier_id, b.earnings
         ), paid AS (
@@ -30,12 +31,17 @@ internal static class Bundles
         SELECT coalesce((SELECT earnings FROM finished), 0)
         """;
 
-    public static NpgsqlBatchCommand FinishCommand(long bundleId, long courierId, Instant finishedAt) =>
-        Sql.BatchCommand(FinishSql, Sql.P(bundleId), Sql.P(finishedAt), Sql.P(courierId));
+    private static readonly string FinishBundleSql = FinishSql("$1");
+
+    private static readonly string FinishOfOrderSql = FinishSql("(SELECT o.bundle_id FROM orders o WHERE o.order_id = $1)");
+
+    /// <summary>Finishes the bundle of order <paramref name="orderId"/> if it is open, courier <paramref name="courierId"/>'s, and has no open order left.</summary>
+    public static NpgsqlBatchCommand FinishOfOrderCommand(long orderId, long courierId, Instant finishedAt) =>
+        Sql.BatchCommand(FinishOfOrderSql, Sql.P(orderId), Sql.P(finishedAt), Sql.P(courierId));
 
     public static async Task<long> FinishAsync(NpgsqlConnection connection, long bundleId, long courierId, Instant finishedAt, CancellationToken ct)
     {
-        await using var finish = Sql.Command(connection, FinishSql, Sql.P(bundleId), Sql.P(finishedAt), Sql.P(courierId));
+        await using var finish = Sql.Command(connection, FinishBundleSql, Sql.P(bundleId), Sql.P(finishedAt), Sql.P(courierId));
         return (long)(await finish.ExecuteScalarAsync(ct))!;
     }
 }

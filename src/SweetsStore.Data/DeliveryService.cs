@@ -124,122 +124,126 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
     /// <exception cref="DomainException">Unknown courier or order, order not assigned or assigned to another
     /// courier, or a complete time before the bundle's assign time.</exception>
     /// <remarks>
-    /// Two round trips. The first opens the transaction and runs two statements: the courier lock, then one read
-    /// (taken after the lock, so it sees every earlier complete of this courier) of the order, its bundle, its
-    /// neighbours in delivery order and whether the bundle keeps another open order. The second runs the writes
-    /// — one statement, plus the bundle's finish only when this was its last open order (the lock keeps that true
-    /// until the commit) — and the COMMIT.
+    /// One round trip: BEGIN, the courier lock, <see cref="CompleteSql"/>, the bundle's finish and COMMIT in one
+    /// batch. The lock is its own statement, so the next one's snapshot (taken after the lock) sees every earlier
+    /// complete of this courier. <see cref="CompleteSql"/> writes only when the order may be completed now and
+    /// returns what it found either way; the errors are decided from that here, after a commit that changed
+    /// nothing. The finish does something only for a bundle this complete left without open orders (the lock
+    /// keeps that true until the commit).
     /// </remarks>
     public async Task CompleteAsync(long courierId, long orderId, Instant completeTime, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = new PipelinedTransaction(connection);
-
-        long bundleId;
-        int region;
-        Instant assignTime;
-        bool othersOpen;
-        Neighbour? previous = null;
-        Neighbour? next = null;
-        await using (var reads = tx.Batch(
+        bool courierFound;
+        Found? found = null;
+        await using (var batch = tx.Batch(commit: true,
             Sql.BatchCommand("SELECT 1 FROM couriers WHERE courier_id = $1 FOR NO KEY UPDATE", Sql.P(courierId)),
-            Sql.BatchCommand(
-                """
-                SELECT o.bundle_id, o.complete_time, o.region, b.courier_id, b.assign_time,
-                       EXISTS (SELECT 1 FROM orders x WHERE x.bundle_id = o.bundle_id AND x.complete_time IS NULL AND x.order_id <> o.order_id),
-                       p.order_id, p.complete_time, p.region, p.delivery_micros,
-                       n.order_id, n.complete_time, n.region, n.delivery_micros
-                FROM orders o
-                LEFT JOIN bundles b ON b.bundle_id = o.bundle_id
-                LEFT JOIN LATERAL (
-                    SELECT x.order_id, x.complete_time, x.region, x.delivery_micros FROM orders x
-                    WHERE x.bundle_id = o.bundle_id AND (x.complete_time, x.order_id) < ($2, o.order_id)
-                    ORDER BY x.complete_time DESC, x.order_id DESC LIMIT 1
-                ) p ON TRUE
-                LEFT JOIN LATERAL (
-                    SELECT x.order_id, x.complete_time, x.region, x.delivery_micros FROM orders x
-                    WHERE x.bundle_id = o.bundle_id AND (x.complete_time, x.order_id) > ($2, o.order_id)
-                    ORDER BY x.complete_time, x.order_id LIMIT 1
-                ) n ON TRUE
-                WHERE o.order_id = $1
-                """, Sql.P(orderId), Sql.P(completeTime))))
-        await using (var reader = await reads.ExecuteReaderAsync(ct))
+            Sql.BatchCommand(CompleteSql, Sql.P(courierId), Sql.P(orderId), Sql.P(completeTime)),
+            Bundles.FinishOfOrderCommand(orderId, courierId, completeTime)))
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
-            if (!await reader.ReadAsync(ct))
-            {
-                throw new DomainException("courier_id", "no courier has this id");
-            }
-
+            courierFound = await reader.ReadAsync(ct);
             await reader.NextResultAsync(ct);
-            if (!await reader.ReadAsync(ct))
+            if (await reader.ReadAsync(ct))
             {
-                throw new DomainException("order_id", "no order has this id");
+                found = new Found(
+                    reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetNullableInstant(1), reader.IsDBNull(2) ? null : reader.GetInt64(2),
+                    reader.GetNullableInstant(3), reader.GetBoolean(4));
             }
 
-            if (reader.IsDBNull(0))
+            while (await reader.NextResultAsync(ct))
             {
-                throw new DomainException("order_id", "is not assigned to a courier");
+                // the finish's result; then the end of the batch, COMMIT included
             }
-
-            if (reader.GetInt64(3) != courierId)
-            {
-                throw new DomainException("order_id", "is assigned to another courier");
-            }
-
-            if (!reader.IsDBNull(1))
-            {
-                return; // Already delivered by this courier: the first complete time stays.
-            }
-
-            bundleId = reader.GetInt64(0);
-            region = reader.GetInt32(2);
-            assignTime = reader.GetInstant(4);
-            if (completeTime < assignTime)
-            {
-                throw new DomainException("complete_time", $"is earlier than the bundle's assign_time {NodaTime.Text.InstantPattern.ExtendedIso.Format(assignTime)}");
-            }
-
-            othersOpen = reader.GetBoolean(5);
-            previous = Neighbour.Read(reader, 6);
-            next = Neighbour.Read(reader, 10);
         }
 
-        // Delivery time = complete time − the previous delivery (or the assign time). A completion that lands
-        // between two earlier ones also shortens its successor's delivery time: apply that difference too.
-        var delivery = Micros(completeTime - (previous?.CompleteTime ?? assignTime));
-        var writes = new List<NpgsqlBatchCommand>
+        tx.Committed();
+        if (!courierFound)
         {
-            // A data-modifying WITH runs to completion even though the INSERT does not read it.
-            Sql.BatchCommand(
-                """
-                WITH delivered AS (
-                    UPDATE orders SET complete_time = $2, delivery_micros = $3 WHERE order_id = $1
-                )
-                INSERT INTO courier_region_stats AS s (courier_id, region, total_micros, deliveries) VALUES ($4, $5, $3, 1)
-                ON CONFLICT (courier_id, region) DO UPDATE
-                SET total_micros = s.total_micros + excluded.total_micros, deliveries = s.deliveries + 1
-                """, Sql.P(orderId), Sql.P(completeTime), Sql.P(delivery), Sql.P(courierId), Sql.P(region)),
-        };
-        if (next is { } successor)
-        {
-            var shortened = Micros(successor.CompleteTime - completeTime);
-            writes.Add(Sql.BatchCommand(
-                """
-                WITH shortened AS (
-                    UPDATE orders SET delivery_micros = $3 WHERE order_id = $1
-                )
-                UPDATE courier_region_stats SET total_micros = total_micros + $4 WHERE courier_id = $5 AND region = $2
-                """,
-                Sql.P(successor.OrderId), Sql.P(successor.Region), Sql.P(shortened), Sql.P(shortened - successor.DeliveryMicros), Sql.P(courierId)));
+            throw new DomainException("courier_id", "no courier has this id");
         }
 
-        if (!othersOpen)
+        var order = found ?? throw new DomainException("order_id", "no order has this id");
+        if (order.BundleId is null)
         {
-            writes.Add(Bundles.FinishCommand(bundleId, courierId, completeTime));
+            throw new DomainException("order_id", "is not assigned to a courier");
         }
 
-        await tx.CommitWithAsync(writes, ct);
+        if (order.CourierId != courierId)
+        {
+            throw new DomainException("order_id", "is assigned to another courier");
+        }
+
+        if (order.CompleteTime is not null)
+        {
+            return; // Already delivered by this courier: the first complete time stays.
+        }
+
+        if (completeTime < order.AssignTime)
+        {
+            throw new DomainException("complete_time", $"is earlier than the bundle's assign_time {NodaTime.Text.InstantPattern.ExtendedIso.Format(order.AssignTime.Value)}");
+        }
+
+        if (!order.Completed)
+        {
+            throw new InvalidOperationException($"order {orderId} passed every check but was not completed");
+        }
     }
+
+    /// <summary>
+    /// Completes order $2 of courier $1 at $3 when it is that courier's, still open and $3 is not before its
+    /// bundle's assign time; yields the order as it was (bundle, complete time, courier, assign time) and whether
+    /// it was completed, or no row for an unknown order.
+    /// </summary>
+    /// <remarks>
+    /// Delivery time = complete time − the previous delivery of the bundle (or the assign time). A completion
+    /// that lands between two earlier ones also shortens its successor's delivery time. Both go into the
+    /// courier's per-region sums: a statement may change a row only once, so a successor in the same region
+    /// adds its (negative) change to the delivery's upsert (the sum is then unchanged: the new delivery time is
+    /// what the successor lost), and one in another region is an UPDATE of its own (its row exists: it was
+    /// delivered; an upsert would check the negative change as a new row first). Times have at most
+    /// microseconds, so the differences are exact.
+    /// </remarks>
+    private const string CompleteSql =
+        """
+        WITH target AS (
+            SELECT o.order_id, o.bundle_id, o.region, o.complete_time, b.courier_id, b.assign_time
+            FROM orders o LEFT JOIN bundles b ON b.bundle_id = o.bundle_id
+            WHERE o.order_id = $2
+        ), ok AS (
+            SELECT t.order_id, t.bundle_id, t.region,
+                   coalesce((SELECT x.complete_time FROM orders x
+                             WHERE x.bundle_id = t.bundle_id AND (x.complete_time, x.order_id) < ($3, t.order_id)
+                             ORDER BY x.complete_time DESC, x.order_id DESC LIMIT 1), t.assign_time) AS since
+            FROM target t
+            WHERE t.courier_id = $1 AND t.complete_time IS NULL AND t.assign_time <= $3
+        ), successor AS (
+            SELECT x.order_id, x.region, x.delivery_micros AS was, (extract(epoch FROM x.complete_time - $3) * 1000000)::bigint AS now
+            FROM ok CROSS JOIN LATERAL (
+                SELECT x.order_id, x.region, x.complete_time, x.delivery_micros FROM orders x
+                WHERE x.bundle_id = ok.bundle_id AND (x.complete_time, x.order_id) > ($3, ok.order_id)
+                ORDER BY x.complete_time, x.order_id LIMIT 1
+            ) x
+        ), delivered AS (
+            UPDATE orders o SET complete_time = $3, delivery_micros = (extract(epoch FROM $3 - ok.since) * 1000000)::bigint
+            FROM ok WHERE o.order_id = ok.order_id
+            RETURNING o.region, o.delivery_micros
+        ), shortened AS (
+            UPDATE orders o SET delivery_micros = s.now FROM successor s WHERE o.order_id = s.order_id
+        ), delivery AS (
+            INSERT INTO courier_region_stats AS s (courier_id, region, total_micros, deliveries)
+            SELECT $1, d.region, d.delivery_micros + coalesce((SELECT x.now - x.was FROM successor x WHERE x.region = d.region), 0), 1
+            FROM delivered d
+            ON CONFLICT (courier_id, region) DO UPDATE
+            SET total_micros = s.total_micros + excluded.total_micros, deliveries = s.deliveries + 1
+        ), moved AS (
+            UPDATE courier_region_stats s SET total_micros = s.total_micros + (x.now - x.was)
+            FROM successor x, delivered d
+            WHERE s.courier_id = $1 AND s.region = x.region AND x.region <> d.region
+        )
+        SELECT t.bundle_id, t.complete_time, t.courier_id, t.assign_time, EXISTS (SELECT 1 FROM ok) FROM target t
+        """;
 
     /// <summary>
     /// Creates the bundle and assigns <paramref name="ids"/> (ascending) to it. Returns null when every one of
@@ -280,14 +284,6 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
         }
     }
 
-    private static long Micros(Duration duration) => duration.BclCompatibleTicks / 10;
-
-    private readonly record struct Neighbour(long OrderId, Instant CompleteTime, int Region, long DeliveryMicros)
-    {
-        /// <summary>The neighbour in columns <paramref name="first"/>.. of the row, or null when there is none.</summary>
-        public static Neighbour? Read(NpgsqlDataReader reader, int first) =>
-            reader.IsDBNull(first)
-                ? null
-                : new Neighbour(reader.GetInt64(first), reader.GetInstant(first + 1), reader.GetInt32(first + 2), reader.GetInt64(first + 3));
-    }
+    /// <summary>The order a complete found: its bundle, complete time, the bundle's courier and assign time, and whether it was completed now.</summary>
+    private readonly record struct Found(long? BundleId, Instant? CompleteTime, long? CourierId, Instant? AssignTime, bool Completed);
 }

@@ -4,9 +4,9 @@ namespace SweetsStore.Data;
 
 /// <summary>
 /// A READ COMMITTED transaction whose BEGIN goes out with its first batch and whose COMMIT with its last, so a
-/// transaction of two batches is two round trips. (<see cref="NpgsqlTransaction"/> also sends BEGIN with the
-/// first command, but COMMIT on its own: one round trip more, which for a complete was a third of them.)
-/// Disposing it before <see cref="CommitWithAsync"/> succeeded rolls back.
+/// transaction of one batch is one round trip. (<see cref="NpgsqlTransaction"/> also sends BEGIN with the first
+/// command, but COMMIT on its own: one round trip more.) Disposing it rolls back unless <see cref="Committed"/>
+/// said that a committing batch ran to its end.
 /// </summary>
 internal sealed class PipelinedTransaction(NpgsqlConnection connection) : IAsyncDisposable
 {
@@ -14,7 +14,13 @@ internal sealed class PipelinedTransaction(NpgsqlConnection connection) : IAsync
     private bool _open;
 
     /// <summary>A batch of <paramref name="commands"/> in this transaction; the first one opens it.</summary>
-    public NpgsqlBatch Batch(params NpgsqlBatchCommand[] commands)
+    public NpgsqlBatch Batch(params NpgsqlBatchCommand[] commands) => Batch(commit: false, commands);
+
+    /// <summary>
+    /// A batch of <paramref name="commands"/>, ending with COMMIT when <paramref name="commit"/>. Should one of them
+    /// fail, PostgreSQL skips the rest and the transaction stays aborted until <see cref="DisposeAsync"/> rolls it back.
+    /// </summary>
+    public NpgsqlBatch Batch(bool commit, params NpgsqlBatchCommand[] commands)
     {
         var batch = new NpgsqlBatch(connection);
         if (!_begun)
@@ -28,19 +34,16 @@ internal sealed class PipelinedTransaction(NpgsqlConnection connection) : IAsync
             batch.BatchCommands.Add(command);
         }
 
+        if (commit)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        }
+
         return batch;
     }
 
-    /// <summary>
-    /// Runs <paramref name="commands"/> and COMMIT in one batch. Should one of them fail, PostgreSQL skips the rest
-    /// and the transaction stays aborted until <see cref="DisposeAsync"/> rolls it back.
-    /// </summary>
-    public async Task CommitWithAsync(IEnumerable<NpgsqlBatchCommand> commands, CancellationToken ct)
-    {
-        await using var batch = Batch([.. commands, new NpgsqlBatchCommand("COMMIT")]);
-        await batch.ExecuteNonQueryAsync(ct);
-        _open = false;
-    }
+    /// <summary>The committing batch was read to its end without an error: the transaction is over.</summary>
+    public void Committed() => _open = false;
 
     public async ValueTask DisposeAsync()
     {
