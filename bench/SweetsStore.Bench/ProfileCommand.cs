@@ -118,7 +118,7 @@ internal static class ProfileCommand
         foreach (var c in measured)
         {
             var t0 = Stopwatch.GetTimestamp();
-            await db.AssignViaSqlAsync(c.Id, default);
+            _ = await db.AssignViaSqlAsync(c.Id, default);
             sqlLatency.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
         }
 

@@ -29,7 +29,7 @@ internal static class RunCommand
 
         var version = await db.ScalarAsync<string>("SHOW server_version");
         var settings = new Dictionary<string, string>();
-        foreach (var name in new[] { "shared_buffers", "fsync", "synchronous_commit", "full_page_writes", "max_connections", "work_mem", "max_wal_size" })
+        foreach (var name in new[] { "shared_buffers", "effective_cache_size", "fsync", "synchronous_commit", "full_page_writes", "wal_compression", "max_wal_size", "checkpoint_timeout", "random_page_cost", "max_connections", "work_mem" })
         {
             settings[name] = await db.ScalarAsync<string>($"SHOW {name}");
         }

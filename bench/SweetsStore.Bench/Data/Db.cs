@@ -237,10 +237,16 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
 
     /// <summary>
     /// The API's whole assign (<see cref="DeliveryService.AssignAsync"/>: lock, candidate read, engine, claim, commit)
-    /// called directly, without HTTP. For profiling. Returns the bundle size.
+    /// called directly, without HTTP: the ceiling of the concurrent scenario, and for profiling.
     /// </summary>
-    public async Task<int> AssignViaSqlAsync(long courierId, CancellationToken ct) =>
-        (await (_deliveries ??= new DeliveryService(Source, SystemClock.Instance)).AssignAsync(courierId, ct)).OrderIds.Count;
+    public Task<AssignOutcome> AssignViaSqlAsync(long courierId, CancellationToken ct) =>
+        Deliveries.AssignAsync(courierId, ct);
+
+    /// <summary>The API's whole complete (<see cref="DeliveryService.CompleteAsync"/>) called directly, without HTTP.</summary>
+    public Task CompleteViaSqlAsync(long courierId, long orderId, Instant completeTime, CancellationToken ct) =>
+        Deliveries.CompleteAsync(courierId, orderId, completeTime, ct);
+
+    private DeliveryService Deliveries => _deliveries ??= new DeliveryService(Source, SystemClock.Instance);
 
     public async ValueTask DisposeAsync()
     {

@@ -26,7 +26,8 @@ internal static class ConcurrentScenario
     private sealed record Run(
         double AssignsPerSecond, Latencies AssignLatency, double HotAssignsPerSecond, Latencies HotLatency,
         long Doubles, long SqlMismatches, long OpenBundleDuplicates, int AssignErrors, string? AssignError,
-        long OrdersAssigned, double CompletesPerSecond, Latencies CompleteLatency, long Completes, int CompleteErrors, string? CompleteError);
+        long OrdersAssigned, double CompletesPerSecond, Latencies CompleteLatency, long Completes, int CompleteErrors, string? CompleteError,
+        double SqlAssignsPerSecond, double SqlCompletesPerSecond, int SqlErrors, string? SqlError);
 
     public static async Task<List<ScenarioResult>> RunAsync(BenchContext ctx)
     {
@@ -46,11 +47,12 @@ internal static class ConcurrentScenario
         {
             runs.Add(await MeasureOnceAsync(ctx, uniform, hot, warmup, run));
             var r = runs[^1];
-            Ui.Info($"run {run + 1}: {r.AssignsPerSecond:N0} assigns/s (hot regions: {r.HotAssignsPerSecond:N0}/s), doubles {r.Doubles + r.SqlMismatches}, {r.CompletesPerSecond:N0} completes/s over {r.Completes:N0} completes");
+            Ui.Info($"run {run + 1}: {r.AssignsPerSecond:N0} assigns/s (hot regions: {r.HotAssignsPerSecond:N0}/s), doubles {r.Doubles + r.SqlMismatches}, {r.CompletesPerSecond:N0} completes/s over {r.Completes:N0} completes; without HTTP {r.SqlAssignsPerSecond:N0} assigns/s, {r.SqlCompletesPerSecond:N0} completes/s");
             await ctx.Db.ResetDeliveriesAsync(long.MaxValue);
         }
 
         var rate = Latencies.Median(runs.Select(r => r.AssignsPerSecond));
+        var sqlRate = Latencies.Median(runs.Select(r => r.SqlAssignsPerSecond));
         var doubles = runs.Sum(r => r.Doubles + r.SqlMismatches + r.OpenBundleDuplicates);
         var data = $"{pending:N0} pending orders; {sizes.ConcurrentCouriers:N0} couriers over {Fakes.Regions:N0} regions (+{sizes.HotCouriers:N0} in {sizes.HotRegions} regions) × {sizes.ConcurrentRuns} runs";
         var assign = new ScenarioResult
@@ -58,6 +60,9 @@ internal static class ConcurrentScenario
             Name = "assign_concurrent",
             Unit = "assigns/s",
             Value = Math.Round(rate),
+            Baseline = Math.Round(sqlRate),
+            Ratio = Math.Round(rate / sqlRate, 3),
+            RatioMeaning = CeilingMeaning("assigns", "DeliveryService.AssignAsync", sizes.Clients),
             Target = AssignTarget,
             Met = rate >= 1000 && doubles == 0 && runs.All(r => r.AssignErrors == 0),
             Data = data,
@@ -74,13 +79,20 @@ internal static class ConcurrentScenario
         assign.Details["orders_assigned_per_run"] = runs.Select(r => r.OrdersAssigned).ToArray();
         assign.Details["errors"] = runs.Sum(r => r.AssignErrors);
         assign.Details["first_error"] = runs.Select(r => r.AssignError).FirstOrDefault(e => e is not null);
+        assign.Details["without_http_assigns_per_s_each_run"] = runs.Select(r => Math.Round(r.SqlAssignsPerSecond)).ToArray();
+        assign.Details["without_http_errors"] = runs.Sum(r => r.SqlErrors);
+        assign.Details["without_http_first_error"] = runs.Select(r => r.SqlError).FirstOrDefault(e => e is not null);
 
         var completeRate = Latencies.Median(runs.Select(r => r.CompletesPerSecond));
+        var sqlCompleteRate = Latencies.Median(runs.Select(r => r.SqlCompletesPerSecond));
         var complete = new ScenarioResult
         {
             Name = "complete",
             Unit = "completes/s",
             Value = Math.Round(completeRate),
+            Baseline = Math.Round(sqlCompleteRate),
+            Ratio = Math.Round(completeRate / sqlCompleteRate, 3),
+            RatioMeaning = CeilingMeaning("completes", "DeliveryService.CompleteAsync", sizes.Clients),
             Target = CompleteTarget,
             Met = completeRate >= 3000 && runs.All(r => r.CompleteErrors == 0),
             Data = $"{Latencies.Median(runs.Select(r => (double)r.Completes)):N0} of the orders assigned in assign_concurrent (whole bundles, up to {sizes.MaxCompletes:N0}) × {sizes.ConcurrentRuns} runs",
@@ -90,8 +102,13 @@ internal static class ConcurrentScenario
         complete.Details["latency"] = runs[^1].CompleteLatency.Summary();
         complete.Details["errors"] = runs.Sum(r => r.CompleteErrors);
         complete.Details["first_error"] = runs.Select(r => r.CompleteError).FirstOrDefault(e => e is not null);
+        complete.Details["without_http_completes_per_s_each_run"] = runs.Select(r => Math.Round(r.SqlCompletesPerSecond)).ToArray();
         return [assign, complete];
     }
+
+    private static string CeilingMeaning(string what, string call, int clients) =>
+        $"API {what}/s ÷ the same {what} called in this process without HTTP ({call}, the API's code and SQL, {clients} tasks): " +
+        "what this machine's PostgreSQL and CPUs allow for the transaction itself (higher is better; 1 = HTTP costs nothing)";
 
     private static async Task<Run> MeasureOnceAsync(BenchContext ctx, CourierRow[] uniform, CourierRow[] hot, CourierRow[] warmup, int run)
     {
@@ -109,23 +126,7 @@ internal static class ConcurrentScenario
         var assigned = answers.Sum(a => a.OrderIds.Length);
 
         // Complete every assigned order: each courier's orders one after another, 1–30 minutes apart.
-        var random = new Randomizer(Fakes.Seed + 100 + run);
-        var work = answers.Where(a => a.OrderIds.Length > 0 && a.AssignTime is not null)
-            .OrderBy(a => a.CourierId)
-            .Select(a =>
-            {
-                var assignedAt = DateTimeOffset.Parse(a.AssignTime!, CultureInfo.InvariantCulture);
-                var at = assignedAt;
-                var steps = a.OrderIds.Select(id =>
-                {
-                    at = at.AddSeconds(random.Int(60, 1800)).AddTicks(random.Int(0, 9_999_999));
-                    return (OrderId: id, Time: at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture));
-                }).ToArray();
-                return (a.CourierId, Steps: steps);
-            })
-            .ToList();
-        var cap = 0;
-        work = work.TakeWhile(w => (cap += w.Steps.Length) <= ctx.Sizes.MaxCompletes).ToList();
+        var work = CompleteWork(answers, run, ctx.Sizes.MaxCompletes);
         var completeLatency = new ConcurrentBag<double>();
         var total = work.Sum(w => w.Steps.Length);
         var (completeWall, _, completeErrors, completeError) = await Ui.ProgressAsync($"run {run + 1}: {total:N0} completes", work.Count,
@@ -134,18 +135,61 @@ internal static class ConcurrentScenario
                 foreach (var (orderId, time) in w.Steps)
                 {
                     var started = Stopwatch.GetTimestamp();
-                    await ctx.Api.CompleteAsync(w.CourierId, orderId, time);
+                    await ctx.Api.CompleteAsync(w.CourierId, orderId, Rfc3339(time));
                     completeLatency.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
             }, progress));
         var completeLatencies = new Latencies();
         completeLatencies.AddRange(completeLatency);
 
+        // The same work again without HTTP: the API's own DeliveryService called in this process, same pool.
+        await ctx.Db.ResetDeliveriesAsync(long.MaxValue);
+        var sqlAnswers = new ConcurrentBag<AssignAnswer>();
+        await Runner.EachAsync(warmup, clients, c => ctx.Db.AssignViaSqlAsync(c.Id, default));
+        var (sqlWall, _, sqlErrors, sqlError) = await Runner.EachAsync(uniform, clients, async c =>
+        {
+            var outcome = await ctx.Db.AssignViaSqlAsync(c.Id, default);
+            sqlAnswers.Add(new AssignAnswer(c.Id, outcome.OrderIds.ToArray(), outcome.AssignTime is { } t ? NodaTime.Text.InstantPattern.ExtendedIso.Format(t) : null));
+        });
+        var sqlWork = CompleteWork(sqlAnswers, run, ctx.Sizes.MaxCompletes);
+        var sqlCompletes = sqlWork.Sum(w => w.Steps.Length);
+        var (sqlCompleteWall, _, sqlCompleteErrors, sqlCompleteError) = await Runner.EachAsync(sqlWork, clients, async w =>
+        {
+            foreach (var (orderId, time) in w.Steps)
+            {
+                await ctx.Db.CompleteViaSqlAsync(w.CourierId, orderId, NodaTime.Instant.FromDateTimeOffset(time), default);
+            }
+        });
+
         return new Run(
             uniform.Length / wall.TotalSeconds, latency, hot.Length / hotWall.TotalSeconds, hotLatency,
             doubles, mismatches, openDuplicates, errors + hotErrors, error ?? hotError, assigned,
-            completeLatencies.Count / completeWall.TotalSeconds, completeLatencies, completeLatencies.Count, completeErrors, completeError);
+            completeLatencies.Count / completeWall.TotalSeconds, completeLatencies, completeLatencies.Count, completeErrors, completeError,
+            uniform.Length / sqlWall.TotalSeconds, sqlCompletes / sqlCompleteWall.TotalSeconds, sqlErrors + sqlCompleteErrors, sqlError ?? sqlCompleteError);
     }
+
+    /// <summary>Every assigned order of whole bundles (up to <paramref name="max"/>), each courier's 1–30 minutes apart, in sequence.</summary>
+    private static List<(long CourierId, (long OrderId, DateTimeOffset Time)[] Steps)> CompleteWork(IEnumerable<AssignAnswer> answers, int run, int max)
+    {
+        var random = new Randomizer(Fakes.Seed + 100 + run);
+        var work = answers.Where(a => a.OrderIds.Length > 0 && a.AssignTime is not null)
+            .OrderBy(a => a.CourierId)
+            .Select(a =>
+            {
+                var at = DateTimeOffset.Parse(a.AssignTime!, CultureInfo.InvariantCulture);
+                var steps = a.OrderIds.Select(id =>
+                {
+                    at = at.AddSeconds(random.Int(60, 1800)).AddTicks(random.Int(0, 9_999_999) / 10 * 10);
+                    return (OrderId: id, Time: at);
+                }).ToArray();
+                return (a.CourierId, Steps: steps);
+            })
+            .ToList();
+        var cap = 0;
+        return work.TakeWhile(w => (cap += w.Steps.Length) <= max).ToList();
+    }
+
+    private static string Rfc3339(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Orders handed out twice: ids that appear in two answers (client side), and answered orders whose stored bundle
