@@ -14,7 +14,7 @@ public sealed class StatisticsOptions
 }
 
 /// <summary>
-/// Runs <see cref="PlannerStatistics.AnalyzeOutOfStepAsync"/> every few seconds, so cached plans are remade
+/// Runs <see cref="PlannerStatistics.AnalyzeOutOfStepAsync"/> every second (by default), so cached plans are remade
 /// while a table grows from empty instead of a minute later (see <see cref="PlannerStatistics"/>). One cheap
 /// catalog query per check; every process may run it (one analyzes a table at a time).
 /// </summary>
