@@ -13,11 +13,9 @@ internal sealed class PipelinedTransaction(NpgsqlConnection connection) : IAsync
     private bool _begun;
     private bool _open;
 
-    /// <summary>A batch of <paramref name="commands"/> in this transaction; the first one opens it.</summary>
-    public NpgsqlBatch Batch(params NpgsqlBatchCommand[] commands) => Batch(commit: false, commands);
-
     /// <summary>
-    /// A batch of <paramref name="commands"/>, ending with COMMIT when <paramref name="commit"/>. Should one of them
+    /// A batch of <paramref name="commands"/> in this transaction (the first batch also opens it), ending with COMMIT
+    /// when <paramref name="commit"/>. Should one of them
     /// fail, PostgreSQL skips the rest and the transaction stays aborted until <see cref="DisposeAsync"/> rolls it back.
     /// </summary>
     public NpgsqlBatch Batch(bool commit, params NpgsqlBatchCommand[] commands)

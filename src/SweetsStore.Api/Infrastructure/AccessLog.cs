@@ -180,30 +180,13 @@ public sealed class AccessLog : BackgroundService
         if (_timestampFormat is not null)
         {
             var at = _utc ? entry.At : entry.At.ToLocalTime();
-            Span<char> text = stackalloc char[64];
-            if (at.TryFormat(text, out var written, _timestampFormat, CultureInfo.InvariantCulture))
-            {
-                _json.WriteString("Timestamp", text[..written]);
-            }
-            else
-            {
-                _json.WriteString("Timestamp", at.ToString(_timestampFormat, CultureInfo.InvariantCulture));
-            }
+            _json.WriteString("Timestamp", at.ToString(_timestampFormat, CultureInfo.InvariantCulture));
         }
 
         _json.WriteNumber("EventId", 0);
         _json.WriteString("LogLevel", "Information");
         _json.WriteString("Category", "SweetsStore.Api.Infrastructure.RequestLogging");
-        Span<char> message = stackalloc char[256];
-        if (message.TryWrite(CultureInfo.InvariantCulture, $"{entry.Method} {entry.Path} {entry.Status} {entry.ElapsedMs:0.0} ms {entry.TraceId}", out var length))
-        {
-            _json.WriteString("Message", message[..length]);
-        }
-        else
-        {
-            _json.WriteString("Message", string.Create(CultureInfo.InvariantCulture, $"{entry.Method} {entry.Path} {entry.Status} {entry.ElapsedMs:0.0} ms {entry.TraceId}"));
-        }
-
+        _json.WriteString("Message", string.Create(CultureInfo.InvariantCulture, $"{entry.Method} {entry.Path} {entry.Status} {entry.ElapsedMs:0.0} ms {entry.TraceId}"));
         _json.WriteStartObject("State");
         _json.WriteString("Method", entry.Method);
         _json.WriteString("Path", entry.Path);

@@ -49,7 +49,7 @@ public class PipelinedTransactionTests(ApiFactory api) : IClassFixture<ApiFactor
         await using var connection = await OpenAsync();
         await using (var tx = new PipelinedTransaction(connection))
         {
-            await using var batch = tx.Batch(Command(Insert, 1L));
+            await using var batch = tx.Batch(commit: false, Command(Insert, 1L));
             await batch.ExecuteNonQueryAsync();
             Assert.True(await InTransactionAsync(connection));
         }
