@@ -112,14 +112,14 @@ internal sealed record Sizes
     public static Sizes Full => new()
     {
         Mode = "full",
-        ImportRuns = 5,
+        ImportRuns = 9,
         SeqCouriers = 1000,
         SeqRuns = 3,
         WarmupCouriers = 200,
         AssignWarmup = TimeSpan.FromSeconds(20),
         ConcurrentCouriers = 4000,
         HotCouriers = 300,
-        ConcurrentRuns = 3,
+        ConcurrentRuns = 5,
         MaxCompletes = 30_000,
         HistoryCouriers = 500,
         GetWarmup = TimeSpan.FromSeconds(2),
