@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Where the time of the slow scenarios goes. Same set-up as bench/run.sh, but PostgreSQL loads pg_stat_statements
-# (statement counts and server time per request) and the API is measured in three configurations on the same data:
-#   1. as shipped;  2. per-request log line off;  3. as 2 with Npgsql preparing statements and not resetting
-#   pooled connections (connection string only);  4. as 3 with synchronous_commit=off.
+# (statement counts and server time per request) and the API is measured in four configurations on the same data:
+#   1. as shipped;  2. per-request log line off;  3. point reads not multiplexed (Database:MultiplexPointReads=false);
+#   4. as shipped, with synchronous_commit=off (what waiting for the commit's WAL flush costs).
 # Writes bench/results/profile.md.   bench/profile.sh [--quick]
 # Environment: BENCH_PG_SETTINGS="-c name=value ..." adds server settings (e.g. auto_explain); BENCH_KEEP=1 keeps logs;
 #   BENCH_PROFILE_VARIANTS="1 2 3 4" chooses configurations (default all; 1 always runs first, it loads the data).
@@ -28,6 +28,9 @@ bench_start_postgres -c shared_preload_libraries=pg_stat_statements,auto_explain
   echo
 } >"$out"
 
+# variant N wanted? (BENCH_PROFILE_VARIANTS; the first always runs)
+want() { [[ " ${BENCH_PROFILE_VARIANTS:-1 2 3 4} " == *" $1 "* ]]; }
+
 profile() {
   "${bench[@]}" profile "${quick[@]}" --api "$api_url" --db "$connection" --api-pid "$api_pid" --pg-pid "$pg_pid" --out "$out" "$@"
 }
@@ -36,17 +39,23 @@ bench_start_api
 profile --label "1. API as shipped"
 bench_stop_api
 
-bench_start_api "Logging__LogLevel__SweetsStore.Api.Infrastructure.RequestLogging=Warning"
-profile --label "2. per-request log line off (Logging:LogLevel:SweetsStore.Api.Infrastructure.RequestLogging=Warning)" --keep-data 1
+if want 2; then
+  bench_start_api "Logging__LogLevel__SweetsStore.Api.Infrastructure.RequestLogging=Warning"
+  profile --label "2. per-request log line off (Logging:LogLevel:SweetsStore.Api.Infrastructure.RequestLogging=Warning)" --keep-data 1
+  bench_stop_api
+fi
 
-bench_stop_api
+if want 3; then
+  bench_start_api "Database__MultiplexPointReads=false"
+  profile --label "3. point reads not multiplexed (Database:MultiplexPointReads=false)" --keep-data 1
+  bench_stop_api
+fi
 
-api_connection="$connection;Max Auto Prepare=20;No Reset On Close=true"
-bench_start_api "Logging__LogLevel__SweetsStore.Api.Infrastructure.RequestLogging=Warning"
-profile --label "3. as 2, and Npgsql preparing statements, no connection reset (Max Auto Prepare=20;No Reset On Close=true)" --keep-data 1
-
-PGPASSWORD=$(cat "$cluster/password") "$PG_BIN/psql" -h 127.0.0.1 -p "$pg_port" -U sweetsstore -d sweetsstore -qtA \
-  -c "ALTER SYSTEM SET synchronous_commit = off" -c "SELECT pg_reload_conf()" >/dev/null
-profile --label "4. as 3, and synchronous_commit=off" --keep-data 1
-bench_stop_api
+if want 4; then
+  bench_start_api
+  PGPASSWORD=$(cat "$cluster/password") "$PG_BIN/psql" -h 127.0.0.1 -p "$pg_port" -U sweetsstore -d sweetsstore -qtA \
+    -c "ALTER SYSTEM SET synchronous_commit = off" -c "SELECT pg_reload_conf()" >/dev/null
+  profile --label "4. as shipped, and synchronous_commit=off" --keep-data 1
+  bench_stop_api
+fi
 say "wrote $out"
