@@ -119,7 +119,7 @@ internal static class GetCourierScenario
         result.Details["sql_multiplexed_queries_per_s"] = Math.Round(multiplexed.PerSecond);
         result.Details["ratio_to_sql_multiplexed"] = Math.Round(value / multiplexed.PerSecond, 3);
         result.Details["errors"] = errors + period.Errors + floor.Errors + multiplexed.Errors;
-        result.Details["first_error"] = firstError ?? period.FirstError ?? floor.FirstError;
+        result.Details["first_error"] = firstError ?? period.FirstError ?? floor.FirstError ?? multiplexed.FirstError;
         return [result];
     }
 
