@@ -1,3 +1,4 @@
+using System.Numerics;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
@@ -74,7 +75,7 @@ public sealed class CourierService(NpgsqlDataSource db, PointReads reads, IClock
         {
             if (!reader.IsDBNull(4))
             {
-                stats.Add(new RegionDeliveries(reader.GetInt32(4), reader.GetInt64(5), reader.GetInt64(6)));
+                stats.Add(new RegionDeliveries(reader.GetInt32(4), reader.GetFieldValue<BigInteger>(5), reader.GetInt64(6)));
             }
         }
         while (await reader.ReadAsync(ct));
@@ -104,7 +105,7 @@ public sealed class CourierService(NpgsqlDataSource db, PointReads reads, IClock
                     Sql.P(courierId), Sql.P(period.From), Sql.P(period.To)),
                 Sql.BatchCommand(
                     """
-                    SELECT o.region, sum(o.delivery_micros)::bigint, count(*)
+                    SELECT o.region, sum(o.delivery_micros), count(*)
                     FROM bundles b JOIN orders o ON o.bundle_id = b.bundle_id
                     WHERE b.courier_id = $1 AND o.complete_time >= $2 AND o.complete_time < $3
                     GROUP BY o.region
@@ -126,7 +127,7 @@ public sealed class CourierService(NpgsqlDataSource db, PointReads reads, IClock
         var stats = new List<RegionDeliveries>();
         while (await reader.ReadAsync(ct))
         {
-            stats.Add(new RegionDeliveries(reader.GetInt32(0), reader.GetInt64(1), reader.GetInt64(2)));
+            stats.Add(new RegionDeliveries(reader.GetInt32(0), reader.GetFieldValue<BigInteger>(1), reader.GetInt64(2)));
         }
 
         return new CourierView(courierId, type, regions, hours, earnings, earnings > 0 ? Rating.Compute(stats) : null);
@@ -153,7 +154,7 @@ public sealed class CourierService(NpgsqlDataSource db, PointReads reads, IClock
         {
             var earnings = reader.GetInt64(4);
             var regions = reader.GetFieldValue<int[]>(5);
-            var totals = reader.GetFieldValue<long[]>(6);
+            var totals = reader.GetFieldValue<BigInteger[]>(6);
             var counts = reader.GetFieldValue<long[]>(7);
             var rating = earnings > 0 ? Rating.Compute(regions.Select((r, i) => new RegionDeliveries(r, totals[i], counts[i]))) : null;
             page.Add(new CourierView(reader.GetInt64(0), reader.GetCourierType(1), reader.GetFieldValue<int[]>(2), reader.GetFieldValue<string[]>(3), earnings, rating));

@@ -1,12 +1,14 @@
+using System.Numerics;
 using NodaTime;
 
 namespace SweetsStore.Domain;
 
 /// <summary>Delivery seconds summed per region: the whole input the rating needs.</summary>
 /// <param name="Region">The region the orders were delivered in.</param>
-/// <param name="TotalMicroseconds">Sum of the delivery times of the region's delivered orders, µs.</param>
+/// <param name="TotalMicroseconds">Sum of the delivery times of the region's delivered orders, µs (unbounded: a few
+/// deliveries completed in year 9999 already pass <see cref="long.MaxValue"/>).</param>
 /// <param name="Deliveries">How many orders were delivered in the region (≥ 1).</param>
-public readonly record struct RegionDeliveries(int Region, long TotalMicroseconds, long Deliveries);
+public readonly record struct RegionDeliveries(int Region, BigInteger TotalMicroseconds, long Deliveries);
 
 /// <summary>The contract's rating and earnings rules, in exact integer arithmetic.</summary>
 public static class Rating
@@ -27,7 +29,7 @@ public static class Rating
     public static decimal? Compute(IEnumerable<RegionDeliveries> regions)
     {
         // Smallest average = smallest TotalMicroseconds / Deliveries, compared by cross-multiplication.
-        (long Total, long Count)? best = null;
+        (BigInteger Total, long Count)? best = null;
         foreach (var region in regions)
         {
             if (region.Deliveries <= 0)
@@ -35,7 +37,7 @@ public static class Rating
                 continue;
             }
 
-            if (best is null || (Int128)region.TotalMicroseconds * best.Value.Count < (Int128)best.Value.Total * region.Deliveries)
+            if (best is null || region.TotalMicroseconds * best.Value.Count < best.Value.Total * region.Deliveries)
             {
                 best = (region.TotalMicroseconds, region.Deliveries);
             }
@@ -47,10 +49,10 @@ public static class Rating
         }
 
         // rating × 100 = 500 × (3600 s − t) / 3600 s with t = Total / Count (µs), capped at an hour.
-        Int128 denominator = (Int128)HourMicros * b.Count;
-        Int128 remaining = denominator - Int128.Min(b.Total, denominator);
-        Int128 numerator = remaining * 500;
-        Int128 hundredths = ((2 * numerator) + denominator) / (2 * denominator);
+        var denominator = (BigInteger)HourMicros * b.Count;
+        var remaining = denominator - BigInteger.Min(b.Total, denominator);
+        var numerator = remaining * 500;
+        var hundredths = ((2 * numerator) + denominator) / (2 * denominator);
         return (decimal)(long)hundredths / 100m;
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
@@ -227,7 +228,7 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
         {
             if (!reader.IsDBNull(4))
             {
-                stats.Add(new RegionDeliveries(reader.GetInt32(4), reader.GetInt64(5), reader.GetInt64(6)));
+                stats.Add(new RegionDeliveries(reader.GetInt32(4), reader.GetFieldValue<BigInteger>(5), reader.GetInt64(6)));
             }
         }
         while (await reader.ReadAsync(ct));

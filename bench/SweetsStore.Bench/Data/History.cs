@@ -114,7 +114,7 @@ internal static class History
                 await copy.StartRowAsync();
                 await copy.WriteAsync(courier, NpgsqlDbType.Bigint);
                 await copy.WriteAsync(region, NpgsqlDbType.Integer);
-                await copy.WriteAsync(total, NpgsqlDbType.Bigint);
+                await copy.WriteAsync((decimal)total, NpgsqlDbType.Numeric);
                 await copy.WriteAsync(count, NpgsqlDbType.Bigint);
             }
 

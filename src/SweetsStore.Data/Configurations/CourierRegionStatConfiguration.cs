@@ -13,6 +13,7 @@ internal sealed class CourierRegionStatConfiguration : IEntityTypeConfiguration<
             t.HasCheckConstraint("ck_courier_region_stats_totals", "total_micros >= 0 AND deliveries >= 0");
         });
         builder.HasKey(s => new { s.CourierId, s.Region });
+        builder.Property(s => s.TotalMicros).HasColumnType("numeric");
         builder.HasOne<Courier>().WithMany().HasForeignKey(s => s.CourierId).OnDelete(DeleteBehavior.Restrict);
     }
 }

@@ -7,7 +7,8 @@ public sealed class CourierRegionStat
 
     public int Region { get; set; }
 
-    public long TotalMicros { get; set; }
+    /// <summary>Sum of the delivery times, µs. numeric: a few deliveries dated in year 9999 pass bigint's range.</summary>
+    public decimal TotalMicros { get; set; }
 
     public long Deliveries { get; set; }
 }

@@ -140,8 +140,8 @@ namespace SweetsStore.Data.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("deliveries");
 
-                    b.Property<long>("TotalMicros")
-                        .HasColumnType("bigint")
+                    b.Property<decimal>("TotalMicros")
+                        .HasColumnType("numeric")
                         .HasColumnName("total_micros");
 
                     b.HasKey("CourierId", "Region")

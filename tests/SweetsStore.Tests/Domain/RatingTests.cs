@@ -1,3 +1,4 @@
+using System.Numerics;
 using NodaTime;
 using SweetsStore.Domain;
 
@@ -41,6 +42,22 @@ public class RatingTests
         var rating = Rating.Compute([new RegionDeliveries(1, 1_000_000, 3), new RegionDeliveries(2, 333_333, 1)]);
 
         Assert.Equal(5m, rating);
+    }
+
+    [Fact]
+    public void SumsBeyondLongAreExact()
+    {
+        // Region 1: 10^30 µs over 10^18 deliveries (11.6 days on average); region 2: 10 minutes and a hair. Comparing
+        // the averages multiplies 10^30 by 10^18, past even Int128.
+        var deliveries = (long)1e18;
+        var rating = Rating.Compute(
+        [
+            new RegionDeliveries(1, BigInteger.Pow(10, 30), deliveries),
+            new RegionDeliveries(2, (new BigInteger(600_000_000) * deliveries) + 1, deliveries),
+        ]);
+
+        Assert.Equal(4.17m, rating);
+        Assert.Equal(0m, Rating.Compute([new RegionDeliveries(1, BigInteger.Pow(10, 30), 3)]));
     }
 
     [Fact]

@@ -171,6 +171,34 @@ public class CourierRatingTests(ApiFactory api) : DeliveryTest(api)
         Assert.Null(none["rating"]);
     }
 
+    [Fact]
+    public async Task DeliveriesDatedInYear9999AddUpPastBigintAndTheRatingStaysExact()
+    {
+        // A bundle assigned in 2026 and delivered at the end of year 9999 took ~2.5e17 µs: 37 of them pass
+        // long.MaxValue in region 1's sum (this was a 500 on the 37th complete). Region 2's one delivery, 10 minutes,
+        // is the fastest region and sets the rating.
+        const string FarFuture = "9999-12-31T00:00:00Z";
+        await Couriers(Fake.Courier(1).OfType("car").InRegions(1, 2).Build());
+        await Orders(Enumerable.Range(1, 38).Select(i => Fake.Order(i).Weighing(50).InRegion(1).Build())
+            .Append(Fake.Order(39).Weighing(50).InRegion(2).Build()).ToArray());
+        for (var i = 0; i < 39; i++)
+        {
+            var (ids, _) = await AssignAsync(1);
+            var id = Assert.Single(ids);
+            (await (id == 39 ? CompleteAsync(1, id, At(10)) : CompleteAsync(1, id, FarFuture))).Expect(HttpStatusCode.OK);
+        }
+
+        var courier = await CourierAsync(1);
+        var listed = (await GetAsync("/couriers?offset=0&limit=1")).Expect(HttpStatusCode.OK)["couriers"]![0]!;
+        var year9999 = (await GetAsync("/couriers/1?from=9999-01-01T00:00:00Z&to=9999-12-31T00:00:01Z")).Expect(HttpStatusCode.OK);
+
+        Assert.Equal(39 * 500 * 9, (long)courier["earnings"]!);
+        Assert.Equal(4.17m, (decimal)courier["rating"]!);
+        Assert.Equal(4.17m, (decimal)listed["rating"]!);
+        Assert.Equal(38 * 500 * 9, (long)year9999["earnings"]!);
+        Assert.Equal(0m, (decimal)year9999["rating"]!);
+    }
+
     [Theory]
     [InlineData("?from=2026-01-10T00:00:00Z", "to")]
     [InlineData("?to=2026-01-10T00:00:00Z", "from")]
