@@ -13,6 +13,10 @@ public class WeightTests
     [InlineData("1e1", 1000)]
     [InlineData("0.1E1", 100)]
     [InlineData("12.34", 1234)]
+    [InlineData("0.0000000000000000000000000000000000000000000000001e49", 100)]
+    [InlineData("49.990000000000000000000000000000000000000000", 4999)]
+    [InlineData("5000e-2", 5000)]
+    [InlineData("0.5E+1", 500)]
     public void ReadsWeightsWithAtMostTwoDecimals(string json, int centigrams)
     {
         Assert.True(Weight.TryParseOrderWeight(json, out var weight));
@@ -29,6 +33,17 @@ public class WeightTests
     [InlineData("1e400")]
     [InlineData("1e-400")]
     [InlineData("100000000000000000000000000000000")]
+    [InlineData("50.000000000000000000000000000001")] // decimal rounds these (28-29 significant digits): they passed
+    [InlineData("49.99999999999999999999999999999999999")]
+    [InlineData("0.010000000000000000000000000000001")]
+    [InlineData("1.0000000000000000000000000000000000001")]
+    [InlineData("1e999999999999999999999")]
+    [InlineData("1e-999999999999999999999")]
+    [InlineData("5001e-2")]
+    [InlineData("")]
+    [InlineData(".5")]
+    [InlineData("5.")]
+    [InlineData("5e")]
     public void RefusesOtherWeights(string json)
     {
         Assert.False(Weight.TryParseOrderWeight(json, out _));

@@ -33,6 +33,8 @@ public class OrderImportTests(ApiFactory api) : ApiTest(api)
     [InlineData("\"5\"")]
     [InlineData("null")]
     [InlineData("[5]")]
+    [InlineData("50.000000000000000000000000000001")]
+    [InlineData("1.0000000000000000000000000000000000001")]
     public async Task WeightsAreCheckedStrictly(string weight)
     {
         var reply = await PostRawAsync("/orders",
