@@ -4,9 +4,10 @@ using NodaTime.Text;
 namespace SweetsStore.Api.Contracts;
 
 /// <summary>
-/// Strict RFC 3339 timestamps: <c>YYYY-MM-DDTHH:MM:SS</c>, an optional fraction of 1–6 digits after a
-/// <c>.</c> (PostgreSQL keeps microseconds; finer input would be silently changed, so it is refused), and
-/// <c>Z</c> or <c>±HH:MM</c>. Output is always UTC with <c>Z</c> and no trailing zeros.
+/// Strict RFC 3339 timestamps: <c>YYYY-MM-DDTHH:MM:SS</c>, an optional fraction of one or more digits after a
+/// <c>.</c>, and <c>Z</c> or <c>±HH:MM</c> (any offset RFC 3339 allows: hours 00–23). Instants carry microsecond
+/// precision (the contract's §8, PostgreSQL's): digits past the sixth are dropped, as "now" is truncated (.NET's
+/// round-trip format writes seven). Output is always UTC with <c>Z</c> and no trailing zeros.
 /// </summary>
 public static class Rfc3339
 {
@@ -40,12 +41,12 @@ public static class Rfc3339
             }
 
             var digits = i - start;
-            if (digits is < 1 or > 6)
+            if (digits < 1)
             {
                 return false;
             }
 
-            _ = Digits(s[start..i], out var fraction);
+            _ = Digits(s[start..Math.Min(i, start + 6)], out var fraction);
             microseconds = fraction;
             for (var pad = digits; pad < 6; pad++)
             {
@@ -60,7 +61,7 @@ public static class Rfc3339
             offsetMinutes = 0;
         }
         else if (rest.Length == 6 && rest[0] is '+' or '-' && rest[3] == ':' && Digits(rest[1..3], out var oh) && Digits(rest[4..6], out var om)
-            && oh <= 18 && om <= 59 && (oh * 60) + om <= 18 * 60)
+            && oh <= 23 && om <= 59)
         {
             offsetMinutes = (rest[0] == '-' ? -1 : 1) * ((oh * 60) + om);
         }
@@ -78,11 +79,12 @@ public static class Rfc3339
         var local = new LocalDateTime(year, month, day, hour, minute, second).PlusTicks(microseconds * 10);
         try
         {
-            instant = local.WithOffset(Offset.FromSeconds(offsetMinutes * 60)).ToInstant();
+            // By hand: NodaTime's Offset stops at ±18:00, RFC 3339's at ±23:59.
+            instant = local.InUtc().ToInstant() - Duration.FromMinutes(offsetMinutes);
         }
         catch (Exception e) when (e is ArgumentOutOfRangeException or OverflowException)
         {
-            // Past NodaTime's range once the offset is applied (e.g. 9999-12-31T23:00:00-05:00).
+            // Past NodaTime's range once the offset is applied.
             return false;
         }
 

@@ -12,6 +12,11 @@ public class Rfc3339Tests
     [InlineData("2026-01-10T00:30:00-01:30", "2026-01-10T02:00:00Z")]
     [InlineData("2026-01-10T10:33:01.000001Z", "2026-01-10T10:33:01.000001Z")]
     [InlineData("2024-02-29T00:00:00Z", "2024-02-29T00:00:00Z")]
+    [InlineData("2026-01-10T10:33:01.1234567Z", "2026-01-10T10:33:01.123456Z")] // .NET's round-trip format: past µs dropped
+    [InlineData("2026-01-10T10:33:01.0000000Z", "2026-01-10T10:33:01Z")]
+    [InlineData("2026-01-10T10:33:01.999999999999Z", "2026-01-10T10:33:01.999999Z")]
+    [InlineData("2026-01-10T23:00:00+23:59", "2026-01-09T23:01:00Z")] // RFC 3339 offsets reach ±23:59 (NodaTime's ±18:00)
+    [InlineData("2026-01-10T00:00:00-19:00", "2026-01-10T19:00:00Z")]
     public void ReadsStrictTimestampsAndWritesUtc(string input, string output)
     {
         Assert.True(Rfc3339.TryParse(input, out var instant));
@@ -24,7 +29,6 @@ public class Rfc3339Tests
     [InlineData("2026-01-10T10:33:01")] // offset required
     [InlineData("2026-01-10T10:33:01,42Z")] // "." only
     [InlineData("2026-01-10T10:33:01.Z")]
-    [InlineData("2026-01-10T10:33:01.1234567Z")] // finer than PostgreSQL keeps
     [InlineData("2026-01-10T10:33:01+0300")]
     [InlineData("2026-01-10T10:33:01+03")]
     [InlineData("2026-01-10T24:00:00Z")]
@@ -32,7 +36,8 @@ public class Rfc3339Tests
     [InlineData("2026-02-29T00:00:00Z")]
     [InlineData("2026-13-01T00:00:00Z")]
     [InlineData("2026-01-10t10:33:01z")]
-    [InlineData("2026-01-10T10:33:01+19:00")]
+    [InlineData("2026-01-10T10:33:01+24:00")]
+    [InlineData("2026-01-10T10:33:01-19:60")]
     [InlineData("0000-01-01T00:00:00Z")]
     [InlineData("9999-12-31T23:00:00-05:00")]
     [InlineData("")]
