@@ -21,14 +21,15 @@ public sealed class ImportsController(ImportStore imports, IOptions<InputLimits>
 
     /// <summary>
     /// Takes a large body of orders (<c>{"data": [...]}</c>, or NDJSON with <c>Content-Type: application/x-ndjson</c>
-    /// or <c>?format=ndjson</c>), stores it and answers 202; a background job validates and loads it.
+    /// or <c>?format=ndjson</c>), stores it and answers 202; a background job validates and loads it. Any other
+    /// Content-Type is read as JSON, as everywhere (0004: <c>curl -d</c> sends a form type).
     /// </summary>
     [HttpPost("orders")]
     [EnableRateLimiting("imports")]
     [RequestTimeout("imports")]
     [BodyLimit("Imports")]
     [LocalOrApiKey]
-    [Consumes("application/json", "application/x-ndjson")]
+    [JsonBody(typeof(RequestSchemas.OrderImport), NdJsonItem = typeof(RequestSchemas.OrderItem))]
     [ProducesResponseType<ImportResponse>(StatusCodes.Status202Accepted)]
     [ProducesResponseType(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status401Unauthorized)]
@@ -41,7 +42,7 @@ public sealed class ImportsController(ImportStore imports, IOptions<InputLimits>
     [RequestTimeout("imports")]
     [BodyLimit("Imports")]
     [LocalOrApiKey]
-    [Consumes("application/json", "application/x-ndjson")]
+    [JsonBody(typeof(RequestSchemas.CourierImport), NdJsonItem = typeof(RequestSchemas.CourierItem))]
     [ProducesResponseType<ImportResponse>(StatusCodes.Status202Accepted)]
     [ProducesResponseType(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status401Unauthorized)]

@@ -11,6 +11,9 @@ namespace SweetsStore.Api.Infrastructure;
 public sealed class JsonBodyAttribute(Type schema) : Attribute
 {
     public Type Schema { get; } = schema;
+
+    /// <summary>Also takes NDJSON (<c>application/x-ndjson</c>): one of these per line.</summary>
+    public Type? NdJsonItem { get; init; }
 }
 
 internal sealed class JsonBodyOperationFilter : IOperationFilter
@@ -24,10 +27,12 @@ internal sealed class JsonBodyOperationFilter : IOperationFilter
         }
 
         var schema = context.SchemaGenerator.GenerateSchema(attribute.Schema, context.SchemaRepository);
-        operation.RequestBody = new OpenApiRequestBody
+        var content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = schema } };
+        if (attribute.NdJsonItem is { } item)
         {
-            Required = true,
-            Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
-        };
+            content["application/x-ndjson"] = new() { Schema = context.SchemaGenerator.GenerateSchema(item, context.SchemaRepository) };
+        }
+
+        operation.RequestBody = new OpenApiRequestBody { Required = true, Content = content };
     }
 }

@@ -68,6 +68,24 @@ public class ImportJobTests(JobsFactory api) : IClassFixture<JobsFactory>, IAsyn
         Assert.Equal("ndjson", await api.ScalarAsync<string>("SELECT format FROM imports"));
     }
 
+    [Theory]
+    [InlineData("text/plain", "?format=ndjson", "ndjson")]
+    [InlineData("application/octet-stream", "?format=ndjson", "ndjson")]
+    [InlineData("application/x-www-form-urlencoded", "", "json")] // what curl -d sends (0004: never checked); was a 415
+    public async Task TakesAnyContentTypeTheFormatParameterOrJsonDecides(string contentType, string query, string format)
+    {
+        var orders = Enumerable.Range(1, 3).Select(i => Fake.Order(i).Build()).ToArray();
+        var body = format == "ndjson" ? string.Join("\n", orders.Select(o => JsonSerializer.Serialize(o))) : JsonSerializer.Serialize(new { data = orders });
+
+        var accepted = await UploadAsync("/imports/orders" + query, body, contentType);
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var id = (long)JsonNode.Parse(await accepted.Content.ReadAsStringAsync())!["import_id"]!;
+        Assert.Equal("succeeded", (string?)(await WaitAsync(id))["status"]);
+        Assert.Equal(format, await api.ScalarAsync<string>("SELECT format FROM imports"));
+        Assert.Equal(3L, await api.ScalarAsync<long>("SELECT count(*) FROM orders"));
+    }
+
     [Fact]
     public async Task LoadsAHundredThousandOrders()
     {
