@@ -8,8 +8,8 @@ internal static class Messages
     public const string UnknownField = "unknown field";
     public const string RepeatedField = "is given more than once";
     public const string Id = "must be an integer ≥ 1";
-    public const string Region = "must be an integer ≥ 1";
-    public const string IntegerList = "must be a non-empty array of integers ≥ 1";
+    public const string Region = "must be an integer from 1 to 2147483647";
+    public const string IntegerList = "must be a non-empty array of integers from 1 to 2147483647";
     public const string IntervalList = "must be a non-empty array of \"HH:MM-HH:MM\" strings";
     public const string Interval = "must be a string \"HH:MM-HH:MM\"";
     public const string CourierType = "must be one of \"foot\", \"bike\", \"car\"";

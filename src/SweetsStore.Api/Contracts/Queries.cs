@@ -15,7 +15,7 @@ public static class Queries
         var take = 100;
         if (offset is not null && !(int.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out skip) && skip >= 0))
         {
-            (errors ??= new()).Add("offset", "must be an integer ≥ 0");
+            (errors ??= new()).Add("offset", "must be an integer from 0 to 2147483647");
         }
 
         if (limit is not null && !(int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out take) && take is >= 1 and <= MaxLimit))

@@ -34,6 +34,10 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
             case BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } e:
                 await ErrorWriter.ProblemAsync(context, e.StatusCode, "Payload Too Large", "the request body is larger than this endpoint accepts");
                 return true;
+            case BadHttpRequestException { StatusCode: StatusCodes.Status408RequestTimeout }:
+                // Not a validation problem: the body stopped arriving (Kestrel's minimum data rate, or a short body).
+                await ErrorWriter.ProblemAsync(context, StatusCodes.Status408RequestTimeout, "Request Timeout", "the request body did not arrive in time");
+                return true;
             case BadHttpRequestException e:
                 await ErrorWriter.ValidationAsync(context, new ContractValidationException(FieldErrors.Of("body", "could not be read"))
                 {

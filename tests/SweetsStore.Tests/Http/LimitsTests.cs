@@ -88,6 +88,21 @@ public class LimitsTests(TightLimitsFactory api) : IClassFixture<TightLimitsFact
     }
 
     [Fact]
+    public async Task ABodyThatStopsArrivingIs408InTheProblemShape()
+    {
+        // Content-Length promises 100 bytes and 11 come: Kestrel's minimum data rate gives up after its 5 s grace.
+        // It is not a validation error, so not the validation_error envelope (it was).
+        var (status, body) = await RawAsync(
+            "POST /couriers HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"data\":[]}");
+
+        var problem = JsonNode.Parse(body)!;
+        Assert.Equal(408, status);
+        Assert.Equal(408, (int)problem["status"]!);
+        Assert.Equal("the request body did not arrive in time", (string?)problem["detail"]);
+        Assert.Null(problem["validation_error"]);
+    }
+
+    [Fact]
     public async Task BeyondTheRateLimitAnswers429AndOtherEndpointsGoOn()
     {
         await _client.PostAsync("/couriers", new StringContent("{\"data\": [{\"courier_id\": 1, \"courier_type\": \"foot\", \"regions\": [1], \"working_hours\": [\"09:00-18:00\"]}]}", Encoding.UTF8, "application/json"));
@@ -115,14 +130,25 @@ public class LimitsTests(TightLimitsFactory api) : IClassFixture<TightLimitsFact
         using var reader = new StreamReader(stream, Encoding.UTF8);
         var status = int.Parse((await reader.ReadLineAsync())!.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
         var chunked = false;
+        var length = 0;
         string? line;
         while (!string.IsNullOrEmpty(line = await reader.ReadLineAsync()))
         {
             chunked |= line.Equals("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase);
+            if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))
+            {
+                length = int.Parse(line["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            }
         }
 
         var body = new StringBuilder();
-        if (chunked)
+        if (length > 0)
+        {
+            var content = new char[length]; // the API's error bodies are ASCII: one char per byte
+            await reader.ReadBlockAsync(content);
+            body.Append(content);
+        }
+        else if (chunked)
         {
             int size;
             while ((size = Convert.ToInt32(await reader.ReadLineAsync(), 16)) > 0)
