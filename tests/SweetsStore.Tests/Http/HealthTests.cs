@@ -59,6 +59,9 @@ public class HealthTests(ApiFactory api) : ApiTest(api)
         Assert.Contains("/couriers", paths.Select(p => p.Key));
         Assert.Contains("/orders/assign", paths.Select(p => p.Key));
         Assert.NotNull(json["paths"]!["/orders/complete"]!["post"]!["requestBody"]);
+        var import = json["paths"]!["/imports/orders"]!["post"]!["requestBody"]!["content"]!.AsObject();
+        Assert.Equal(["application/json", "application/x-ndjson"], import.Select(c => c.Key));
+        Assert.NotNull(import["application/x-ndjson"]!["schema"]);
     }
 
     [Fact]
