@@ -22,11 +22,19 @@ summary() {
 if [[ -z ${SWEETSSTORE_TEST_DB:-} ]]; then
   pg_ensure_binaries || { summary 0 1 0; exit 1; }
   cluster=$work/pg
-  port=$(pg_free_port)
   pg_init "$cluster" || { summary 0 1 0; exit 1; }
-  # A throwaway cluster: durability off, room for the parallel test classes' pools.
-  pg_start "$cluster" "$port" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 \
-    || { summary 0 1 0; exit 1; }
+  # A throwaway cluster: durability off, room for the parallel test classes' pools. A port found free can still be
+  # taken by the time the server binds it: then another one.
+  started=
+  for attempt in 1 2 3; do
+    port=$(pg_free_port)
+    if pg_start "$cluster" "$port" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400; then
+      started=1
+      break
+    fi
+    echo "test PostgreSQL did not start on port $port (attempt $attempt of 3)" >&2
+  done
+  [[ -n $started ]] || { summary 0 1 0; exit 1; }
   export SWEETSSTORE_TEST_DB
   SWEETSSTORE_TEST_DB=$(pg_connection_string "$cluster" "$port" postgres)
   echo "test PostgreSQL: 127.0.0.1:$port (throwaway, in $cluster)"

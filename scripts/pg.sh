@@ -35,11 +35,15 @@ pg_as_owner() {
   fi
 }
 
-# A TCP port on 127.0.0.1 nobody listens on (bash only: a fresh machine may lack python).
+# A TCP port on 127.0.0.1 nobody listens on (bash only: a fresh machine may lack python). Taken below the kernel's
+# ephemeral range: a port in it can be the local end of some outgoing connection, which no connect probe sees and
+# which makes the server's bind fail with "Address already in use" (a local .ci/run failed so once).
 pg_free_port() {
-  local port tries=0
+  local port tries=0 low=32768
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  ((low > 11000)) || low=32768
   while ((tries++ < 200)); do
-    port=$((20000 + RANDOM % 40000))
+    port=$((10000 + RANDOM % (low - 10000)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return 0
