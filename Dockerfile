@@ -8,15 +8,17 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 # Restore first, from the project files only, so the package layer is reused until a dependency changes.
 COPY Directory.Build.props Directory.Packages.props ./
-COPY src/SweetsStore.Domain/SweetsStore.Domain.csproj src/SweetsStore.Domain/
-COPY src/SweetsStore.Data/SweetsStore.Data.csproj src/SweetsStore.Data/
-COPY src/SweetsStore.Api/SweetsStore.Api.csproj src/SweetsStore.Api/
-RUN dotnet restore src/SweetsStore.Api/SweetsStore.Api.csproj
+COPY SweetsStore.Domain/SweetsStore.Domain.csproj SweetsStore.Domain/
+COPY SweetsStore.Data/SweetsStore.Data.csproj SweetsStore.Data/
+COPY SweetsStore.Api/SweetsStore.Api.csproj SweetsStore.Api/
+RUN dotnet restore SweetsStore.Api/SweetsStore.Api.csproj
 COPY .editorconfig ./
-COPY src/ src/
+COPY SweetsStore.Domain/ SweetsStore.Domain/
+COPY SweetsStore.Data/ SweetsStore.Data/
+COPY SweetsStore.Api/ SweetsStore.Api/
 # The commit goes into the version that /health/live reports ("1.0.0+<sha>"); the build context has no .git.
 ARG SOURCE_REVISION=""
-RUN dotnet publish src/SweetsStore.Api/SweetsStore.Api.csproj -c Release --no-restore -o out /p:UseAppHost=false \
+RUN dotnet publish SweetsStore.Api/SweetsStore.Api.csproj -c Release --no-restore -o out /p:UseAppHost=false \
     "-p:SourceRevisionId=${SOURCE_REVISION}"
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime

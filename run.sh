@@ -48,7 +48,7 @@ else
 fi
 
 echo "building SweetsStore (Release)..."
-dotnet publish src/SweetsStore.Api -c Release -o "$data/app" --nologo -clp:ErrorsOnly >/dev/null
+dotnet publish SweetsStore.Api -c Release -o "$data/app" --nologo -clp:ErrorsOnly >/dev/null
 
 base=http://127.0.0.1:$port
 cat <<INFO

@@ -40,13 +40,13 @@ if [[ -z ${SWEETSSTORE_TEST_DB:-} ]]; then
   echo "test PostgreSQL: 127.0.0.1:$port (throwaway, in $cluster)"
 fi
 
-if ! dotnet build -c Release --nologo -clp:ErrorsOnly tests/SweetsStore.Tests; then
+if ! dotnet build -c Release --nologo -clp:ErrorsOnly SweetsStore.Tests; then
   echo "build failed"
   summary 0 1 0
   exit 1
 fi
 
-dotnet test -c Release --no-build --nologo tests/SweetsStore.Tests \
+dotnet test -c Release --no-build --nologo SweetsStore.Tests \
   --logger "trx;LogFileName=results.trx" --results-directory "$work/results" "$@"
 status=$?
 

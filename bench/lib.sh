@@ -41,7 +41,7 @@ bench_ensure_wrk() {
 
 bench_build() {
   say "building (Release)"
-  dotnet publish src/SweetsStore.Api -c Release -o "$work/api" --nologo -clp:ErrorsOnly -v quiet >/dev/null
+  dotnet publish SweetsStore.Api -c Release -o "$work/api" --nologo -clp:ErrorsOnly -v quiet >/dev/null
   dotnet publish bench/SweetsStore.Bench -c Release -o "$work/bench" --nologo -clp:ErrorsOnly -v quiet >/dev/null
   bench=(dotnet "$work/bench/SweetsStore.Bench.dll")
 }

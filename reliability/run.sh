@@ -16,7 +16,7 @@
 #      requests against a real Kestrel process
 #   4  resource limits: slowloris (headers, bodies, idle), latency of ordinary clients during the attack,
 #      413 for oversized bodies and 400 for deep JSON on real Kestrel
-#   5  security basics: SQL audit of src/, imports refused from a non-loopback address without X-Api-Key,
+#   5  security basics: SQL audit of the product projects, imports refused from a non-loopback address without X-Api-Key,
 #      no committed secrets, no stack trace or SQL text in any response or error log
 #
 #   reliability/run.sh            full run (about 11 minutes here)
@@ -95,7 +95,7 @@ dotnet build reliability/SweetsStore.Reliability -c Release --nologo -clp:Errors
   dl_die "building reliability/SweetsStore.Reliability failed"
 # The tests are needed only in section 3. A quick run builds them in the background meanwhile (the API project
 # they reference is already built by the publish above), so a rebuild after a change does not double its time.
-build_tests() { dotnet build tests/SweetsStore.Tests -c Release --nologo -clp:ErrorsOnly >"$work/tests-build.out" 2>&1; }
+build_tests() { dotnet build SweetsStore.Tests -c Release --nologo -clp:ErrorsOnly >"$work/tests-build.out" 2>&1; }
 if [[ $mode == quick ]]; then
   build_tests &
   tests_build_pid=$!
@@ -418,7 +418,7 @@ fi
 dl_say "HostileInputTests with SWEETSSTORE_FUZZ_CASES=$fuzz_cases (in-memory pipeline, this cluster)"
 set +e
 SWEETSSTORE_TEST_DB=$(pg_connection_string "$work/pg" "$DL_PG_PORT" postgres) SWEETSSTORE_FUZZ_CASES=$fuzz_cases \
-  dotnet test -c Release --no-build --nologo tests/SweetsStore.Tests --filter "FullyQualifiedName~HostileInputTests" >"$work/fuzz.out" 2>&1
+  dotnet test -c Release --no-build --nologo SweetsStore.Tests --filter "FullyQualifiedName~HostileInputTests" >"$work/fuzz.out" 2>&1
 fuzz_status=$?
 set -e
 grep -E 'Passed!|Failed!|Failed |Error Message' "$work/fuzz.out" | head -n 10 | sed 's/^/  /'
@@ -441,7 +441,7 @@ check "4: oversized body 413, deep JSON 400 (real Kestrel)" "$limits_status" "$(
 # =====================================================================================================
 section "5. Security basics"
 set +e
-tool sql-audit --src src | tee "$work/sql-audit.out"
+tool sql-audit --src . | tee "$work/sql-audit.out"
 audit_status=${PIPESTATUS[0]}
 mkdir -p "$work/audit-selftest/SweetsStore.Data"
 cat >"$work/audit-selftest/SweetsStore.Data/Planted.cs" <<'CS'
@@ -450,7 +450,7 @@ CS
 tool sql-audit --src "$work/audit-selftest" >"$work/sql-audit-selftest.out"
 selftest_status=$?
 set -e
-check "5: every SQL statement in src/ is parameterised" "$audit_status" "$(grep -o '[0-9]* SQL command sites' "$work/sql-audit.out"), $(grep -o '[0-9]* interpolated SQL strings' "$work/sql-audit.out") with fixed fragments only"
+check "5: every SQL statement of the product projects is parameterised" "$audit_status" "$(grep -o '[0-9]* SQL command sites' "$work/sql-audit.out"), $(grep -o '[0-9]* interpolated SQL strings' "$work/sql-audit.out") with fixed fragments only"
 check "5: the audit catches a planted string-built query" "$((selftest_status == 0))" "$(grep -c FAIL "$work/sql-audit-selftest.out") finding(s) in the planted file"
 
 post_import() { # URL EXTRA-CURL-ARGS...: prints "HTTP-STATUS LOCAL-IP"

@@ -71,7 +71,7 @@ dl_publish() {
   local dir=$1 root
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
   dl_say "publishing the API (dotnet publish -c Release) into $dir"
-  dotnet publish "$root/src/SweetsStore.Api" -c Release -o "$dir" --nologo -clp:ErrorsOnly >/dev/null ||
+  dotnet publish "$root/SweetsStore.Api" -c Release -o "$dir" --nologo -clp:ErrorsOnly >/dev/null ||
     dl_die "dotnet publish failed"
 }
 

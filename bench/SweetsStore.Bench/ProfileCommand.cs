@@ -24,7 +24,7 @@ internal static class ProfileCommand
     private const long LoadFirst = 10_001;
     private const long WarmFirst = 2_001;
 
-    /// <summary>Bundles.FinishSql (src/SweetsStore.Data/Bundles.cs), copied for EXPLAIN.</summary>
+    /// <summary>Bundles.FinishSql (SweetsStore.Data/Bundles.cs), copied for EXPLAIN.</summary>
     private const string FinishSql =
         """
         WITH finished AS (

@@ -11,7 +11,7 @@
 // watched import gets enough orders for about --import-seconds (20) of loading by that rate, at least
 // --import-orders. (Small imports load slower per order: 750k chosen for 15 s by a 50k calibration took 8 s.)
 // Screenshots (PNG) go to --out. Prints one JSON object on stdout; exits 1 when a check fails.
-// Run by tests/SweetsStore.Tests/Browser/DashboardBrowserTests.cs inside ./test.sh.
+// Run by SweetsStore.Tests/Browser/DashboardBrowserTests.cs inside ./test.sh.
 
 import { chromium } from 'playwright-core';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';

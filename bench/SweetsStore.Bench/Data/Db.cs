@@ -99,7 +99,7 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
     /// sees the same pool and a clean pool index (what autovacuum would do between bursts). The emptied bundles
     /// stay, finished and unpaid (a bundle left with no orders is finished), as the history a running service
     /// has: deleting them would start every run on an empty <c>bundles</c> table, whose first cached plans are
-    /// sequential scans (a new database's first seconds, see src/SweetsStore.Data/PlannerStatistics.cs), not
+    /// sequential scans (a new database's first seconds, see SweetsStore.Data/PlannerStatistics.cs), not
     /// the steady state the runs measure.
     /// </summary>
     public async Task ResetDeliveriesAsync(long maxPoolOrderId)
@@ -124,7 +124,7 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
 
     /// <summary>
     /// The assign's candidate read without the HTTP layer, the engine or the writes: a copy of
-    /// src/SweetsStore.Data/Pool.cs (ReadAsync with no exclusions and no row locks, the API's first attempt),
+    /// SweetsStore.Data/Pool.cs (ReadAsync with no exclusions and no row locks, the API's first attempt),
     /// including its grow-the-limit loop. Returns the candidates and the number of queries it took.
     /// </summary>
     public static async Task<(List<Candidate> Candidates, int Queries)> ReadCandidatesAsync(
@@ -199,7 +199,7 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
         return rows;
     }
 
-    /// <summary>The SQL of CourierService.GetAsync (src/SweetsStore.Data/CourierService.cs), read field by field as the API reads it.</summary>
+    /// <summary>The SQL of CourierService.GetAsync (SweetsStore.Data/CourierService.cs), read field by field as the API reads it.</summary>
     public const string CourierSql =
         """
         SELECT c.courier_type, c.regions, c.working_hours, c.earnings, s.region, s.total_micros, s.deliveries
