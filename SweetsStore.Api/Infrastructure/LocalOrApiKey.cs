@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.Extensions.Options;
 
 namespace SweetsStore.Api.Infrastructure;
 
@@ -16,32 +17,49 @@ public sealed class SecurityOptions
 }
 
 /// <summary>
-/// Lets a request change things only when it comes from this machine (loopback) or carries the configured API
-/// key; others get 401. Behind a reverse proxy, every request looks local unless the proxy's forwarded
-/// headers are honoured: see docs/scaling.md.
+/// Who may use the operator endpoints (<c>POST /imports/*</c>, and the dashboards and metrics that come later):
+/// the one check every one of them calls, so the rule lives once.
+/// </summary>
+public static class OperatorAccess
+{
+    /// <summary>True when the request comes from this machine (loopback) or carries the configured API key.</summary>
+    public static bool IsAllowed(HttpContext http)
+    {
+        var remote = http.Connection.RemoteIpAddress;
+        if (remote is not null && IPAddress.IsLoopback(remote))
+        {
+            return true;
+        }
+
+        var key = http.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.ApiKey;
+        return !string.IsNullOrEmpty(key) && http.Request.Headers.TryGetValue("X-Api-Key", out var given)
+            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given.ToString()), Encoding.UTF8.GetBytes(key));
+    }
+
+    /// <summary>The 401 for a refused request, in the <c>{title, status, detail, trace_id}</c> shape.</summary>
+    public static Task RefuseAsync(HttpContext http)
+    {
+        http.Response.Headers.WWWAuthenticate = "ApiKey header=\"X-Api-Key\"";
+        return Errors.ErrorWriter.ProblemAsync(http, StatusCodes.Status401Unauthorized, "Unauthorized",
+            "only clients on this machine, or with the configured X-Api-Key, may start imports");
+    }
+}
+
+/// <summary>
+/// Lets a request through only when <see cref="OperatorAccess.IsAllowed"/> says so; others get 401. Behind a reverse
+/// proxy, every request looks local unless the proxy's forwarded headers are honoured: see docs/scaling.md.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Method)]
 public sealed class LocalOrApiKeyAttribute : Attribute, IAsyncAuthorizationFilter
 {
     public async Task OnAuthorizationAsync(AuthorizationFilterContext context)
     {
-        var http = context.HttpContext;
-        var remote = http.Connection.RemoteIpAddress;
-        if (remote is not null && IPAddress.IsLoopback(remote))
+        if (OperatorAccess.IsAllowed(context.HttpContext))
         {
             return;
         }
 
-        var key = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<SecurityOptions>>().Value.ApiKey;
-        if (!string.IsNullOrEmpty(key) && http.Request.Headers.TryGetValue("X-Api-Key", out var given)
-            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given.ToString()), Encoding.UTF8.GetBytes(key)))
-        {
-            return;
-        }
-
-        http.Response.Headers.WWWAuthenticate = "ApiKey header=\"X-Api-Key\"";
-        await Errors.ErrorWriter.ProblemAsync(http, StatusCodes.Status401Unauthorized, "Unauthorized",
-            "only clients on this machine, or with the configured X-Api-Key, may start imports");
+        await OperatorAccess.RefuseAsync(context.HttpContext);
         context.Result = new Microsoft.AspNetCore.Mvc.EmptyResult();
     }
 }
