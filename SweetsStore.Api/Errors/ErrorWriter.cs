@@ -11,6 +11,12 @@ public static class ErrorWriter
     /// <summary>Messages stay readable (<c>≥</c>, quotes); the body is JSON, never HTML, so this is safe.</summary>
     public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>
+    /// Carries the trace id on every answer. Set here too because the exception handler clears the headers of a
+    /// failed request, and an error is when a client most needs the id.
+    /// </summary>
+    public const string TraceIdHeader = "X-Trace-Id";
+
     public static string TraceId(HttpContext context) => Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
 
     /// <summary><c>{"validation_error": {...}}</c> and nothing else at the top level, as the contract says.</summary>
@@ -19,6 +25,7 @@ public static class ErrorWriter
         var response = context.Response;
         response.StatusCode = error.StatusCode;
         response.ContentType = "application/json; charset=utf-8";
+        response.Headers[TraceIdHeader] = TraceId(context);
         await using var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions);
         writer.WriteStartObject();
         writer.WritePropertyName("validation_error");
@@ -33,6 +40,7 @@ public static class ErrorWriter
         var response = context.Response;
         response.StatusCode = status;
         response.ContentType = "application/json; charset=utf-8";
+        response.Headers[TraceIdHeader] = TraceId(context);
         await using var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions);
         writer.WriteStartObject();
         writer.WriteString("title", title);
