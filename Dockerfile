@@ -16,6 +16,8 @@ COPY .editorconfig ./
 COPY SweetsStore.Domain/ SweetsStore.Domain/
 COPY SweetsStore.Data/ SweetsStore.Data/
 COPY SweetsStore.Api/ SweetsStore.Api/
+# The API reference, built into the assembly and served at /swagger/api.md.
+COPY docs/api.md docs/
 # The commit goes into the version that /health/live reports ("1.0.0+<sha>"); the build context has no .git.
 ARG SOURCE_REVISION=""
 RUN dotnet publish SweetsStore.Api/SweetsStore.Api.csproj -c Release --no-restore -o out /p:UseAppHost=false \

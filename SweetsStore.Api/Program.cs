@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Mvc;
@@ -11,6 +10,7 @@ using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
 using SweetsStore.Api.Imports;
 using SweetsStore.Api.Infrastructure;
+using SweetsStore.Api.Infrastructure.OpenApi;
 using SweetsStore.Api.Jobs;
 using SweetsStore.Data;
 using SweetsStore.Data.Imports;
@@ -59,19 +59,7 @@ services.AddControllers(o =>
     .ConfigureApiBehaviorOptions(o => o.SuppressModelStateInvalidFilter = true);
 services.AddExceptionHandler<ApiExceptionHandler>();
 services.AddProblemDetails();
-services.AddEndpointsApiExplorer();
-services.AddSwaggerGen(o =>
-{
-    o.SwaggerDoc("v1", new Microsoft.OpenApi.OpenApiInfo { Title = "SweetsStore", Version = Versioning.Version });
-    o.OperationFilter<JsonBodyOperationFilter>();
-    o.MapType<Instant>(() => new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, Format = "date-time" });
-    o.MapType<Instant?>(() => new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, Format = "date-time" });
-    var xml = Path.Combine(AppContext.BaseDirectory, $"{Assembly.GetExecutingAssembly().GetName().Name}.xml");
-    if (File.Exists(xml))
-    {
-        o.IncludeXmlComments(xml);
-    }
-});
+services.AddApiDocument();
 var rateLimits = configuration.GetSection("RateLimiting").Get<RateLimitOptions>() ?? new RateLimitOptions();
 if (rateLimits.Enabled)
 {
@@ -132,15 +120,7 @@ app.UseStatusCodePages(context => ErrorWriter.ProblemAsync(
     ReasonPhrases(context.HttpContext.Response.StatusCode),
     $"{context.HttpContext.Request.Method} {context.HttpContext.Request.Path} cannot be served"));
 
-// Swagger and the dashboard's files only where they live: their middleware would otherwise match every request's
-// path (the Swagger UI's with a regular expression), a few per cent of the API's CPU on a GET.
-app.UseWhen(c => c.Request.Path.StartsWithSegments("/swagger"), swagger => swagger
-    .UseSwagger()
-    .UseSwaggerUI(o =>
-    {
-        o.RoutePrefix = "swagger";
-        o.SwaggerEndpoint("/swagger/v1/swagger.json", "SweetsStore v1");
-    }));
+app.UseApiDocument();
 
 // Operator dashboard: a static page over GET /stats, /imports and /couriers (Infrastructure/Dashboard.cs).
 app.UseWhen(c => c.Request.Path.StartsWithSegments("/dashboard"), dashboard => dashboard.UseDashboardFiles());

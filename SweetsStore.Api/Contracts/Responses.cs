@@ -48,7 +48,7 @@ public sealed record OrderResponse(
         new(o.Id, o.Weight.Kilograms, o.Region, o.DeliveryHours, o.Status, o.CourierId, o.AssignTime, o.CompleteTime);
 }
 
-/// <summary>A page of a list; <see cref="NextOffset"/> is null on the last page.</summary>
+/// <summary>A page of couriers by id; <c>next_offset</c> is null on the last page.</summary>
 public sealed record CourierPage(IReadOnlyList<CourierDetailsResponse> Couriers, int Offset, int Limit, int? NextOffset);
 
 public sealed record OrderPage(IReadOnlyList<OrderResponse> Orders, int Offset, int Limit, int? NextOffset);
@@ -104,25 +104,7 @@ public sealed record ImportCounts(long Queued, long Running, long Succeeded, lon
 /// <summary>Background jobs by state; <c>enqueued</c> includes jobs waiting out a retry backoff.</summary>
 public sealed record JobCounts(long Enqueued, long Processing, long Succeeded, long Failed);
 
-/// <summary>Request bodies, for the OpenAPI document only: requests are read by <see cref="Requests"/>.</summary>
-public static class RequestSchemas
-{
-    public sealed record CourierItem(long CourierId, string CourierType, IReadOnlyList<int> Regions, IReadOnlyList<string> WorkingHours);
-
-    public sealed record CourierImport(IReadOnlyList<CourierItem> Data);
-
-    public sealed record OrderItem(long OrderId, decimal Weight, int Region, IReadOnlyList<string> DeliveryHours);
-
-    public sealed record OrderImport(IReadOnlyList<OrderItem> Data);
-
-    public sealed record CourierPatch(string? CourierType, IReadOnlyList<int>? Regions, IReadOnlyList<string>? WorkingHours);
-
-    public sealed record Assign(long CourierId);
-
-    public sealed record Complete(long CourierId, long OrderId, string CompleteTime);
-}
-
-/// <summary>Error bodies: <c>validation_error</c> for 400s (written by hand), this shape for every other error.</summary>
+/// <summary>The body of every error except a 400 (which is the <c>validation_error</c> envelope).</summary>
 public sealed record ErrorResponse(string Title, int Status, string Detail, string TraceId);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]

@@ -6,6 +6,7 @@ using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
 using SweetsStore.Api.Imports;
 using SweetsStore.Api.Infrastructure;
+using SweetsStore.Api.Infrastructure.OpenApi;
 using SweetsStore.Data;
 
 namespace SweetsStore.Api.Controllers;
@@ -15,14 +16,22 @@ namespace SweetsStore.Api.Controllers;
 [Produces("application/json")]
 public sealed class CouriersController(CourierService couriers, SyncImports imports, IOptions<InputLimits> limits) : ControllerBase
 {
-    /// <summary>Imports couriers: all or nothing.</summary>
+    /// <summary>Import couriers, all or nothing.</summary>
+    /// <remarks>
+    /// Every field of every courier is required and strictly typed (<c>"1"</c> is not an integer, <c>"Foot"</c> not a
+    /// type); unknown fields and nulls are refused. One invalid courier, an id given twice in the batch, or an id that
+    /// already exists, and nothing is stored: the answer lists every invalid courier with every problem. An empty
+    /// <c>data</c> list imports nothing (201 with an empty list).
+    /// </remarks>
     [HttpPost]
     [BodyLimit("Couriers")]
     [EnableRateLimiting("imports")]
     [RequestTimeout("imports")]
     [JsonBody(typeof(RequestSchemas.CourierImport))]
-    [ProducesResponseType<CouriersCreated>(StatusCodes.Status201Created)]
-    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<CouriersCreated>(StatusCodes.Status201Created, Description = "Stored: the ids, in request order.")]
+    [ProducesResponseType<ErrorSchemas.CourierImportErrorResponse>(StatusCodes.Status400BadRequest, Description =
+        "Nothing was stored. couriers lists every invalid courier (by id, or by index when it has no usable id) with every " +
+        "problem; errors says what is wrong with the body as a whole (then couriers is empty).")]
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)]
     public async Task<IActionResult> Import(CancellationToken ct)
     {
@@ -30,12 +39,19 @@ public sealed class CouriersController(CourierService couriers, SyncImports impo
         return StatusCode(StatusCodes.Status201Created, new CouriersCreated(ids.Select(id => new IdItem(id)).ToArray()));
     }
 
-    /// <summary>Edits a courier; open orders that no longer fit go back to the pool.</summary>
+    /// <summary>Edit a courier; open orders that no longer fit go back to the pool.</summary>
+    /// <remarks>
+    /// Any of courier_type, regions and working_hours; <c>{}</c> changes nothing. The courier's open orders (assigned,
+    /// not delivered) that no longer fit are released to the pool: those in a region it no longer serves, then those
+    /// whose delivery hours no longer meet its working hours, then, while the open load is over the new capacity, the
+    /// heaviest. A bundle left with no open order is finished. Bundles already assigned keep the earnings coefficient
+    /// of the type they were assigned under.
+    /// </remarks>
     [HttpPatch("{courier_id}")]
     [JsonBody(typeof(RequestSchemas.CourierPatch))]
-    [ProducesResponseType<CourierResponse>(StatusCodes.Status200OK)]
-    [ProducesResponseType(StatusCodes.Status400BadRequest)]
-    [ProducesResponseType<ErrorResponse>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<CourierResponse>(StatusCodes.Status200OK, Description = "The courier as it is now.")]
+    [ProducesResponseType<ErrorSchemas.ValidationErrorResponse>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ErrorResponse>(StatusCodes.Status404NotFound, Description = "No courier has this id.")]
     public async Task<CourierResponse> Patch([FromRoute(Name = "courier_id")] string courierId, CancellationToken ct)
     {
         var id = Requests.PathId(courierId, "courier_id");
@@ -46,12 +62,16 @@ public sealed class CouriersController(CourierService couriers, SyncImports impo
         return CourierResponse.From(courier);
     }
 
-    /// <summary>A courier with earnings and rating, optionally restricted to the period [from, to).</summary>
+    /// <summary>A courier with its earnings and rating.</summary>
+    /// <remarks>
+    /// With <c>from</c> and <c>to</c> (both or neither), earnings count the bundles finished in [from, to) and the
+    /// rating the deliveries completed in it.
+    /// </remarks>
     [HttpGet("{courier_id}")]
     [EnableRateLimiting("reads")]
     [ProducesResponseType<CourierDetailsResponse>(StatusCodes.Status200OK)]
-    [ProducesResponseType(StatusCodes.Status400BadRequest)]
-    [ProducesResponseType<ErrorResponse>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<ErrorSchemas.ValidationErrorResponse>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ErrorResponse>(StatusCodes.Status404NotFound, Description = "No courier has this id.")]
     public async Task<CourierDetailsResponse> Get(
         [FromRoute(Name = "courier_id")] string courierId, [FromQuery] string? from, [FromQuery] string? to, CancellationToken ct)
     {
@@ -62,11 +82,11 @@ public sealed class CouriersController(CourierService couriers, SyncImports impo
         return CourierDetailsResponse.From(courier);
     }
 
-    /// <summary>Couriers by id, a page at a time.</summary>
+    /// <summary>Couriers in order of id, a page at a time, with earnings and rating.</summary>
     [HttpGet]
     [EnableRateLimiting("reads")]
     [ProducesResponseType<CourierPage>(StatusCodes.Status200OK)]
-    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ErrorSchemas.ValidationErrorResponse>(StatusCodes.Status400BadRequest)]
     public async Task<CourierPage> List([FromQuery] string? offset, [FromQuery] string? limit, CancellationToken ct)
     {
         var (skip, take) = Queries.Page(offset, limit);

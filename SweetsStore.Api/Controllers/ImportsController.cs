@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
 using SweetsStore.Api.Infrastructure;
+using SweetsStore.Api.Infrastructure.OpenApi;
 using SweetsStore.Api.Jobs;
 using SweetsStore.Data.Imports;
 
@@ -19,32 +20,38 @@ public sealed class ImportsController(ImportStore imports, IOptions<InputLimits>
 {
     private const int ChunkBytes = 1 << 20;
 
-    /// <summary>
-    /// Takes a large body of orders (<c>{"data": [...]}</c>, or NDJSON with <c>Content-Type: application/x-ndjson</c>
-    /// or <c>?format=ndjson</c>), stores it and answers 202; a background job validates and loads it. Any other
-    /// Content-Type is read as JSON, as everywhere (0004: <c>curl -d</c> sends a form type).
-    /// </summary>
+    /// <summary>Start a background import of orders.</summary>
+    /// <remarks>
+    /// Takes a large body, <c>{"data": [...]}</c> as <c>POST /orders</c> does, or NDJSON (one order per line, with
+    /// <c>Content-Type: application/x-ndjson</c> or <c>?format=ndjson</c>); any other Content-Type is read as JSON. The
+    /// body is stored and answered 202 with <c>Location: /imports/{import_id}</c>; a durable background job then
+    /// validates it with the same rules as <c>POST /orders</c> and loads it in one transaction, all or nothing. Follow
+    /// it with <c>GET /imports/{import_id}</c>.
+    /// </remarks>
     [HttpPost("orders")]
     [EnableRateLimiting("imports")]
     [RequestTimeout("imports")]
     [BodyLimit("Imports")]
     [LocalOrApiKey]
-    [JsonBody(typeof(RequestSchemas.OrderImport), NdJsonItem = typeof(RequestSchemas.OrderItem))]
-    [ProducesResponseType<ImportResponse>(StatusCodes.Status202Accepted)]
-    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    [JsonBody(typeof(RequestSchemas.OrderImport), NdJsonItem = typeof(RequestSchemas.NewOrder))]
+    [ProducesResponseType<ImportResponse>(StatusCodes.Status202Accepted, Description = "Stored and queued; Location names the import.")]
+    [ProducesResponseType<ErrorSchemas.ValidationErrorResponse>(StatusCodes.Status400BadRequest, Description =
+        "The body's structure is wrong (no data list, an element over 1 MiB, too many elements, a bad format); nothing was stored.")]
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status401Unauthorized)]
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)]
     public Task<IActionResult> Orders([FromQuery] string? format, CancellationToken ct) => UploadAsync("orders", format, ct);
 
-    /// <summary>As <c>POST /imports/orders</c>, for couriers.</summary>
+    /// <summary>Start a background import of couriers.</summary>
+    /// <remarks>As <c>POST /imports/orders</c>, for couriers: validated with the same rules as <c>POST /couriers</c>.</remarks>
     [HttpPost("couriers")]
     [EnableRateLimiting("imports")]
     [RequestTimeout("imports")]
     [BodyLimit("Imports")]
     [LocalOrApiKey]
-    [JsonBody(typeof(RequestSchemas.CourierImport), NdJsonItem = typeof(RequestSchemas.CourierItem))]
-    [ProducesResponseType<ImportResponse>(StatusCodes.Status202Accepted)]
-    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    [JsonBody(typeof(RequestSchemas.CourierImport), NdJsonItem = typeof(RequestSchemas.NewCourier))]
+    [ProducesResponseType<ImportResponse>(StatusCodes.Status202Accepted, Description = "Stored and queued; Location names the import.")]
+    [ProducesResponseType<ErrorSchemas.ValidationErrorResponse>(StatusCodes.Status400BadRequest, Description =
+        "The body's structure is wrong (no data list, an element over 1 MiB, too many elements, a bad format); nothing was stored.")]
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status401Unauthorized)]
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)]
     public Task<IActionResult> Couriers([FromQuery] string? format, CancellationToken ct) => UploadAsync("couriers", format, ct);
@@ -52,8 +59,8 @@ public sealed class ImportsController(ImportStore imports, IOptions<InputLimits>
     /// <summary>An import's status, progress, timings and validation report.</summary>
     [HttpGet("{import_id}")]
     [ProducesResponseType<ImportResponse>(StatusCodes.Status200OK)]
-    [ProducesResponseType(StatusCodes.Status400BadRequest)]
-    [ProducesResponseType<ErrorResponse>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<ErrorSchemas.ValidationErrorResponse>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ErrorResponse>(StatusCodes.Status404NotFound, Description = "No import has this id.")]
     public async Task<ImportResponse> Get([FromRoute(Name = "import_id")] string importId, CancellationToken ct)
     {
         var id = Requests.PathId(importId, "import_id");
@@ -61,10 +68,10 @@ public sealed class ImportsController(ImportStore imports, IOptions<InputLimits>
         return ImportResponse.From(import);
     }
 
-    /// <summary>Imports, newest first.</summary>
+    /// <summary>Imports, newest first, a page at a time.</summary>
     [HttpGet]
     [ProducesResponseType<ImportPage>(StatusCodes.Status200OK)]
-    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ErrorSchemas.ValidationErrorResponse>(StatusCodes.Status400BadRequest)]
     public async Task<ImportPage> List([FromQuery] string? offset, [FromQuery] string? limit, CancellationToken ct)
     {
         var (skip, take) = Queries.Page(offset, limit);

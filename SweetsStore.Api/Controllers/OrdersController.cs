@@ -6,6 +6,7 @@ using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
 using SweetsStore.Api.Imports;
 using SweetsStore.Api.Infrastructure;
+using SweetsStore.Api.Infrastructure.OpenApi;
 using SweetsStore.Data;
 
 namespace SweetsStore.Api.Controllers;
@@ -15,14 +16,21 @@ namespace SweetsStore.Api.Controllers;
 [Produces("application/json")]
 public sealed class OrdersController(OrderService orders, DeliveryService deliveries, SyncImports imports) : ControllerBase
 {
-    /// <summary>Imports orders: all or nothing.</summary>
+    /// <summary>Import orders, all or nothing.</summary>
+    /// <remarks>
+    /// Every field of every order is required and strictly typed; unknown fields and nulls are refused. One invalid
+    /// order, an id given twice in the batch, or an id that already exists, and nothing is stored: the answer lists
+    /// every invalid order with every problem. New orders are pending: in the pool, waiting for an assign.
+    /// </remarks>
     [HttpPost]
     [BodyLimit("Orders")]
     [EnableRateLimiting("imports")]
     [RequestTimeout("imports")]
     [JsonBody(typeof(RequestSchemas.OrderImport))]
-    [ProducesResponseType<OrdersCreated>(StatusCodes.Status201Created)]
-    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<OrdersCreated>(StatusCodes.Status201Created, Description = "Stored: the ids, in request order.")]
+    [ProducesResponseType<ErrorSchemas.OrderImportErrorResponse>(StatusCodes.Status400BadRequest, Description =
+        "Nothing was stored. orders lists every invalid order (by id, or by index when it has no usable id) with every " +
+        "problem; errors says what is wrong with the body as a whole (then orders is empty).")]
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)]
     public async Task<IActionResult> Import(CancellationToken ct)
     {
@@ -30,12 +38,21 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
         return StatusCode(StatusCodes.Status201Created, new OrdersCreated(ids.Select(id => new IdItem(id)).ToArray()));
     }
 
-    /// <summary>Hands the courier a bundle (or answers its open one again).</summary>
+    /// <summary>Hand the courier a bundle of orders, or its open bundle again.</summary>
+    /// <remarks>
+    /// While the courier has an open bundle (one with an order not yet delivered), the same bundle again: its open
+    /// orders and its original assign_time; nothing changes. Otherwise, of the pending orders in the courier's regions
+    /// whose delivery hours meet its working hours, the largest number that fits its capacity (a total equal to the
+    /// capacity fits); among sets of that size the heaviest total, then the oldest orders. They become a new bundle,
+    /// assigned now. When nothing fits, <c>{"orders": []}</c> without assign_time, and no bundle is made. Concurrent
+    /// assigns, on any number of service instances, never put an order into two bundles.
+    /// </remarks>
     [HttpPost("assign")]
     [EnableRateLimiting("assign")]
-    [JsonBody(typeof(RequestSchemas.Assign))]
+    [JsonBody(typeof(RequestSchemas.AssignRequest))]
     [ProducesResponseType<AssignResponse>(StatusCodes.Status200OK)]
-    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ErrorSchemas.ValidationErrorResponse>(StatusCodes.Status400BadRequest, Description =
+        "Invalid body, or no courier has this id (courier_id).")]
     public async Task<AssignResponse> Assign(CancellationToken ct)
     {
         using var body = await JsonBody.ReadAsync(Request, ct);
@@ -44,12 +61,19 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
         return new AssignResponse(outcome.OrderIds.Select(id => new IdItem(id)).ToArray(), outcome.AssignTime);
     }
 
-    /// <summary>Marks an order delivered.</summary>
+    /// <summary>Mark an order delivered.</summary>
+    /// <remarks>
+    /// The order must be assigned to this courier, and complete_time not earlier than its bundle's assign_time.
+    /// Completing an order this courier already completed answers 200 again and changes nothing (the first
+    /// complete_time stays). When the last open order of a bundle is delivered, the bundle is finished and pays.
+    /// </remarks>
     [HttpPost("complete")]
     [EnableRateLimiting("complete")]
-    [JsonBody(typeof(RequestSchemas.Complete))]
+    [JsonBody(typeof(RequestSchemas.CompleteRequest))]
     [ProducesResponseType<CompleteResponse>(StatusCodes.Status200OK)]
-    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ErrorSchemas.ValidationErrorResponse>(StatusCodes.Status400BadRequest, Description =
+        "Invalid body; or no such courier or order, the order is not assigned or is another courier's, or complete_time " +
+        "is earlier than the bundle's assign_time.")]
     public async Task<CompleteResponse> Complete(CancellationToken ct)
     {
         using var body = await JsonBody.ReadAsync(Request, ct);
@@ -58,12 +82,12 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
         return new CompleteResponse(orderId);
     }
 
-    /// <summary>An order with its status.</summary>
+    /// <summary>An order with its status, courier and times.</summary>
     [HttpGet("{order_id}")]
     [EnableRateLimiting("reads")]
     [ProducesResponseType<OrderResponse>(StatusCodes.Status200OK)]
-    [ProducesResponseType(StatusCodes.Status400BadRequest)]
-    [ProducesResponseType<ErrorResponse>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<ErrorSchemas.ValidationErrorResponse>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ErrorResponse>(StatusCodes.Status404NotFound, Description = "No order has this id.")]
     public async Task<OrderResponse> Get([FromRoute(Name = "order_id")] string orderId, CancellationToken ct)
     {
         var id = Requests.PathId(orderId, "order_id");
@@ -71,11 +95,11 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
         return OrderResponse.From(order);
     }
 
-    /// <summary>Orders by id, a page at a time, optionally of one status (pending, assigned, completed).</summary>
+    /// <summary>Orders in order of id, a page at a time, optionally of one status.</summary>
     [HttpGet]
     [EnableRateLimiting("reads")]
     [ProducesResponseType<OrderPage>(StatusCodes.Status200OK)]
-    [ProducesResponseType(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ErrorSchemas.ValidationErrorResponse>(StatusCodes.Status400BadRequest)]
     public async Task<OrderPage> List([FromQuery] string? status, [FromQuery] string? offset, [FromQuery] string? limit, CancellationToken ct)
     {
         var (skip, take) = Queries.Page(offset, limit);
