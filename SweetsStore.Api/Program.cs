@@ -28,6 +28,12 @@ if (string.IsNullOrWhiteSpace(connectionString))
     return 2;
 }
 
+if (builder.AddOperatorAccess() is { } securityProblem)
+{
+    Console.Error.WriteLine(securityProblem);
+    return 2;
+}
+
 services.AddSingleton(Database.CreateDataSource(connectionString));
 services.AddSingleton(new PointReads(Database.CreatePointReadSource(connectionString, configuration.GetValue("Database:MultiplexPointReads", true))));
 services.AddDbContext<StoreDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
@@ -42,7 +48,6 @@ services.AddSingleton<ImportStore>();
 services.AddSingleton<IJobHandler, ImportJob>();
 services.AddSingleton<SyncImports>();
 services.Configure<JobOptions>(configuration.GetSection("Jobs"));
-services.Configure<SecurityOptions>(configuration.GetSection("Security"));
 services.Configure<InputLimits>(configuration.GetSection("Limits"));
 services.Configure<BodyLimitOptions>(configuration.GetSection("Limits"));
 services.Configure<StatisticsOptions>(configuration.GetSection("Database"));
@@ -124,6 +129,7 @@ if (args.FirstOrDefault() == "migrate")
     return 0;
 }
 
+app.UseForwardedClients();
 app.UseMiddleware<RequestLogging>();
 app.UseExceptionHandler();
 app.UseStatusCodePages(context => ErrorWriter.ProblemAsync(

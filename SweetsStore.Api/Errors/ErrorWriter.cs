@@ -19,6 +19,7 @@ public static class ErrorWriter
         var response = context.Response;
         response.StatusCode = error.StatusCode;
         response.ContentType = "application/json; charset=utf-8";
+        response.Headers["X-Trace-Id"] = TraceId(context); // again: the exception handler clears the headers
         await using var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions);
         writer.WriteStartObject();
         writer.WritePropertyName("validation_error");
@@ -33,6 +34,7 @@ public static class ErrorWriter
         var response = context.Response;
         response.StatusCode = status;
         response.ContentType = "application/json; charset=utf-8";
+        response.Headers["X-Trace-Id"] = TraceId(context); // again: the exception handler clears the headers
         await using var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions);
         writer.WriteStartObject();
         writer.WriteString("title", title);
