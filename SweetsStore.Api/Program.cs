@@ -152,6 +152,7 @@ app.UseWhen(c => c.Request.Path.StartsWithSegments("/swagger"), swagger => swagg
 app.UseWhen(c => c.Request.Path.StartsWithSegments("/dashboard"), dashboard => dashboard.UseDashboardFiles());
 
 app.UseRouting();
+app.UseMethodRouting();
 app.UseMiddleware<BodyLimitMiddleware>();
 app.UseMiddleware<RequestBodyGuard>();
 if (rateLimits.Enabled)
@@ -173,6 +174,7 @@ if (rateLimits.Enabled)
     });
 }
 app.MapDashboard();
+app.MapRootRedirect();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthJson.Write });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions
 {
