@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -20,12 +21,17 @@ public static class ErrorWriter
         response.StatusCode = error.StatusCode;
         response.ContentType = "application/json; charset=utf-8";
         response.Headers["X-Trace-Id"] = TraceId(context); // again: the exception handler clears the headers
-        await using var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions);
-        writer.WriteStartObject();
-        writer.WritePropertyName("validation_error");
-        error.WriteTo(writer);
-        writer.WriteEndObject();
-        await writer.FlushAsync(context.RequestAborted);
+        var body = new ArrayBufferWriter<byte>(512);
+        await using (var writer = new Utf8JsonWriter(body, WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("validation_error");
+            error.WriteTo(writer);
+            writer.WriteEndObject();
+        }
+
+        Infrastructure.RequestLogging.NoteValidationError(context, body.WrittenSpan); // the log line names the first error
+        await response.BodyWriter.WriteAsync(body.WrittenMemory, context.RequestAborted);
     }
 
     /// <summary><c>{"title", "status", "detail", "trace_id"}</c>: ProblemDetails' fields, served as application/json.</summary>
