@@ -34,6 +34,8 @@ if (builder.AddOperatorAccess() is { } securityProblem)
     return 2;
 }
 
+builder.ChooseConsoleFormat();
+
 services.AddSingleton(Database.CreateDataSource(connectionString));
 services.AddSingleton(new PointReads(Database.CreatePointReadSource(connectionString, configuration.GetValue("Database:MultiplexPointReads", true))));
 services.AddDbContext<StoreDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
