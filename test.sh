@@ -54,8 +54,10 @@ fi
 # The console logger at normal verbosity names every finished test; progress() shows what a person needs of that:
 # failures and skips at once, with their messages, and a count (in $work/progress) for the heartbeat. Everything
 # dotnet test printed goes to console.log whole.
+awk_stream=(awk)
+awk -W version 2>/dev/null | grep -q mawk && awk_stream=(awk -W interactive) # else mawk reads a pipe in blocks
 progress() {
-  awk -v counts="$work/progress" '
+  "${awk_stream[@]}" -v counts="$work/progress" '
     function save() { printf "%d %d %d\n", passed, failed, skipped > counts; close(counts) }
     /^  Passed /  { passed++; save(); show = 0; next }
     /^  Failed /  { failed++; save(); show = 1; print; fflush(); next }
