@@ -58,6 +58,11 @@ public sealed class SecurityOptions
                 + $"(it has {key.Length} characters); generate one with: openssl rand -hex 32";
             return new SecurityOptions();
         }
+        else if (key.StartsWith("CHANGE-ME", StringComparison.OrdinalIgnoreCase))
+        {
+            error = "Security__ApiKey: still the template's placeholder; generate a key with: openssl rand -hex 32";
+            return new SecurityOptions();
+        }
 
         var trust = false;
         var trustText = section["TrustLoopback"];

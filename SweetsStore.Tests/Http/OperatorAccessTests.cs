@@ -180,6 +180,7 @@ public class OperatorAccessTests(OperatorAccessFactory api) : IClassFixture<Oper
     [Theory]
     [InlineData("ApiKey", "short", "Security__ApiKey: must be at least 16 visible ASCII characters")]
     [InlineData("ApiKey", "a key with spaces in it", "Security__ApiKey: must be at least 16 visible ASCII characters")]
+    [InlineData("ApiKey", "CHANGE-ME-openssl-rand-hex-32", "Security__ApiKey: still the template's placeholder")]
     [InlineData("TrustLoopback", "maybe", "Security__TrustLoopback: must be true or false, not \"maybe\"")]
     [InlineData("KnownProxies", "10.0.0.5, nginx", "Security__KnownProxies: \"nginx\" is neither an IP address nor a CIDR network")]
     [InlineData("KnownProxies", "10.0.0.0/99", "Security__KnownProxies: \"10.0.0.0/99\" is neither an IP address nor a CIDR network")]
