@@ -64,6 +64,7 @@ progress() {
     /^  Skipped / { skipped++; save(); show = 1; print; fflush(); next }
     /^Results File: / { next }  # the run folder is deleted (or moved) at the end
     /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9:.]+Z (trce|dbug|info|warn|fail|crit): / { next }  # the API host'"'"'s own console log
+    /^\{"(Timestamp|EventId)":/ { next }  # the same in JSON
     /^\[xUnit\.net [0-9:.]+\] +(Discovering|Discovered|Starting|Finished): / { next }
     /^\[xUnit\.net [0-9:.]+\] xUnit\.net VSTest Adapter/ { next }
     /^\[xUnit\.net [0-9:.]+\]      / { next }  # its copy of a failure'"'"'s message and stack: printed below as "Failed"
