@@ -28,6 +28,14 @@ if (string.IsNullOrWhiteSpace(connectionString))
     return 2;
 }
 
+if (builder.AddOperatorAccess() is { } securityProblem)
+{
+    Console.Error.WriteLine(securityProblem);
+    return 2;
+}
+
+builder.ChooseConsoleFormat();
+
 services.AddSingleton(Database.CreateDataSource(connectionString));
 services.AddSingleton(new PointReads(Database.CreatePointReadSource(connectionString, configuration.GetValue("Database:MultiplexPointReads", true))));
 services.AddDbContext<StoreDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
@@ -42,7 +50,6 @@ services.AddSingleton<ImportStore>();
 services.AddSingleton<IJobHandler, ImportJob>();
 services.AddSingleton<SyncImports>();
 services.Configure<JobOptions>(configuration.GetSection("Jobs"));
-services.Configure<SecurityOptions>(configuration.GetSection("Security"));
 services.Configure<InputLimits>(configuration.GetSection("Limits"));
 services.Configure<BodyLimitOptions>(configuration.GetSection("Limits"));
 services.Configure<StatisticsOptions>(configuration.GetSection("Database"));
@@ -112,6 +119,7 @@ if (args.FirstOrDefault() == "migrate")
     return 0;
 }
 
+app.UseForwardedClients();
 app.UseMiddleware<RequestLogging>();
 app.UseExceptionHandler();
 app.UseStatusCodePages(context => ErrorWriter.ProblemAsync(
@@ -126,6 +134,7 @@ app.UseApiDocument();
 app.UseWhen(c => c.Request.Path.StartsWithSegments("/dashboard"), dashboard => dashboard.UseDashboardFiles());
 
 app.UseRouting();
+app.UseMethodRouting();
 app.UseMiddleware<BodyLimitMiddleware>();
 app.UseMiddleware<RequestBodyGuard>();
 if (rateLimits.Enabled)
@@ -147,6 +156,7 @@ if (rateLimits.Enabled)
     });
 }
 app.MapDashboard();
+app.MapRootRedirect();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthJson.Write });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions
 {

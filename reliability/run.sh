@@ -129,11 +129,12 @@ start_api() { # NAME DB URLS [KEY=VALUE ...]
   api_db[$name]=$db
   api_urls[$name]=$urls
   api_extra[$name]="$*"
+  # Loopback trusted, as ./run.sh does: the scenarios start imports from this machine without a key.
   (
     cd "$work/app"
     # shellcheck disable=SC2068
     exec env ConnectionStrings__Postgres="$(pg_connection_string "$work/pg" "$DL_PG_PORT" "$db")" ASPNETCORE_URLS="$urls" \
-      Logging__Console__FormatterName=simple Jobs__LeaseSeconds=3 Jobs__PollSeconds=1 $@ dotnet SweetsStore.Api.dll
+      Logging__Console__FormatterName=simple Security__TrustLoopback=true Jobs__LeaseSeconds=3 Jobs__PollSeconds=1 $@ dotnet SweetsStore.Api.dll
   ) >>"$work/$name.log" 2>&1 &
   echo "$!" >"$work/$name.pid"
   disown "$!" # its death by kill -9 is on purpose: no job-control message

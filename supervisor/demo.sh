@@ -37,6 +37,8 @@ ASPNETCORE_URLS="$base"
 SWEETSSTORE_HOME="$work/app"
 SWEETSSTORE_USER="nobody"
 SWEETSSTORE_LOGS="$work/logs"
+Security__ApiKey="$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+Security__KnownProxies=""
 ENV
 )
 cp supervisor/sweetsstore.conf "$work/conf.d/sweetsstore.conf"

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -25,13 +26,18 @@ public static class ErrorWriter
         var response = context.Response;
         response.StatusCode = error.StatusCode;
         response.ContentType = "application/json; charset=utf-8";
-        response.Headers[TraceIdHeader] = TraceId(context);
-        await using var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions);
-        writer.WriteStartObject();
-        writer.WritePropertyName("validation_error");
-        error.WriteTo(writer);
-        writer.WriteEndObject();
-        await writer.FlushAsync(context.RequestAborted);
+        response.Headers[TraceIdHeader] = TraceId(context); // again: the exception handler clears the headers
+        var body = new ArrayBufferWriter<byte>(512);
+        await using (var writer = new Utf8JsonWriter(body, WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("validation_error");
+            error.WriteTo(writer);
+            writer.WriteEndObject();
+        }
+
+        Infrastructure.RequestLogging.NoteValidationError(context, body.WrittenSpan); // the log line names the first error
+        await response.BodyWriter.WriteAsync(body.WrittenMemory, context.RequestAborted);
     }
 
     /// <summary><c>{"title", "status", "detail", "trace_id"}</c>: ProblemDetails' fields, served as application/json.</summary>
@@ -40,7 +46,7 @@ public static class ErrorWriter
         var response = context.Response;
         response.StatusCode = status;
         response.ContentType = "application/json; charset=utf-8";
-        response.Headers[TraceIdHeader] = TraceId(context);
+        response.Headers[TraceIdHeader] = TraceId(context); // again: the exception handler clears the headers
         await using var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions);
         writer.WriteStartObject();
         writer.WriteString("title", title);

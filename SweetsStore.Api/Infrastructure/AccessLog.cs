@@ -25,7 +25,8 @@ public sealed class AccessLog : BackgroundService
     public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
     public const int MaxPending = 100_000;
 
-    private const string Template = "{Method} {Path} {Status} {ElapsedMs:0.0} ms {TraceId}";
+    private const string Template = "{Method} {Path}{Query} {Status} {ElapsedMs:0.0} ms {TraceId}";
+    private const string ErrorTemplate = "{Method} {Path}{Query} {Status} {ElapsedMs:0.0} ms {TraceId} {Field}: {Error}";
     private const int MaxWrite = 4096; // one write() of at most PIPE_BUF: lines never interleave with other writers'
 
     private readonly ILogger<RequestLogging> _logger;
@@ -61,11 +62,24 @@ public sealed class AccessLog : BackgroundService
     /// <summary>Whether request lines are wanted at all (the category's log level).</summary>
     public bool Enabled => _logger.IsEnabled(LogLevel.Information);
 
-    public void Write(string method, string? path, int status, double elapsedMs, string traceId)
+    /// <summary>
+    /// Logs one request: <paramref name="query"/> with its <c>?</c> (or empty), and for a 400 the first error's
+    /// <paramref name="field"/> and <paramref name="error"/> message (else null).
+    /// </summary>
+    public void Write(string method, string? path, string? query, int status, double elapsedMs, string traceId, string? field = null, string? error = null)
     {
+        query ??= "";
         if (!_batched)
         {
-            _logger.LogInformation(Template, method, path, status, elapsedMs, traceId);
+            if (field is null)
+            {
+                _logger.LogInformation(Template, method, path, query, status, elapsedMs, traceId);
+            }
+            else
+            {
+                _logger.LogInformation(ErrorTemplate, method, path, query, status, elapsedMs, traceId, field, error);
+            }
+
             return;
         }
 
@@ -76,7 +90,7 @@ public sealed class AccessLog : BackgroundService
             return;
         }
 
-        _pending.Enqueue(new Entry(DateTimeOffset.UtcNow, method, path, status, elapsedMs, traceId));
+        _pending.Enqueue(new Entry(DateTimeOffset.UtcNow, method, path, query, status, elapsedMs, traceId, field, error));
         if (_stopped)
         {
             Flush(); // after shutdown began (requests still draining): no timer any more
@@ -186,19 +200,29 @@ public sealed class AccessLog : BackgroundService
         _json.WriteNumber("EventId", 0);
         _json.WriteString("LogLevel", "Information");
         _json.WriteString("Category", "SweetsStore.Api.Infrastructure.RequestLogging");
-        _json.WriteString("Message", string.Create(CultureInfo.InvariantCulture, $"{entry.Method} {entry.Path} {entry.Status} {entry.ElapsedMs:0.0} ms {entry.TraceId}"));
+        _json.WriteString("Message", entry.Field is null
+            ? string.Create(CultureInfo.InvariantCulture, $"{entry.Method} {entry.Path}{entry.Query} {entry.Status} {entry.ElapsedMs:0.0} ms {entry.TraceId}")
+            : string.Create(CultureInfo.InvariantCulture, $"{entry.Method} {entry.Path}{entry.Query} {entry.Status} {entry.ElapsedMs:0.0} ms {entry.TraceId} {entry.Field}: {entry.Error}"));
         _json.WriteStartObject("State");
         _json.WriteString("Method", entry.Method);
         _json.WriteString("Path", entry.Path);
+        _json.WriteString("Query", entry.Query);
         _json.WriteNumber("Status", entry.Status);
         _json.WriteNumber("ElapsedMs", entry.ElapsedMs);
         _json.WriteString("TraceId", entry.TraceId);
-        _json.WriteString("{OriginalFormat}", Template);
+        if (entry.Field is not null)
+        {
+            _json.WriteString("Field", entry.Field);
+            _json.WriteString("Error", entry.Error);
+        }
+
+        _json.WriteString("{OriginalFormat}", entry.Field is null ? Template : ErrorTemplate);
         _json.WriteEndObject();
         _json.WriteEndObject();
         _json.Flush();
         _line.Write("\n"u8);
     }
 
-    private readonly record struct Entry(DateTimeOffset At, string Method, string? Path, int Status, double ElapsedMs, string TraceId);
+    private readonly record struct Entry(
+        DateTimeOffset At, string Method, string? Path, string Query, int Status, double ElapsedMs, string TraceId, string? Field, string? Error);
 }

@@ -15,22 +15,29 @@ public sealed class MigrationRunner(IServiceProvider services, SchemaGate schema
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var delay = TimeSpan.FromSeconds(1);
+        var started = System.Diagnostics.Stopwatch.StartNew();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await MigrateAsync(services, stoppingToken);
                 schema.Open();
+                logger.LogInformation("Database migrated after {Seconds:0.0} s: ready", started.Elapsed.TotalSeconds);
                 return;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning("Migrations not applied yet ({Message}); retrying in {Delay}", e.Message, delay);
+                // A database that is still starting (a container next to this one) is normal for a while: said at
+                // Information; a warning once it has been unreachable for longer than a start takes.
+                logger.Log(started.Elapsed < PatientFor ? LogLevel.Information : LogLevel.Warning,
+                    "Not ready: migrations not applied yet ({Message}); retrying in {Delay}", e.Message, delay);
                 await Task.Delay(delay, stoppingToken);
                 delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 15));
             }
         }
     }
+
+    private static readonly TimeSpan PatientFor = TimeSpan.FromSeconds(30);
 
     // pg_advisory_xact_lock key held while migrating: "SweetsMg".
     private const long MigrationLock = 0x5377_6565_7473_4D67;
@@ -77,11 +84,33 @@ public sealed class SchemaGate
 }
 
 /// <summary>Ready = the database answers and every migration this build knows is applied.</summary>
-public sealed class DatabaseReadyCheck(NpgsqlDataSource db, IServiceProvider services) : IHealthCheck
+/// <remarks>
+/// Health checks' own log says every unhealthy probe at Error (the category is turned down in appsettings.json): a
+/// load balancer probing a starting process each second would fill the log. This check logs when its answer
+/// changes instead: not ready while starting at Information, ready at Information, no longer ready at Warning.
+/// </remarks>
+public sealed class DatabaseReadyCheck(NpgsqlDataSource db, IServiceProvider services, ILogger<DatabaseReadyCheck> logger) : IHealthCheck
 {
     private static string[]? _expected;
+    private static string? _lastAnswer;
+    private static bool _wasReady;
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct)
+    {
+        var result = await ProbeAsync(ct);
+        var answer = result.Description ?? "";
+        if (Interlocked.Exchange(ref _lastAnswer, answer) != answer)
+        {
+            var ready = result.Status == HealthStatus.Healthy;
+            logger.Log(ready || !_wasReady ? LogLevel.Information : LogLevel.Warning, "Readiness: {Status} ({Description})",
+                ready ? "ready" : "not ready", answer);
+            _wasReady |= ready;
+        }
+
+        return result;
+    }
+
+    private async Task<HealthCheckResult> ProbeAsync(CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(3));

@@ -20,6 +20,7 @@ public sealed class KestrelFactory : ApiFactory
     [
         new("Jobs:Enabled", "true"),
         new("Jobs:PollSeconds", "0.2"),
+        new("Security:TrustLoopback", "true"), // the browser driver starts imports from loopback, as on ./run.sh
     ];
 
     public override async Task InitializeAsync()

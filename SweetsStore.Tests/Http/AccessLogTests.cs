@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -21,8 +22,8 @@ public class AccessLogTests
         var output = new RecordingStream();
         using var log = new AccessLog(NullLogger<RequestLogging>.Instance, batched: true, Format, output);
 
-        log.Write("GET", "/couriers/7", 200, 1.26, "abc123");
-        log.Write("POST", "/orders/assign", 503, 30_012.5, "def456");
+        log.Write("GET", "/couriers/7", null, 200, 1.26, "abc123");
+        log.Write("POST", "/orders/assign", null, 503, 30_012.5, "def456");
         Assert.Empty(output.Writes); // queued, not written per line
         log.Flush();
 
@@ -51,10 +52,10 @@ public class AccessLogTests
         using var log = new AccessLog(NullLogger<RequestLogging>.Instance, batched: true, Format, output);
         for (var i = 0; i < 100; i++)
         {
-            log.Write("GET", $"/couriers/{i}", 200, 0.5, "trace");
+            log.Write("GET", $"/couriers/{i}", null, 200, 0.5, "trace");
         }
 
-        log.Write("GET", "/" + new string('x', 10_000), 404, 0.5, "long"); // a line longer than a pipe buffer
+        log.Write("GET", "/" + new string('x', 10_000), null, 404, 0.5, "long"); // a line longer than a pipe buffer
         log.Flush();
 
         Assert.True(output.Writes.Count > 2);
@@ -73,7 +74,7 @@ public class AccessLogTests
         using var log = new AccessLog(factory.CreateLogger<RequestLogging>(), batched: true, Format, output);
         for (var i = 0; i < AccessLog.MaxPending + 25; i++)
         {
-            log.Write("GET", "/health/live", 200, 0.1, "t");
+            log.Write("GET", "/health/live", null, 200, 0.1, "t");
         }
 
         log.Flush();
@@ -90,7 +91,7 @@ public class AccessLogTests
         var output = new RecordingStream();
         using var log = new AccessLog(factory.CreateLogger<RequestLogging>(), batched: false, Format, output);
 
-        log.Write("GET", "/couriers/1", 404, 2.04, "xyz");
+        log.Write("GET", "/couriers/1", null, 404, 2.04, "xyz");
         log.Flush();
 
         Assert.Empty(output.Writes);
@@ -125,6 +126,82 @@ public class AccessLogTests
         {
             await ((Xunit.IAsyncLifetime)api).DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task A400sLineNamesItsFirstErrorAndTheQuery()
+    {
+        var output = new RecordingStream();
+        var api = new JsonLogFactory(output);
+        await api.InitializeAsync();
+        try
+        {
+            using var client = api.CreateClient();
+            using var badQuery = await client.GetAsync("/orders?status=lost&limit=5");
+            using var badElement = await client.PostAsync("/couriers", new StringContent(
+                "{\"data\": [{\"courier_id\": 3, \"courier_type\": \"boat\", \"regions\": [1], \"working_hours\": [\"09:00-18:00\"]}]}",
+                Encoding.UTF8, "application/json"));
+            using var fine = await client.GetAsync("/couriers?limit=2");
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, badQuery.StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, badElement.StatusCode);
+
+            var query = await LineAsync(output, badQuery);
+            Assert.Equal("/orders", query.GetProperty("Path").GetString());
+            Assert.Equal("?status=lost&limit=5", query.GetProperty("Query").GetString());
+            Assert.Equal(400, query.GetProperty("Status").GetInt32());
+            Assert.Equal("status", query.GetProperty("Field").GetString());
+            Assert.Equal("must be one of \"pending\", \"assigned\", \"completed\"", query.GetProperty("Error").GetString());
+
+            var element = await LineAsync(output, badElement);
+            Assert.Equal("couriers[id=3].courier_type", element.GetProperty("Field").GetString());
+            var message = JsonNode.Parse(await badElement.Content.ReadAsStringAsync())!["validation_error"]!["couriers"]![0]!["errors"]!["courier_type"]![0]!;
+            Assert.Equal((string?)message, element.GetProperty("Error").GetString());
+
+            var ok = await LineAsync(output, fine);
+            Assert.Equal("?limit=2", ok.GetProperty("Query").GetString());
+            Assert.False(ok.TryGetProperty("Field", out _));
+        }
+        finally
+        {
+            await ((Xunit.IAsyncLifetime)api).DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public void TheFirstErrorIsReadFromEitherEnvelope()
+    {
+        var fields = RequestLogging.FirstErrorOf("""{"validation_error":{"errors":{"courier_id":["is required","x"],"regions":["y"]}}}"""u8);
+        var elements = RequestLogging.FirstErrorOf(
+            """{"validation_error":{"orders":[{"index":4,"errors":{"weight":["must be from 0.01 to 50"]}},{"id":9,"errors":{"region":["z"]}}]}}"""u8);
+
+        Assert.Equal(new FirstError("courier_id", "is required"), fields);
+        Assert.Equal(new FirstError("orders[index=4].weight", "must be from 0.01 to 50"), elements);
+        Assert.Null(RequestLogging.FirstErrorOf("{\"validation_error\":"u8));
+    }
+
+    [Fact]
+    public void WithAnotherConsoleFormatA400sLineNamesItsFirstErrorToo()
+    {
+        var logs = new CapturingLoggerProvider(LogLevel.Information);
+        using var factory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Information).AddProvider(logs));
+        using var log = new AccessLog(factory.CreateLogger<RequestLogging>(), batched: false, Format, new RecordingStream());
+
+        log.Write("GET", "/orders", "?status=lost", 400, 1.04, "xyz", "status", "must be one of …");
+
+        Assert.Contains("GET /orders?status=lost 400 1.0 ms xyz status: must be one of …", logs.Messages);
+    }
+
+    private static async Task<JsonElement> LineAsync(RecordingStream output, HttpResponseMessage response)
+    {
+        var traceId = Assert.Single(response.Headers.GetValues("X-Trace-Id"));
+        var waited = Stopwatch.StartNew();
+        while (!output.Text().Contains(traceId, StringComparison.Ordinal) && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20); // flushed within AccessLog.FlushInterval
+        }
+
+        var line = Assert.Single(output.Lines(), l => l.Contains(traceId, StringComparison.Ordinal));
+        return JsonDocument.Parse(line).RootElement.GetProperty("State").Clone();
     }
 
     /// <summary>The API with the JSON console format, its request lines captured.</summary>

@@ -21,6 +21,7 @@ public sealed class TightLimitsFactory : ApiFactory
         new("RateLimiting:Enabled", "true"),
         new("RateLimiting:Policies:assign:PermitLimit", "3"),
         new("RateLimiting:Policies:assign:WindowSeconds", "600"),
+        new("Security:TrustLoopback", "true"), // its raw-socket client is on loopback, as with ./run.sh
     ];
 }
 
