@@ -64,7 +64,7 @@ bench_start_api() {
   api_port=$(pg_free_port)
   while [[ $api_port == "$pg_port" ]]; do api_port=$(pg_free_port); done
   api_url=http://127.0.0.1:$api_port
-  env ConnectionStrings__Postgres="${api_connection:-$connection}" ASPNETCORE_URLS="$api_url" DOTNET_gcServer="${DOTNET_gcServer:-1}" "$@" \
+  env Security__TrustLoopback=true ConnectionStrings__Postgres="${api_connection:-$connection}" ASPNETCORE_URLS="$api_url" DOTNET_gcServer="${DOTNET_gcServer:-1}" "$@" \
     dotnet "$work/api/SweetsStore.Api.dll" >>"$work/api.log" 2>&1 &
   api_pid=$!
   local i
