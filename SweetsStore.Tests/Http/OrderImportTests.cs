@@ -50,7 +50,6 @@ public class OrderImportTests(ApiFactory api) : ApiTest(api)
     [InlineData("region", "\"1\"")]
     [InlineData("region", "1.5")]
     [InlineData("region", "null")]
-    [InlineData("delivery_hours", "[]")]
     [InlineData("delivery_hours[0]", "[\"18:00-18:00\"]")]
     [InlineData("delivery_hours[1]", "[\"09:00-10:00\", \"24:00-01:00\"]")]
     public async Task OtherFieldsAreCheckedStrictly(string field, string value)
