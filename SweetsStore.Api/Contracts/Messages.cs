@@ -20,4 +20,5 @@ internal static class Messages
     public const string DuplicateInBatch = "repeats an id given earlier in this batch";
     public const string AlreadyExists = "already exists";
     public const string TooMany = "has more than {0} elements";
+    public const string Unreadable = "could not be read";
 }
