@@ -1,14 +1,21 @@
 namespace SweetsStore.Domain;
 
-/// <summary>A validated courier from an import: id ≥ 1, at least one region (each ≥ 1), at least one window.</summary>
+/// <summary>
+/// A validated courier from an import: id ≥ 1, regions each ≥ 1 (repeats kept as sent), working hours. Either
+/// list may be empty: such a courier is stored and handed nothing.
+/// </summary>
 public sealed record NewCourier
 {
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for an id below 1 or a region below 1.</summary>
     public NewCourier(long id, CourierType type, IReadOnlyList<int> regions, Schedule workingHours)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(id, 1L);
-        if (regions.Count == 0 || regions.Any(r => r < 1))
+        foreach (var region in regions)
         {
-            throw new ArgumentException("must be a non-empty list of integers ≥ 1", nameof(regions));
+            if (region < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(regions), region, "every region must be ≥ 1");
+            }
         }
 
         Id = id;
@@ -24,31 +31,4 @@ public sealed record NewCourier
     public IReadOnlyList<int> Regions { get; }
 
     public Schedule WorkingHours { get; }
-}
-
-/// <summary>A validated order from an import: id ≥ 1, weight 0.01–50 kg, region ≥ 1, at least one window.</summary>
-public sealed record NewOrder
-{
-    public NewOrder(long id, Weight weight, int region, Schedule deliveryHours)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(id, 1L);
-        ArgumentOutOfRangeException.ThrowIfLessThan(region, 1);
-        if (weight < Weight.MinOrder || weight > Weight.MaxOrder)
-        {
-            throw new ArgumentOutOfRangeException(nameof(weight), weight, "must be 0.01 to 50 kg");
-        }
-
-        Id = id;
-        Weight = weight;
-        Region = region;
-        DeliveryHours = deliveryHours;
-    }
-
-    public long Id { get; }
-
-    public Weight Weight { get; }
-
-    public int Region { get; }
-
-    public Schedule DeliveryHours { get; }
 }

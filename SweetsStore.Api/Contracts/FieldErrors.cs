@@ -57,7 +57,10 @@ public sealed record ElementError(long? Id, int Index, FieldErrors Errors);
 
 /// <summary>
 /// Bad input in the contract's sense. Turned into <c>400 {"validation_error": …}</c> in one place
-/// (<see cref="Errors.ApiExceptionHandler"/>).
+/// (<see cref="Errors.ApiExceptionHandler"/>). Three shapes: <c>{"errors": {…}}</c> for a body that is not a
+/// list of elements; <c>{"couriers": [{"id"|"index", "errors"}]}</c> for bad elements of an import; and
+/// <c>{"couriers": [], "errors": {…}}</c> for an import whose body as a whole is wrong — the list the original
+/// schema requires is there, empty, because no element is to blame.
 /// </summary>
 public sealed class ContractValidationException : Exception
 {
@@ -75,22 +78,28 @@ public sealed class ContractValidationException : Exception
         _elements = elements;
     }
 
+    private ContractValidationException(string collection, FieldErrors fields)
+        : base($"invalid {collection} body: " + string.Join(", ", fields.Fields))
+    {
+        _collection = collection;
+        _elements = [];
+        _fields = fields;
+    }
+
     public int StatusCode { get; init; } = StatusCodes.Status400BadRequest;
 
     public static ContractValidationException Field(string field, string message) => new(FieldErrors.Of(field, message));
+
+    /// <summary>An import (<c>couriers</c> or <c>orders</c>) refused as a whole: no data, not JSON, too many elements.</summary>
+    public static ContractValidationException OfImportBody(string collection, FieldErrors fields) => new(collection, fields);
 
     /// <summary>The object inside <c>validation_error</c>.</summary>
     public void WriteTo(Utf8JsonWriter writer)
     {
         writer.WriteStartObject();
-        if (_fields is not null)
+        if (_collection is not null)
         {
-            writer.WritePropertyName("errors");
-            _fields.WriteTo(writer);
-        }
-        else
-        {
-            writer.WriteStartArray(_collection!);
+            writer.WriteStartArray(_collection);
             foreach (var element in _elements!)
             {
                 writer.WriteStartObject();
@@ -109,6 +118,12 @@ public sealed class ContractValidationException : Exception
             }
 
             writer.WriteEndArray();
+        }
+
+        if (_fields is not null)
+        {
+            writer.WritePropertyName("errors");
+            _fields.WriteTo(writer);
         }
 
         writer.WriteEndObject();

@@ -25,6 +25,12 @@ public sealed class ImportStream(string format, long maxElements)
     private FieldErrors? _unknownFields;
     private bool _started;
 
+    // Where _buffer[0] sits in the body, for an error's line and byte: its offset, the newlines before it, and
+    // the offset where its line starts.
+    private long _dropped;
+    private long _newlines;
+    private long _lineStart;
+
     private enum Phase
     {
         Start,
@@ -86,15 +92,7 @@ public sealed class ImportStream(string format, long maxElements)
         }
         else
         {
-            try
-            {
-                PushJson(isFinal, sink);
-            }
-            catch (Exception e) when (e is JsonException or InvalidOperationException)
-            {
-                // Not JSON, or a top-level name that is no valid text (a lone surrogate escape).
-                Errors = FieldErrors.Of("data", Messages.Required);
-            }
+            PushJson(isFinal, sink);
         }
     }
 
@@ -141,10 +139,18 @@ public sealed class ImportStream(string format, long maxElements)
         while (!Failed)
         {
             var checkpoint = reader;
-            if (!reader.Read())
+            try
             {
-                reader = checkpoint;
-                break;
+                if (!reader.Read())
+                {
+                    reader = checkpoint;
+                    break;
+                }
+            }
+            catch (JsonException)
+            {
+                Errors = NotJson(checkpoint, isFinal);
+                return;
             }
 
             switch (_phase)
@@ -167,8 +173,19 @@ public sealed class ImportStream(string format, long maxElements)
 
                 case Phase.TopLevel:
                     var isData = reader.ValueTextEquals("data"u8);
-                    var name = isData ? "data" : reader.GetString()!;
-                    if (!reader.Read())
+                    var name = isData ? "data" : Name(ref reader);
+                    bool more;
+                    try
+                    {
+                        more = reader.Read() && (isData && !_sawData && reader.TokenType == JsonTokenType.StartArray || reader.TrySkip());
+                    }
+                    catch (JsonException)
+                    {
+                        Errors = NotJson(checkpoint, isFinal);
+                        return;
+                    }
+
+                    if (!more)
                     {
                         reader = checkpoint;
                         goto NeedMore;
@@ -179,12 +196,6 @@ public sealed class ImportStream(string format, long maxElements)
                         _sawData = true;
                         _phase = Phase.Items;
                         break;
-                    }
-
-                    if (!reader.TrySkip())
-                    {
-                        reader = checkpoint;
-                        goto NeedMore;
                     }
 
                     if (!isData)
@@ -204,7 +215,18 @@ public sealed class ImportStream(string format, long maxElements)
 
                 case Phase.Items:
                     var start = (int)reader.TokenStartIndex;
-                    if (!reader.TrySkip())
+                    bool skipped;
+                    try
+                    {
+                        skipped = reader.TrySkip();
+                    }
+                    catch (JsonException)
+                    {
+                        Errors = NotJson(checkpoint, isFinal);
+                        return;
+                    }
+
+                    if (!skipped)
                     {
                         reader = checkpoint;
                         goto NeedMore;
@@ -270,7 +292,58 @@ public sealed class ImportStream(string format, long maxElements)
 
     private void Keep(int consumed)
     {
+        var gone = _buffer.AsSpan(0, consumed);
+        var newlines = gone.Count((byte)'\n');
+        if (newlines > 0)
+        {
+            _newlines += newlines;
+            _lineStart = _dropped + gone.LastIndexOf((byte)'\n') + 1;
+        }
+
+        _dropped += consumed;
         _buffer.AsSpan(consumed, _length - consumed).CopyTo(_buffer);
         _length -= consumed;
+    }
+
+    // A top-level name for "unknown field"; one that is no valid text (a lone surrogate escape) cannot be read.
+    private static string Name(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return "(a field name that is not valid text)";
+        }
+    }
+
+    // The reader refused the body after `checkpoint`: say why and where, or, for a body with no JSON at all
+    // (empty, spaces), that data is missing, as the contract says for an empty body.
+    private FieldErrors NotJson(Utf8JsonReader checkpoint, bool isFinal)
+    {
+        var data = _buffer.AsSpan(0, _length);
+        if (_phase == Phase.Start && data.IndexOfAnyExcept(" \t\r\n"u8) < 0)
+        {
+            return FieldErrors.Of("data", Messages.Required);
+        }
+
+        JsonSyntax.Container[] open = _phase switch
+        {
+            Phase.TopLevel => [JsonSyntax.Container.Object],
+            Phase.Items => [JsonSyntax.Container.Object, JsonSyntax.Container.Array],
+            _ => [],
+        };
+        var from = (int)checkpoint.BytesConsumed;
+        var (offset, reason) = JsonSyntax.Find(data, from, open, checkpoint.TokenType, isFinal, ReaderOptions.MaxDepth, "body")
+            ?? (from, JsonSyntax.NotJson);
+        var (newlines, column) = JsonSyntax.Locate(data[..(int)offset]);
+        var line = _newlines + newlines + 1;
+        if (newlines == 0)
+        {
+            column = _dropped + offset - _lineStart;
+        }
+
+        return FieldErrors.Of("body", JsonSyntax.Message(reason, line, column));
     }
 }

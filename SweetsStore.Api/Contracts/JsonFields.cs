@@ -198,7 +198,7 @@ internal sealed class JsonFields(params string[] names)
             return null;
         }
 
-        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() == 0)
+        if (value.ValueKind != JsonValueKind.Array)
         {
             (errors ??= new()).Add(field, Messages.IntegerList);
             return null;
@@ -239,13 +239,18 @@ internal sealed class JsonFields(params string[] names)
             return null;
         }
 
-        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() == 0)
+        if (value.ValueKind != JsonValueKind.Array)
         {
             (errors ??= new()).Add(field, Messages.IntervalList);
             return null;
         }
 
         var length = value.GetArrayLength();
+        if (length == 0)
+        {
+            return Schedule.Empty; // valid, as in the original task: a courier or order with no hours
+        }
+
         if (length > maxItems)
         {
             (errors ??= new()).Add(field, string.Format(CultureInfo.InvariantCulture, Messages.TooMany, maxItems));

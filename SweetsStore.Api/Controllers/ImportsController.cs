@@ -94,7 +94,7 @@ public sealed class ImportsController(ImportStore imports, IOptions<InputLimits>
             if (scanner.Failed)
             {
                 // Refused before anything is stored: disposing the upload rolls it back.
-                throw new ContractValidationException(scanner.Errors!);
+                throw ContractValidationException.OfImportBody(kind, scanner.Errors!);
             }
 
             if (filled > 0)

@@ -16,6 +16,8 @@ namespace SweetsStore.Api.Imports;
 public sealed class ImportLoader<T> : IAsyncDisposable
     where T : class
 {
+    private static readonly JsonDocumentOptions ElementOptions = new() { MaxDepth = 32 };
+
     private readonly ImportStream _stream;
     private readonly ImportElements<T> _elements;
     private readonly Func<T, long> _idOf;
@@ -101,9 +103,9 @@ public sealed class ImportLoader<T> : IAsyncDisposable
         }
     }
 
-    /// <summary>The 400 for a failed import: the envelope's problem, or every bad element.</summary>
+    /// <summary>The 400 for a failed import: the body's problem (with the list, empty), or every bad element.</summary>
     public ContractValidationException Error() =>
-        _stream.Failed ? new ContractValidationException(_stream.Errors!) : _elements.ToException();
+        _stream.Failed ? ContractValidationException.OfImportBody(_elements.Collection, _stream.Errors!) : _elements.ToException();
 
     /// <summary>
     /// Ends the COPY. False when some ids already exist in the table (the COPY failed; the caller must roll back
@@ -180,11 +182,13 @@ public sealed class ImportLoader<T> : IAsyncDisposable
             JsonDocument document;
             try
             {
-                document = JsonDocument.Parse(rented.AsMemory(0, json.Length), new JsonDocumentOptions { MaxDepth = 32 });
+                document = JsonDocument.Parse(rented.AsMemory(0, json.Length), ElementOptions);
             }
             catch (JsonException)
             {
-                _elements.Reject(new ElementError(null, index, FieldErrors.Of("data[" + index + "]", "is not valid JSON")));
+                // Only an NDJSON line gets here (the JSON scanner has checked every element): its line is index + 1.
+                var reason = JsonSyntax.Describe(json, ElementOptions.MaxDepth, "line", line: index + 1L);
+                _elements.Reject(new ElementError(null, index, FieldErrors.Of("data[" + index + "]", reason)));
                 return;
             }
 

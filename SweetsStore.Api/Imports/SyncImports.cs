@@ -27,7 +27,16 @@ public sealed class SyncImports(NpgsqlDataSource db, IOptions<InputLimits> limit
         await using var tx = await connection.BeginTransactionAsync(ct);
         await using var loader = await ImportLoader<T>.BeginAsync(
             connection, ImportStream.Json, limits.Value.MaxImportItems, elements, beginCopy, idOf, ct);
-        await loader.ReadAllAsync(body, ct);
+        try
+        {
+            await loader.ReadAllAsync(body, ct);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status400BadRequest)
+        {
+            // Broken framing: still the import's 400, with the list its clients expect (413 and 408 are not 400s).
+            throw ContractValidationException.OfImportBody(elements.Collection, FieldErrors.Of("body", Messages.Unreadable));
+        }
+
         if (loader.Failed)
         {
             throw loader.Error();

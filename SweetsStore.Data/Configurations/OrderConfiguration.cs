@@ -13,8 +13,9 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
             t.HasCheckConstraint("ck_orders_order_id", "order_id >= 1");
             t.HasCheckConstraint("ck_orders_weight_cg", "weight_cg BETWEEN 1 AND 5000");
             t.HasCheckConstraint("ck_orders_region", "region >= 1");
-            t.HasCheckConstraint("ck_orders_delivery_hours", "cardinality(delivery_hours) >= 1");
-            t.HasCheckConstraint("ck_orders_delivery", "NOT isempty(delivery) AND delivery <@ int4multirange(int4range(0, 1440))");
+            // Empty delivery hours are valid (such an order is never assigned): then, and only then, `delivery` is empty.
+            t.HasCheckConstraint("ck_orders_delivery",
+                "delivery <@ int4multirange(int4range(0, 1440)) AND isempty(delivery) = (cardinality(delivery_hours) = 0)");
             t.HasCheckConstraint("ck_orders_completed_in_bundle", "complete_time IS NULL OR (bundle_id IS NOT NULL AND delivery_micros IS NOT NULL)");
         });
         builder.HasKey(o => o.OrderId);

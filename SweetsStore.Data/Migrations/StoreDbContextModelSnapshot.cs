@@ -18,7 +18,7 @@ namespace SweetsStore.Data.Migrations
         {
 #pragma warning disable 612, 618
             modelBuilder
-                .HasAnnotation("ProductVersion", "10.0.14")
+                .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
@@ -120,9 +120,7 @@ namespace SweetsStore.Data.Migrations
 
                             t.HasCheckConstraint("ck_couriers_earnings", "earnings >= 0");
 
-                            t.HasCheckConstraint("ck_couriers_regions", "cardinality(regions) >= 1 AND 1 <= ALL (regions)");
-
-                            t.HasCheckConstraint("ck_couriers_working_hours", "cardinality(working_hours) >= 1");
+                            t.HasCheckConstraint("ck_couriers_regions", "1 <= ALL (regions)");
                         });
                 });
 
@@ -397,9 +395,7 @@ namespace SweetsStore.Data.Migrations
                         {
                             t.HasCheckConstraint("ck_orders_completed_in_bundle", "complete_time IS NULL OR (bundle_id IS NOT NULL AND delivery_micros IS NOT NULL)");
 
-                            t.HasCheckConstraint("ck_orders_delivery", "NOT isempty(delivery) AND delivery <@ int4multirange(int4range(0, 1440))");
-
-                            t.HasCheckConstraint("ck_orders_delivery_hours", "cardinality(delivery_hours) >= 1");
+                            t.HasCheckConstraint("ck_orders_delivery", "delivery <@ int4multirange(int4range(0, 1440)) AND isempty(delivery) = (cardinality(delivery_hours) = 0)");
 
                             t.HasCheckConstraint("ck_orders_order_id", "order_id >= 1");
 

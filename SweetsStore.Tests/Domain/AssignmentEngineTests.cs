@@ -128,6 +128,77 @@ public class AssignmentEngineTests
         Assert.True(fallbacks > 100, $"the fallback ran only {fallbacks} times");
     }
 
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void FromCourierAndPoolMatchesBruteForceWhenListsMayBeEmpty(int seed)
+    {
+        // The whole choice as the service makes it: orders in the courier's regions whose delivery hours meet its
+        // working hours (either list may be empty), then the engine. The brute force decides eligibility minute
+        // by minute, independently of Schedule.Intersects.
+        var random = new Random(seed);
+        var empties = 0;
+        for (var round = 0; round < 1500; round++)
+        {
+            var type = (CourierType)random.Next(3);
+            var regions = Enumerable.Range(0, random.Next(0, 3)).Select(_ => random.Next(1, 4)).ToArray();
+            var hours = RandomSchedule(random);
+            var orders = Enumerable.Range(0, random.Next(0, 12))
+                .Select(i => (Id: 100L + i, Centigrams: random.Next(1, 2000), Region: random.Next(1, 4), Hours: RandomSchedule(random)))
+                .ToArray();
+            empties += regions.Length == 0 || hours.IsEmpty || orders.Any(o => o.Hours.IsEmpty) ? 1 : 0;
+
+            var candidates = orders
+                .Where(o => regions.Contains(o.Region) && o.Hours.Intersects(hours))
+                .Select(o => Order(o.Id, o.Centigrams))
+                .ToArray();
+            var actual = AssignmentEngine.Choose(candidates, type.Capacity());
+
+            var eligible = orders
+                .Where(o => regions.Contains(o.Region) && Minutes(o.Hours).Overlaps(Minutes(hours)))
+                .Select(o => Order(o.Id, o.Centigrams))
+                .ToArray();
+            var expected = BruteForce(eligible, type.Capacity());
+            Assert.True(expected.SequenceEqual(Ids(actual).Order()), $"seed {seed} round {round}: expected [{string.Join(',', expected)}] got [{string.Join(',', Ids(actual).Order())}]");
+            if (regions.Length == 0 || hours.IsEmpty)
+            {
+                Assert.Empty(actual.Orders);
+            }
+        }
+
+        Assert.True(empties > 500, $"only {empties} rounds had an empty list");
+
+        static Schedule RandomSchedule(Random random)
+        {
+            var windows = new List<TimeWindow>();
+            for (var n = random.Next(0, 3); windows.Count < n;)
+            {
+                var start = new NodaTime.LocalTime(random.Next(24), random.Next(4) * 15);
+                var end = new NodaTime.LocalTime(random.Next(24), random.Next(4) * 15);
+                if (start != end)
+                {
+                    windows.Add(new TimeWindow(start, end));
+                }
+            }
+
+            return new Schedule(windows);
+        }
+
+        static HashSet<int> Minutes(Schedule schedule)
+        {
+            var set = new HashSet<int>();
+            foreach (var w in schedule.Windows)
+            {
+                for (var m = (w.Start.Hour * 60) + w.Start.Minute; m != (w.End.Hour * 60) + w.End.Minute; m = (m + 1) % 1440)
+                {
+                    set.Add(m);
+                }
+            }
+
+            return set;
+        }
+    }
+
     private static Candidate Order(long id, int centigrams, long? age = null) =>
         new(id, Weight.FromCentigrams(centigrams), age ?? id);
 

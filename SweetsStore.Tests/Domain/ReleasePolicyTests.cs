@@ -66,6 +66,43 @@ public class ReleasePolicyTests
         Assert.Empty(ReleasePolicy.Release(open, CourierType.Foot, [1], AllDay));
     }
 
+    [Fact]
+    public void NoRegionsLeftReleasesEveryOpenOrder()
+    {
+        var open = new[] { Order(1, 100, region: 1), Order(2, 200, region: 2) };
+
+        var released = ReleasePolicy.Release(open, CourierType.Car, [], AllDay);
+
+        Assert.Equal([(1L, ReleaseReason.Region), (2L, ReleaseReason.Region)], released.Select(r => (r.Order.OrderId, r.Reason)));
+    }
+
+    [Fact]
+    public void NoWorkingHoursLeftReleasesEveryOpenOrder()
+    {
+        var open = new[] { Order(1, 100), Order(2, 200, hours: "22:00-02:00") };
+
+        var released = ReleasePolicy.Release(open, CourierType.Car, [1], Schedule.Empty);
+
+        Assert.Equal([(1L, ReleaseReason.Hours), (2L, ReleaseReason.Hours)], released.Select(r => (r.Order.OrderId, r.Reason)));
+    }
+
+    [Fact]
+    public void AnOpenOrderWithoutDeliveryHoursIsReleasedAsNotMeetingTheHours()
+    {
+        // Such an order is never assigned, but a bundle could hold one from before (its hours are stored as sent).
+        var open = new[] { new OpenOrder(1, Weight.FromCentigrams(100), 1, Schedule.Empty, 1), Order(2, 100) };
+
+        var released = ReleasePolicy.Release(open, CourierType.Foot, [1], AllDay);
+
+        Assert.Equal([(1L, ReleaseReason.Hours)], released.Select(r => (r.Order.OrderId, r.Reason)));
+    }
+
+    [Fact]
+    public void NothingOpenReleasesNothing()
+    {
+        Assert.Empty(ReleasePolicy.Release([], CourierType.Foot, [], Schedule.Empty));
+    }
+
     private static OpenOrder Order(long id, int centigrams, int region = 1, string hours = "00:00-23:59", long? age = null) =>
         new(id, Weight.FromCentigrams(centigrams), region, Schedule.Parse(hours), age ?? id);
 }

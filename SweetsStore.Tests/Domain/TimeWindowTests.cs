@@ -33,6 +33,18 @@ public class TimeWindowTests
     [InlineData("")]
     [InlineData("０９:00-18:00")]
     [InlineData("09:00–18:00")]
+    [InlineData("09.00-18:00")]
+    [InlineData("09:00-18.00")]
+    [InlineData("0x:00-18:00")]
+    [InlineData("09:0a-18:00")]
+    [InlineData("a9:00-18:00")]
+    [InlineData("09:a0-18:00")]
+    [InlineData("09:00-1x:00")]
+    [InlineData("09:00-x8:00")]
+    [InlineData("09:00-18:x0")]
+    [InlineData("09:00-18:0x")]
+    [InlineData("09:00+18:00")]
+    [InlineData("09:00-18:00 ")]
     public void RefusesWhatTheContractCallsInvalid(string text)
     {
         Assert.False(TimeWindow.TryParse(text, out _, out var error));
@@ -105,8 +117,32 @@ public class TimeWindowTests
     }
 
     [Fact]
-    public void AScheduleCannotBeEmpty()
+    public void AWindowIsWholeMinutesWithDifferentEnds()
     {
-        Assert.Throws<ArgumentException>(() => new Schedule([]));
+        var nine = new NodaTime.LocalTime(9, 0);
+        var ten = new NodaTime.LocalTime(10, 0);
+        var nineAndASecond = new NodaTime.LocalTime(9, 0, 1);
+        var nineAndATick = NodaTime.LocalTime.FromHourMinuteSecondMillisecondTick(9, 0, 0, 0, 1);
+
+        Assert.Throws<ArgumentException>(() => new TimeWindow(nine, nine));
+        Assert.Throws<ArgumentException>(() => new TimeWindow(nineAndASecond, ten));
+        Assert.Throws<ArgumentException>(() => new TimeWindow(nineAndATick, ten));
+        Assert.Throws<ArgumentException>(() => new TimeWindow(ten, nineAndASecond));
+        Assert.Throws<ArgumentException>(() => new TimeWindow(ten, nineAndATick));
+        Assert.Equal("09:00-10:00", new TimeWindow(nine, ten).ToString());
+    }
+
+    [Fact]
+    public void AnEmptyScheduleIntersectsNothing()
+    {
+        var allDay = Schedule.Parse("00:00-23:59", "23:59-00:00");
+
+        Assert.True(Schedule.Empty.IsEmpty);
+        Assert.False(allDay.IsEmpty);
+        Assert.False(Schedule.Empty.Intersects(allDay));
+        Assert.False(allDay.Intersects(Schedule.Empty));
+        Assert.False(new Schedule([]).Intersects(new Schedule([])));
+        Assert.Empty(Schedule.Empty.Segments());
+        Assert.Empty(Schedule.Parse().ToStrings());
     }
 }

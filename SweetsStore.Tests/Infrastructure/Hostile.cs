@@ -31,8 +31,11 @@ public sealed class Hostile(int seed)
 
     public static int Cases => int.TryParse(Environment.GetEnvironmentVariable("SWEETSSTORE_FUZZ_CASES"), out var c) ? c : 150;
 
-    /// <summary>Field name → valid JSON value; a body is one object of these (or an import of several).</summary>
-    public sealed record Shape(IReadOnlyList<(string Name, string Valid, string[] Invalid)> Fields, bool AllOptional = false);
+    /// <summary>
+    /// Field name → valid JSON values (the first is the usual one; empty lists are valid too, as in the original
+    /// task) and invalid ones; a body is one object of these (or an import of several).
+    /// </summary>
+    public sealed record Shape(IReadOnlyList<(string Name, string[] Valid, string[] Invalid)> Fields, bool AllOptional = false);
 
     public static readonly string[] BadIds = ["0", "-1", "1.5", "1e400", "\"1\"", "9223372036854775808", "true", "null", "[]", "{}", "-0", "1E2", "0x10"];
 
@@ -42,44 +45,44 @@ public sealed class Hostile(int seed)
 
     public static readonly string[] BadTypes = ["\"Foot\"", "\"FOOT\"", "\"walker\"", "1", "null", "[\"foot\"]", "\"\"", "\"foot \"", "\"ｆｏｏｔ\"", "\"\\ud800\"", "\"fo\\udc00ot\""];
 
-    public static readonly string[] BadHourLists = ["[]", "\"09:00-18:00\"", "null", "[null]", "[\"24:00-01:00\"]", "[\"9:00-18:00\"]", "[\"09:00 - 18:00\"]",
+    public static readonly string[] BadHourLists = ["\"09:00-18:00\"", "null", "[null]", "[\"24:00-01:00\"]", "[\"9:00-18:00\"]", "[\"09:00 - 18:00\"]",
         "[\"09:00:00-18:00:00\"]", "[\"10:00-10:00\"]", "[900]", "[\"09:00-18:00\", \"\"]", "[\"09:60-10:00\"]", "[\"\\u0030\\u0039:00-18:00\", 5]", "[\"\\ud83d-18:00\"]", "[\"09:00-18:0\\udfff\"]"];
 
-    public static readonly string[] BadRegionLists = ["[]", "5", "null", "[0]", "[\"1\"]", "[1, 1.5]", "[3000000000]", "[null]", "[[1]]", "{\"1\": 1}"];
+    public static readonly string[] BadRegionLists = ["5", "null", "[0]", "[\"1\"]", "[1, 1.5]", "[3000000000]", "[null]", "[[1]]", "{\"1\": 1}"];
 
     public static readonly string[] BadTimes = ["\"2026-01-10T10:33:01\"", "\"2026-01-10 10:33:01Z\"", "\"2026-01-10T10:33Z\"", "\"2026-13-10T10:33:01Z\"",
         "\"2026-01-10T10:33:01.Z\"", "\"2026-01-10T10:33:01+24:00\"", "1736500000", "null", "\"\"", "\"2026-02-30T00:00:00Z\"", "\"9999-12-31T23:00:00-05:00\"", "\"yesterday\"", "\"2026-01-10T10:33:01\\ud800Z\""];
 
     public static readonly Shape Courier = new(
     [
-        ("courier_id", "1", BadIds),
-        ("courier_type", "\"foot\"", BadTypes),
-        ("regions", "[1, 2]", BadRegionLists),
-        ("working_hours", "[\"09:00-18:00\"]", BadHourLists),
+        ("courier_id", ["1"], BadIds),
+        ("courier_type", ["\"foot\"", "\"car\""], BadTypes),
+        ("regions", ["[1, 2]", "[]"], BadRegionLists),
+        ("working_hours", ["[\"09:00-18:00\"]", "[]"], BadHourLists),
     ]);
 
     public static readonly Shape Order = new(
     [
-        ("order_id", "1", BadIds),
-        ("weight", "1.5", BadWeights),
-        ("region", "1", BadRegions),
-        ("delivery_hours", "[\"09:00-18:00\"]", BadHourLists),
+        ("order_id", ["1"], BadIds),
+        ("weight", ["1.5", "50"], BadWeights),
+        ("region", ["1"], BadRegions),
+        ("delivery_hours", ["[\"09:00-18:00\"]", "[]"], BadHourLists),
     ]);
 
     public static readonly Shape Patch = new(
     [
-        ("courier_type", "\"bike\"", BadTypes),
-        ("regions", "[3]", BadRegionLists),
-        ("working_hours", "[\"10:00-11:00\"]", BadHourLists),
+        ("courier_type", ["\"bike\""], BadTypes),
+        ("regions", ["[3]", "[]"], BadRegionLists),
+        ("working_hours", ["[\"10:00-11:00\"]", "[]"], BadHourLists),
     ], AllOptional: true);
 
-    public static readonly Shape Assign = new([("courier_id", "1", BadIds)]);
+    public static readonly Shape Assign = new([("courier_id", ["1"], BadIds)]);
 
     public static readonly Shape Complete = new(
     [
-        ("courier_id", "1", BadIds),
-        ("order_id", "1", BadIds),
-        ("complete_time", "\"2026-01-10T10:33:01.42Z\"", BadTimes),
+        ("courier_id", ["1"], BadIds),
+        ("order_id", ["1"], BadIds),
+        ("complete_time", ["\"2026-01-10T10:33:01.42Z\""], BadTimes),
     ]);
 
     /// <summary>An invalid body for one object of <paramref name="shape"/>.</summary>
@@ -100,7 +103,7 @@ public sealed class Hostile(int seed)
 
     private HostileBody Mutate(Shape shape, bool import, long firstId = 1)
     {
-        var fields = shape.Fields.Select(f => (f.Name, Value: f.Valid)).ToList();
+        var fields = shape.Fields.Select(f => (f.Name, Value: Pick(f.Valid))).ToList();
         string recipe;
         string? raw = null;
         byte[]? bytes = null;
@@ -187,9 +190,9 @@ public sealed class Hostile(int seed)
         return "{\"data\": [" + string.Join(", ", elements) + "]}";
     }
 
-    private static string ValidElement(Shape shape, long id) => shape == Order
-        ? $"{{\"order_id\": {id}, \"weight\": 1, \"region\": 1, \"delivery_hours\": [\"09:00-18:00\"]}}"
-        : $"{{\"courier_id\": {id}, \"courier_type\": \"car\", \"regions\": [1], \"working_hours\": [\"09:00-18:00\"]}}";
+    private string ValidElement(Shape shape, long id) => shape == Order
+        ? $"{{\"order_id\": {id}, \"weight\": 1, \"region\": 1, \"delivery_hours\": {Pick(["[\"09:00-18:00\"]", "[]"])}}}"
+        : $"{{\"courier_id\": {id}, \"courier_type\": \"car\", \"regions\": {Pick(["[1]", "[]"])}, \"working_hours\": {Pick(["[\"09:00-18:00\"]", "[]"])}}}";
 
     private T Pick<T>(IReadOnlyList<T> items) => items[_random.Next(items.Count)];
 
