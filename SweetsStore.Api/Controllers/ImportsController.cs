@@ -35,7 +35,7 @@ public sealed class ImportsController(ImportStore imports, IOptions<InputLimits>
     [LocalOrApiKey]
     [JsonBody(typeof(RequestSchemas.OrderImport), NdJsonItem = typeof(RequestSchemas.NewOrder))]
     [ProducesResponseType<ImportResponse>(StatusCodes.Status202Accepted, Description = "Stored and queued; Location names the import.")]
-    [ProducesResponseType<ErrorSchemas.ValidationErrorResponse>(StatusCodes.Status400BadRequest, Description =
+    [ProducesResponseType<ErrorSchemas.OrderImportErrorResponse>(StatusCodes.Status400BadRequest, Description =
         "The body's structure is wrong (no data list, an element over 1 MiB, too many elements, a bad format); nothing was stored.")]
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status401Unauthorized)]
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)]
@@ -50,7 +50,7 @@ public sealed class ImportsController(ImportStore imports, IOptions<InputLimits>
     [LocalOrApiKey]
     [JsonBody(typeof(RequestSchemas.CourierImport), NdJsonItem = typeof(RequestSchemas.NewCourier))]
     [ProducesResponseType<ImportResponse>(StatusCodes.Status202Accepted, Description = "Stored and queued; Location names the import.")]
-    [ProducesResponseType<ErrorSchemas.ValidationErrorResponse>(StatusCodes.Status400BadRequest, Description =
+    [ProducesResponseType<ErrorSchemas.CourierImportErrorResponse>(StatusCodes.Status400BadRequest, Description =
         "The body's structure is wrong (no data list, an element over 1 MiB, too many elements, a bad format); nothing was stored.")]
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status401Unauthorized)]
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)]
@@ -81,7 +81,7 @@ public sealed class ImportsController(ImportStore imports, IOptions<InputLimits>
 
     private async Task<IActionResult> UploadAsync(string kind, string? format, CancellationToken ct)
     {
-        var bodyFormat = Format(format, Request.ContentType);
+        var bodyFormat = Format(kind, format, Request.ContentType);
         var scanner = new ImportStream(bodyFormat, limits.Value.MaxBackgroundImportItems);
         var buffer = new byte[ChunkBytes];
         long bytes = 0;
@@ -115,7 +115,7 @@ public sealed class ImportsController(ImportStore imports, IOptions<InputLimits>
         return Accepted(location, ImportResponse.From(created!));
     }
 
-    private static string Format(string? query, string? contentType)
+    private static string Format(string kind, string? query, string? contentType)
     {
         if (query is not null)
         {
@@ -123,7 +123,7 @@ public sealed class ImportsController(ImportStore imports, IOptions<InputLimits>
             {
                 "json" => ImportStream.Json,
                 "ndjson" => ImportStream.NdJson,
-                _ => throw ContractValidationException.Field("format", "must be \"json\" or \"ndjson\""),
+                _ => throw ContractValidationException.OfImportBody(kind, FieldErrors.Of("format", "must be \"json\" or \"ndjson\"")),
             };
         }
 

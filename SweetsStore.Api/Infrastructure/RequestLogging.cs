@@ -77,6 +77,9 @@ public sealed class RequestLogging(RequestDelegate next, AccessLog log)
                     case JsonTokenType.StartArray when errorsDepth < 0 && reader.CurrentDepth == 2:
                         collection = property; // {"validation_error": {"orders": [ ...
                         break;
+                    case JsonTokenType.EndArray when errorsDepth < 0 && reader.CurrentDepth == 2:
+                        collection = null; // the list is empty: the body as a whole is to blame ({"orders": [], "errors": {...}})
+                        break;
                     case JsonTokenType.Number when errorsDepth < 0 && collection is not null && element is null:
                         element = $"{property}={reader.GetInt64()}";
                         break;

@@ -176,6 +176,8 @@ public class AccessLogTests
 
         Assert.Equal(new FirstError("courier_id", "is required"), fields);
         Assert.Equal(new FirstError("orders[index=4].weight", "must be from 0.01 to 50"), elements);
+        Assert.Equal(new FirstError("data", "is required"),
+            RequestLogging.FirstErrorOf("""{"validation_error":{"couriers":[],"errors":{"data":["is required"]}}}"""u8));
         Assert.Null(RequestLogging.FirstErrorOf("{\"validation_error\":"u8));
     }
 

@@ -50,6 +50,16 @@ public class BackgroundImportBodyTests(JobsFactory api) : IClassFixture<JobsFact
     }
 
     [Fact]
+    public async Task AnUnknownFormatIsRefusedWithTheEmptyList()
+    {
+        var reply = await UploadAsync("/imports/couriers?format=xml", "{\"data\": []}", "application/json", expect: HttpStatusCode.BadRequest);
+
+        Assert.Equal("""{"validation_error":{"couriers":[],"errors":{"format":["must be \"json\" or \"ndjson\""]}}}""",
+            Compact(JsonNode.Parse(await reply.Content.ReadAsStringAsync())));
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM imports"));
+    }
+
+    [Fact]
     public async Task ABrokenNdjsonLineIsNamedWithItsLineInTheReport()
     {
         var body = "{\"courier_id\": 1, \"courier_type\": \"car\", \"regions\": [], \"working_hours\": []}\n\n{\"courier_id\": 2, \"courier_type\": \"foot\" \"regions\": [1]}\n";

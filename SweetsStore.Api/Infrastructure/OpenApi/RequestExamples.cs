@@ -7,8 +7,8 @@ namespace SweetsStore.Api.Infrastructure.OpenApi;
 /// <summary>
 /// The request examples of the OpenAPI document. Sent in this order to an empty database, each one succeeds as it
 /// stands: three couriers and three orders (the original task's), courier 2 gets order 3, delivers it, then serves
-/// other regions; the background imports bring couriers and orders with other ids. The couriers and orders follow
-/// the original task's example, except that its car courier works 08:00-20:00 here.
+/// other regions; the background imports bring couriers and orders with other ids. The couriers and orders are the
+/// original task's example verbatim (its car courier has no working hours, so it is stored and handed nothing).
 /// </summary>
 public sealed class RequestExamples(IClock clock)
 {
@@ -21,7 +21,7 @@ public sealed class RequestExamples(IClock clock)
             {"data": [
               {"courier_id": 1, "courier_type": "foot", "regions": [1, 12, 22], "working_hours": ["11:35-14:05", "09:00-11:00"]},
               {"courier_id": 2, "courier_type": "bike", "regions": [22], "working_hours": ["09:00-18:00"]},
-              {"courier_id": 3, "courier_type": "car", "regions": [12, 22, 23, 33], "working_hours": ["08:00-20:00"]}
+              {"courier_id": 3, "courier_type": "car", "regions": [12, 22, 23, 33], "working_hours": []}
             ]}
             """,
         [Key("POST", "orders")] = """
