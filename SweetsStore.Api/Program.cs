@@ -14,7 +14,6 @@ using SweetsStore.Api.Infrastructure;
 using SweetsStore.Api.Jobs;
 using SweetsStore.Data;
 using SweetsStore.Data.Imports;
-using SweetsStore.Data.Jobs;
 
 // Settings live next to the binary, wherever it is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -37,11 +36,8 @@ services.AddSingleton<OrderService>();
 services.AddSingleton<DeliveryService>();
 services.AddSingleton<StatsService>();
 services.AddSingleton<PlannerStatistics>();
-services.AddSingleton<JobStore>();
 services.AddSingleton<ImportStore>();
-services.AddSingleton<IJobHandler, ImportJob>();
 services.AddSingleton<SyncImports>();
-services.Configure<JobOptions>(configuration.GetSection("Jobs"));
 services.Configure<SecurityOptions>(configuration.GetSection("Security"));
 services.Configure<InputLimits>(configuration.GetSection("Limits"));
 services.Configure<BodyLimitOptions>(configuration.GetSection("Limits"));
@@ -110,10 +106,7 @@ else
 services.AddHostedService<StatisticsKeeper>();
 services.AddSingleton<AccessLog>();
 services.AddHostedService(sp => sp.GetRequiredService<AccessLog>());
-if (configuration.GetValue("Jobs:Enabled", true))
-{
-    services.AddHostedService<JobWorker>();
-}
+builder.AddBackgroundJobs(connectionString);
 
 var app = builder.Build();
 
@@ -144,6 +137,7 @@ app.UseWhen(c => c.Request.Path.StartsWithSegments("/swagger"), swagger => swagg
 
 // Operator dashboard: a static page over GET /stats, /imports and /couriers (Infrastructure/Dashboard.cs).
 app.UseWhen(c => c.Request.Path.StartsWithSegments("/dashboard"), dashboard => dashboard.UseDashboardFiles());
+app.UseBackgroundJobsDashboard(); // Hangfire's, at /hangfire (Jobs/BackgroundJobs.cs)
 
 app.UseRouting();
 app.UseMiddleware<BodyLimitMiddleware>();

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
 using SweetsStore.Api.Infrastructure;
-using SweetsStore.Api.Jobs;
+using SweetsStore.Api.Imports;
 using SweetsStore.Data.Imports;
 
 namespace SweetsStore.Api.Controllers;
@@ -15,7 +15,7 @@ namespace SweetsStore.Api.Controllers;
 [ApiController]
 [Route("imports")]
 [Produces("application/json")]
-public sealed class ImportsController(ImportStore imports, IOptions<InputLimits> limits, IOptions<JobOptions> jobs) : ControllerBase
+public sealed class ImportsController(ImportStore imports, ImportQueue queue, IOptions<InputLimits> limits) : ControllerBase
 {
     private const int ChunkBytes = 1 << 20;
 
@@ -102,7 +102,10 @@ public sealed class ImportsController(ImportStore imports, IOptions<InputLimits>
             }
         }
 
-        await upload.CommitAsync(bytes, scanner.Elements, jobs.Value.MaxAttempts, ct);
+        // Committed first, then enqueued (not cancellable: the import exists now). Should the enqueue fail or this
+        // process die in between, the orphan sweep gives the import its job (docs/decisions/0008).
+        await upload.CommitAsync(bytes, scanner.Elements, ct);
+        await queue.EnqueueAsync(upload.ImportId, replacing: null, CancellationToken.None);
         var created = await imports.GetAsync(upload.ImportId, ct);
         var location = $"/imports/{upload.ImportId}";
         return Accepted(location, ImportResponse.From(created!));
