@@ -16,6 +16,9 @@ COPY .editorconfig ./
 COPY SweetsStore.Domain/ SweetsStore.Domain/
 COPY SweetsStore.Data/ SweetsStore.Data/
 COPY SweetsStore.Api/ SweetsStore.Api/
+# Hangfire is LGPL-3.0: its notice and licence texts go into the image next to the assemblies (THIRD-PARTY-NOTICES.md).
+COPY THIRD-PARTY-NOTICES.md ./
+COPY licenses/ licenses/
 # The commit goes into the version that /health/live reports ("1.0.0+<sha>"); the build context has no .git.
 ARG SOURCE_REVISION=""
 RUN dotnet publish SweetsStore.Api/SweetsStore.Api.csproj -c Release --no-restore -o out /p:UseAppHost=false \

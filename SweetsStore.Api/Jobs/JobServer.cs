@@ -30,7 +30,7 @@ internal sealed class JobServer(
         }
 
         var settings = options.Value;
-        var name = $"{Environment.MachineName}.{Environment.ProcessId}";
+        var name = Environment.MachineName; // Hangfire adds ":{process id}:{guid}" to a server's name
         using var imports = new BackgroundJobServer(Options($"{name}.imports", [ImportJob.Queue], settings.Workers, lightweight: false), storage);
         using var maintenance = new BackgroundJobServer(Options($"{name}.maintenance", [Maintenance.Queue], 1, lightweight: true), storage);
         await RegisterRecurringJobsAsync(stoppingToken);

@@ -120,8 +120,8 @@ public class HangfireDashboardTests(AnyAddressFactory api) : IClassFixture<AnyAd
             recurring = await client.GetStringAsync("/hangfire/recurring");
         }
 
-        Assert.Contains($"{Environment.MachineName}.{Environment.ProcessId}.imports".ToLowerInvariant(), servers.ToLowerInvariant());
-        Assert.Contains($"{Environment.MachineName}.{Environment.ProcessId}.maintenance".ToLowerInvariant(), servers.ToLowerInvariant());
+        Assert.Contains($"{Environment.MachineName}.imports:{Environment.ProcessId}:".ToLowerInvariant(), servers.ToLowerInvariant());
+        Assert.Contains($"{Environment.MachineName}.maintenance:{Environment.ProcessId}:".ToLowerInvariant(), servers.ToLowerInvariant());
         Assert.Contains("imports-requeue-orphans", recurring);
         Assert.Contains("imports-purge", recurring);
     }

@@ -74,7 +74,7 @@ public class ImportJobTests(JobsFactory api) : IClassFixture<JobsFactory>, IAsyn
         var history = new JobDriver(api).History(jobId);
         Assert.Equal(3, history.Count);
         Assert.Equal("Enqueued", history[0]);
-        Assert.StartsWith($"Processing@{Environment.MachineName}.{Environment.ProcessId}.imports:".ToLowerInvariant(), history[1].ToLowerInvariant());
+        Assert.StartsWith($"Processing@{Environment.MachineName}.imports:{Environment.ProcessId}:".ToLowerInvariant(), history[1].ToLowerInvariant());
         Assert.Equal("Succeeded", history[2]);
         Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM hangfire.job"));
     }

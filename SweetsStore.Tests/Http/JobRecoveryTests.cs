@@ -215,6 +215,31 @@ public partial class JobRecoveryTests(ApiFactory api) : IClassFixture<ApiFactory
     }
 
     [Fact]
+    public async Task ThePurgeDropsFailedBodiesAndOldImportsAfterTheirRetention()
+    {
+        // Defaults: a failed import's body is kept 24 hours, an ended import 30 days.
+        var store = api.Services.GetRequiredService<ImportStore>();
+        var old = await StoreWithoutJobAsync(store, Fake.Orders(5, regions: 2, seed: 21).ToArray());
+        var failedLongAgo = await StoreWithoutJobAsync(store, Fake.Orders(5, regions: 2, seed: 22).ToArray());
+        var failedRecently = await StoreWithoutJobAsync(store, Fake.Orders(5, regions: 2, seed: 23).ToArray());
+        var waiting = await StoreWithoutJobAsync(store, Fake.Orders(5, regions: 2, seed: 24).ToArray());
+        await api.ScalarAsync<int>(
+            """
+            UPDATE imports SET
+                status = CASE import_id WHEN $1 THEN 'succeeded' WHEN $2 THEN 'failed' WHEN $3 THEN 'failed' ELSE status END,
+                finished_at = CASE import_id WHEN $1 THEN now() - interval '31 days' WHEN $2 THEN now() - interval '25 hours'
+                                             WHEN $3 THEN now() - interval '1 hour' ELSE finished_at END,
+                created_at = CASE import_id WHEN $4 THEN now() - interval '90 days' ELSE created_at END
+            RETURNING 1
+            """, old, failedLongAgo, failedRecently, waiting);
+
+        await api.Services.GetRequiredService<Maintenance>().PurgeImportsAsync(CancellationToken.None);
+
+        Assert.Equal($"{failedLongAgo},{failedRecently},{waiting}", await api.ScalarAsync<string>("SELECT string_agg(import_id::text, ',' ORDER BY import_id) FROM imports"));
+        Assert.Equal($"{failedRecently},{waiting}", await api.ScalarAsync<string>("SELECT string_agg(DISTINCT import_id::text, ',') FROM import_chunks"));
+    }
+
+    [Fact]
     public async Task DeletingTheJobInTheDashboardFailsItsImport()
     {
         using var operatorHost = api.WithWebHostBuilder(b => b.UseSetting("Security:ApiKey", JobsFactory.ApiKey));
