@@ -327,7 +327,7 @@ hangfire_check() {
   local file expected reply import status="" i servers stored history
   file=$(ls "$work"/data/orders-*.json | head -n 1)
   expected=$(grep -o '"order_id"' "$file" | wc -l)
-  sql -c "TRUNCATE orders, bundles, courier_region_stats, couriers, imports RESTART IDENTITY CASCADE"
+  sql -c "TRUNCATE orders, bundles, courier_region_stats, couriers, import_chunks, imports RESTART IDENTITY"
   reply=$(curl -s -w '\n%{http_code}' -H 'Content-Type: application/json' --data-binary @"$file" "http://127.0.0.1:${api_ports[1]}/imports/orders")
   [[ $(tail -n 1 <<<"$reply") == 202 ]] || dl_die "POST /imports/orders to API 2 -> $(tail -n 1 <<<"$reply"): $(head -c 300 <<<"$reply")"
   import=$(head -n 1 <<<"$reply" | grep -o '"import_id":[0-9]*' | cut -d: -f2)
@@ -348,7 +348,7 @@ hangfire_sweeps() {
   local line
   line=$(sql -A -t -F ' ' -c "SELECT count(*), count(DISTINCT date_trunc('minute', j.createdat)), count(DISTINCT split_part(s.data->>'ServerId', ':', 2))
     FROM hangfire.job j JOIN hangfire.state s ON s.jobid = j.id AND s.name = 'Processing'
-    WHERE j.invocationdata LIKE '%RequeueOrphansAsync%'")
+    WHERE j.invocationdata->>'Method' = 'RequeueOrphansAsync'")
   read -r runs minutes processes <<<"$line"
   echo "  recurring orphan sweep: $runs runs in $minutes distinct minutes, run by $processes process(es)"
   ((runs > 0 && runs == minutes))

@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
-using SweetsStore.Api.Infrastructure;
 using SweetsStore.Api.Imports;
+using SweetsStore.Api.Infrastructure;
 using SweetsStore.Data.Imports;
 
 namespace SweetsStore.Api.Controllers;

@@ -70,6 +70,52 @@ public partial class JobRecoveryTests(ApiFactory api) : IClassFixture<ApiFactory
     }
 
     [Fact]
+    public async Task AGracefulStopHandsARunningImportBackAtOnce()
+    {
+        // Leases of 5 minutes: only a hand-back can let another server take the job within this test.
+        void Server(IWebHostBuilder b)
+        {
+            b.UseSetting("Security:ApiKey", JobsFactory.ApiKey);
+            b.UseSetting("Jobs:Enabled", "true");
+            b.UseSetting("Jobs:LeaseSeconds", "300");
+            b.UseSetting("Jobs:PollSeconds", "0.2");
+        }
+
+        await using var blocker = new NpgsqlConnection(api.ConnectionString);
+        await blocker.OpenAsync();
+        var hold = await blocker.BeginTransactionAsync();
+        await using (var lockOrders = new NpgsqlCommand("LOCK TABLE orders IN SHARE MODE", blocker, hold))
+        {
+            await lockOrders.ExecuteNonQueryAsync();
+        }
+
+        long id;
+        var first = api.WithWebHostBuilder(Server);
+        try
+        {
+            using var client = ImportJobTests.Client(first);
+            id = await ImportJobTests.UploadAsync(client, "/imports/orders", JsonSerializer.Serialize(new { data = Fake.Orders(500, regions: 5, seed: 31).ToArray() }));
+            await WaitForCopiesAsync(1, Task.Delay(Timeout.Infinite));
+        }
+        finally
+        {
+            await first.DisposeAsync(); // SIGTERM: the run is cancelled, its job handed back
+        }
+
+        await hold.RollbackAsync();
+        await hold.DisposeAsync();
+        Assert.True(await api.ScalarAsync<bool>("SELECT fetchedat IS NULL FROM hangfire.jobqueue WHERE queue = 'imports'"), "the job was not handed back");
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM orders"));
+
+        using var second = api.WithWebHostBuilder(Server);
+        using var secondClient = ImportJobTests.Client(second);
+        var done = await ImportJobTests.WaitAsync(secondClient, id, TimeSpan.FromSeconds(60));
+        Assert.Equal("succeeded", (string?)done["status"]);
+        Assert.Equal(2, (int)done["attempts"]!);
+        Assert.Equal(500L, await api.ScalarAsync<long>("SELECT count(*) FROM orders"));
+    }
+
+    [Fact]
     public async Task TwoRunsAtOnceStoreTheRowsOnceAndTheEarlierRunIsFencedOut()
     {
         var driver = new JobDriver(api);
