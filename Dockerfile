@@ -18,6 +18,9 @@ COPY SweetsStore.Data/ SweetsStore.Data/
 COPY SweetsStore.Api/ SweetsStore.Api/
 # The API reference, built into the assembly and served at /swagger/api.md.
 COPY docs/api.md docs/
+# Hangfire is LGPL-3.0: its notice and licence texts go into the image next to the assemblies (THIRD-PARTY-NOTICES.md).
+COPY THIRD-PARTY-NOTICES.md ./
+COPY licenses/ licenses/
 # The commit goes into the version that /health/live reports ("1.0.0+<sha>"); the build context has no .git.
 ARG SOURCE_REVISION=""
 RUN dotnet publish SweetsStore.Api/SweetsStore.Api.csproj -c Release --no-restore -o out /p:UseAppHost=false \

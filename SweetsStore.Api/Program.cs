@@ -14,7 +14,6 @@ using SweetsStore.Api.Infrastructure.OpenApi;
 using SweetsStore.Api.Jobs;
 using SweetsStore.Data;
 using SweetsStore.Data.Imports;
-using SweetsStore.Data.Jobs;
 
 // Settings live next to the binary, wherever it is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -45,11 +44,8 @@ services.AddSingleton<OrderService>();
 services.AddSingleton<DeliveryService>();
 services.AddSingleton<StatsService>();
 services.AddSingleton<PlannerStatistics>();
-services.AddSingleton<JobStore>();
 services.AddSingleton<ImportStore>();
-services.AddSingleton<IJobHandler, ImportJob>();
 services.AddSingleton<SyncImports>();
-services.Configure<JobOptions>(configuration.GetSection("Jobs"));
 services.Configure<InputLimits>(configuration.GetSection("Limits"));
 services.Configure<BodyLimitOptions>(configuration.GetSection("Limits"));
 services.Configure<StatisticsOptions>(configuration.GetSection("Database"));
@@ -105,10 +101,7 @@ else
 services.AddHostedService<StatisticsKeeper>();
 services.AddSingleton<AccessLog>();
 services.AddHostedService(sp => sp.GetRequiredService<AccessLog>());
-if (configuration.GetValue("Jobs:Enabled", true))
-{
-    services.AddHostedService<JobWorker>();
-}
+builder.AddBackgroundJobs(connectionString);
 
 var app = builder.Build();
 
@@ -132,6 +125,7 @@ app.UseApiDocument();
 
 // Operator dashboard: a static page over GET /stats, /imports and /couriers (Infrastructure/Dashboard.cs).
 app.UseWhen(c => c.Request.Path.StartsWithSegments("/dashboard"), dashboard => dashboard.UseDashboardFiles());
+app.UseBackgroundJobsDashboard(); // Hangfire's, at /hangfire (Jobs/BackgroundJobs.cs)
 
 app.UseRouting();
 app.UseMethodRouting();

@@ -16,8 +16,6 @@ public sealed class StoreDbContext(DbContextOptions<StoreDbContext> options) : D
 
     public DbSet<CourierRegionStat> CourierRegionStats => Set<CourierRegionStat>();
 
-    public DbSet<Job> Jobs => Set<Job>();
-
     public DbSet<Import> Imports => Set<Import>();
 
     public DbSet<ImportChunk> ImportChunks => Set<ImportChunk>();

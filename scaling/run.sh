@@ -131,7 +131,7 @@ for n in 1 2; do
     [[ -n $procs ]] && echo "$BASHPID" >"$procs"
     cd "$work/app"
     exec env ConnectionStrings__Postgres="$bouncer_cs" ASPNETCORE_URLS="http://127.0.0.1:$port" \
-      Database__MigrateOnStartup=false Jobs__Listen=false "${api_env[@]}" \
+      Database__MigrateOnStartup=false "${api_env[@]}" \
       setpriv --reuid=nobody --regid=nogroup --clear-groups -- dotnet SweetsStore.Api.dll
   ) >"$work/api$n.log" 2>&1 &
   api_pids+=("$!")
@@ -320,6 +320,43 @@ self_test() {
   return "$result"
 }
 
+# ---- background jobs (Hangfire, docs/decisions/0011) through PgBouncer: every replica's two servers registered, an
+# import posted to API 2 loaded by one worker and read back from API 1; at the end, the minutely recurring sweep ran
+# once per minute across both replicas.
+hangfire_check() {
+  local file expected reply import status="" i servers stored history
+  file=$(ls "$work"/data/orders-*.json | head -n 1)
+  expected=$(grep -o '"order_id"' "$file" | wc -l)
+  sql -c "TRUNCATE orders, bundles, courier_region_stats, couriers, import_chunks, imports RESTART IDENTITY"
+  reply=$(curl -s -w '\n%{http_code}' -H 'Content-Type: application/json' --data-binary @"$file" "http://127.0.0.1:${api_ports[1]}/imports/orders")
+  [[ $(tail -n 1 <<<"$reply") == 202 ]] || dl_die "POST /imports/orders to API 2 -> $(tail -n 1 <<<"$reply"): $(head -c 300 <<<"$reply")"
+  import=$(head -n 1 <<<"$reply" | grep -o '"import_id":[0-9]*' | cut -d: -f2)
+  for i in $(seq 600); do
+    status=$(curl -s "http://127.0.0.1:${api_ports[0]}/imports/$import" | grep -o '"status":"[a-z]*"' | cut -d'"' -f4)
+    [[ $status == succeeded || $status == failed ]] && break
+    sleep 0.2
+  done
+  servers=$(sql -A -t -c "SELECT string_agg(split_part(id, ':', 1), ' ' ORDER BY id) FROM hangfire.server")
+  stored=$(sql -A -t -c "SELECT count(*) FROM orders")
+  history=$(sql -A -t -c "SELECT string_agg(s.name || coalesce('@' || split_part(s.data->>'ServerId', ':', 1) || ':' || split_part(s.data->>'ServerId', ':', 2), ''), ' -> ' ORDER BY s.id)
+    FROM imports i JOIN hangfire.state s ON s.jobid = i.job_id::bigint WHERE i.import_id = $import")
+  echo "  Hangfire servers registered: $servers"
+  echo "  import $import ($expected orders) posted to API 2, read from API 1: $status, $stored orders stored; job: $history"
+  [[ $status == succeeded && $stored == "$expected" && $(wc -w <<<"$servers") == 4 ]]
+}
+hangfire_sweeps() {
+  local line
+  line=$(sql -A -t -F ' ' -c "SELECT count(*), count(DISTINCT date_trunc('minute', j.createdat)), count(DISTINCT split_part(s.data->>'ServerId', ':', 2))
+    FROM hangfire.job j JOIN hangfire.state s ON s.jobid = j.id AND s.name = 'Processing'
+    WHERE j.invocationdata->>'Method' = 'RequeueOrphansAsync'")
+  read -r runs minutes processes <<<"$line"
+  echo "  recurring orphan sweep: $runs runs in $minutes distinct minutes, run by $processes process(es)"
+  ((runs > 0 && runs == minutes))
+}
+dl_say "background jobs through PgBouncer (Hangfire)"
+hangfire_failed=0
+hangfire_check || { hangfire_failed=1; echo "  FAILED: the background import through PgBouncer"; }
+
 # ---- runs
 reset_and_load
 dl_say "warm-up: ${warmup}s of the mix through both processes (JIT, pools), not measured"
@@ -366,5 +403,9 @@ printf '=== ratio two/one: %s (%s cores shared by wrk, nginx, both APIs, PgBounc
 printf '=== requests per CPU-second of the whole stack (wrk, nginx, APIs, PgBouncer, PostgreSQL): one process [ %s] mean %s; two processes [ %s] mean %s\n' \
   "${efficiency[one]}" "$(mean "${efficiency[one]}")" "${efficiency[two]}" "$(mean "${efficiency[two]}")"
 ((failed == 0)) && echo "=== invariants: all hold after every run, and each one fires when broken" || echo "=== invariants: FAILED (see above)"
+hangfire_sweeps || hangfire_failed=1
+((hangfire_failed == 0)) && echo "=== background jobs through PgBouncer: import loaded once, 4 Hangfire servers, one sweep per minute" ||
+  echo "=== background jobs through PgBouncer: FAILED (see above)"
+failed=$((failed || hangfire_failed))
 dl_say "tearing down (wrk done; stopping nginx, APIs, PgBouncer, PostgreSQL; removing $work)"
 exit "$failed"

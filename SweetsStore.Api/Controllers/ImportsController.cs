@@ -5,9 +5,9 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
+using SweetsStore.Api.Imports;
 using SweetsStore.Api.Infrastructure;
 using SweetsStore.Api.Infrastructure.OpenApi;
-using SweetsStore.Api.Jobs;
 using SweetsStore.Data.Imports;
 
 namespace SweetsStore.Api.Controllers;
@@ -16,7 +16,7 @@ namespace SweetsStore.Api.Controllers;
 [ApiController]
 [Route("imports")]
 [Produces("application/json")]
-public sealed class ImportsController(ImportStore imports, IOptions<InputLimits> limits, IOptions<JobOptions> jobs) : ControllerBase
+public sealed class ImportsController(ImportStore imports, ImportQueue queue, IOptions<InputLimits> limits) : ControllerBase
 {
     private const int ChunkBytes = 1 << 20;
 
@@ -109,7 +109,10 @@ public sealed class ImportsController(ImportStore imports, IOptions<InputLimits>
             }
         }
 
-        await upload.CommitAsync(bytes, scanner.Elements, jobs.Value.MaxAttempts, ct);
+        // Committed first, then enqueued (not cancellable: the import exists now). Should the enqueue fail or this
+        // process die in between, the orphan sweep gives the import its job (docs/decisions/0011).
+        await upload.CommitAsync(bytes, scanner.Elements, ct);
+        await queue.EnqueueAsync(upload.ImportId, replacing: null, CancellationToken.None);
         var created = await imports.GetAsync(upload.ImportId, ct);
         var location = $"/imports/{upload.ImportId}";
         return Accepted(location, ImportResponse.From(created!));

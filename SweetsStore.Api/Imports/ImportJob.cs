@@ -1,71 +1,80 @@
+using System.ComponentModel;
 using System.Diagnostics;
 using System.Text.Json;
+using Hangfire;
+using Hangfire.Server;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
-using SweetsStore.Api.Jobs;
 using SweetsStore.Data;
 using SweetsStore.Data.Imports;
-using SweetsStore.Data.Jobs;
 
 namespace SweetsStore.Api.Imports;
 
 /// <summary>
-/// Loads an uploaded import: streams the stored body, validates every element with the synchronous import's
-/// rules, and COPYs the rows in one transaction that also marks the import and its job succeeded, only while
-/// this worker still holds the job. A crash, a lost lease or any failure rolls the rows back: an import is
-/// applied entirely or not at all, and never twice.
+/// The Hangfire job that loads an uploaded import: streams the stored body, validates every element with the
+/// synchronous import's rules, and COPYs the rows in one transaction that also ends the import, only while this run
+/// still holds the import's token (<see cref="ImportStore.FinishAsync"/>). Hangfire runs a job at least once; the
+/// token makes its effect happen at most once: a crash, a takeover or any failure rolls the rows back, and a duplicate
+/// or late run changes nothing. docs/decisions/0011.
 /// </summary>
-public sealed class ImportJob(ImportStore imports, NpgsqlDataSource db, IOptions<InputLimits> limits, ILogger<ImportJob> logger) : IJobHandler
+public sealed class ImportJob(ImportStore imports, NpgsqlDataSource db, IOptions<InputLimits> limits, ILogger<ImportJob> logger)
 {
+    /// <summary>The Hangfire queue of imports (their own workers, <c>Jobs:Workers</c> per process).</summary>
+    public const string Queue = "imports";
+
     /// <summary>Bad elements kept in a background import's report (all are counted).</summary>
     public const int MaxReported = 1000;
 
     private static readonly TimeSpan ProgressEvery = TimeSpan.FromMilliseconds(250);
 
-    public string Kind => ImportStore.JobKind;
+    /// <summary>
+    /// The job method Hangfire calls. <paramref name="context"/> and <paramref name="ct"/> are Hangfire's (pass null and
+    /// <see cref="CancellationToken.None"/> when enqueuing); <paramref name="ct"/> fires when the server stops or when
+    /// the job's state moves on without this run (deleted, or taken over by another worker).
+    /// </summary>
+    [Queue(Queue)]
+    [DisplayName("Import {0}")]
+    public Task RunAsync(long importId, PerformContext context, CancellationToken ct) =>
+        RunForJobAsync(importId, context.BackgroundJob.Id, ct);
 
-    public Task GiveUpAsync(long argument, string error, CancellationToken ct) =>
-        imports.FailAsync(argument, $"the import could not be loaded: {error}", ct);
-
-    public async Task RunAsync(JobRun run, CancellationToken ct)
+    /// <summary>One run of job <paramref name="jobId"/> for import <paramref name="importId"/>.</summary>
+    internal async Task RunForJobAsync(long importId, string jobId, CancellationToken ct)
     {
-        var work = await imports.StartAsync(run.Argument, ct);
-        if (work is null || work.Status is "succeeded" or "failed")
+        var run = await imports.StartAsync(importId, jobId, ct);
+        if (run is null)
         {
-            // Nothing (left) to do: only the job itself needs finishing.
-            await using var connection = await db.OpenConnectionAsync(ct);
-            await JobStore.SucceedAsync(connection, run.JobId, run.WorkerId, ct);
+            logger.LogInformation("Import {ImportId}: nothing to do for job {JobId} (the import has ended, is gone, or has another job)", importId, jobId);
             return;
         }
 
-        if (work.Kind == "orders")
+        if (run.Kind == "orders")
         {
-            await LoadAsync(work, run, ImportElements.Orders(limits.Value, MaxReported), BulkCopy.OrdersAsync, "orders", o => o.Id, ct);
+            await LoadAsync(run, ImportElements.Orders(limits.Value, MaxReported), BulkCopy.OrdersAsync, "orders", o => o.Id, ct);
         }
         else
         {
-            await LoadAsync(work, run, ImportElements.Couriers(limits.Value, MaxReported), BulkCopy.CouriersAsync, "couriers", c => c.Id, ct);
+            await LoadAsync(run, ImportElements.Couriers(limits.Value, MaxReported), BulkCopy.CouriersAsync, "couriers", c => c.Id, ct);
         }
     }
 
     private async Task LoadAsync<T>(
-        ImportWork work, JobRun run, ImportElements<T> elements, Func<NpgsqlConnection, CancellationToken, Task<BulkCopy<T>>> begin,
+        ImportRun run, ImportElements<T> elements, Func<NpgsqlConnection, CancellationToken, Task<BulkCopy<T>>> begin,
         string table, Func<T, long> idOf, CancellationToken ct)
         where T : class
     {
         var started = Stopwatch.StartNew();
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using var loader = await ImportLoader<T>.BeginAsync(connection, work.Format, limits.Value.MaxBackgroundImportItems, elements, begin, idOf, ct);
+        await using var loader = await ImportLoader<T>.BeginAsync(connection, run.Format, limits.Value.MaxBackgroundImportItems, elements, begin, idOf, ct);
         var lastProgress = Stopwatch.StartNew();
-        await foreach (var chunk in imports.ReadChunksAsync(work.Id, ct))
+        await foreach (var chunk in imports.ReadChunksAsync(run.Id, ct))
         {
             await loader.PushAsync(chunk, isFinal: false, ct);
             if (lastProgress.Elapsed > ProgressEvery)
             {
-                await imports.ProgressAsync(work.Id, loader.Elements, loader.Invalid, ct);
+                await imports.ProgressAsync(run, loader.Elements, loader.Invalid, ct);
                 lastProgress.Restart();
             }
         }
@@ -76,7 +85,7 @@ public sealed class ImportJob(ImportStore imports, NpgsqlDataSource db, IOptions
             var error = loader.Invalid > 0
                 ? $"{loader.Invalid} of {loader.Elements} {elements.Collection} are invalid; nothing was stored"
                 : "the body is not a valid import; nothing was stored";
-            await FinishSeparatelyAsync(work, run, "failed", loader.Elements, loader.Invalid, error, Report(loader.Error()), ct);
+            await RefuseAsync(run, loader.Elements, loader.Invalid, error, Report(loader.Error()), ct);
             return;
         }
 
@@ -88,33 +97,42 @@ public sealed class ImportJob(ImportStore imports, NpgsqlDataSource db, IOptions
                 throw new InvalidOperationException("ids collided with an import that then rolled back; retrying");
             }
 
-            await FinishSeparatelyAsync(work, run, "failed", loader.Elements, loader.Invalid,
+            await RefuseAsync(run, loader.Elements, loader.Invalid,
                 $"{loader.Invalid} {elements.Collection} already exist; nothing was stored", Report(loader.Error()), ct);
             return;
         }
 
-        if (!await ImportStore.FinishAsync(connection, work.Id, run.JobId, run.WorkerId, "succeeded", loader.Elements, 0, null, null, ct))
+        if (!await ImportStore.FinishAsync(connection, run, "succeeded", loader.Elements, 0, null, null, ct))
         {
-            throw new OperationCanceledException("the job's lease went to another worker; rolling back");
+            await tx.RollbackAsync(ct);
+            throw Superseded(run);
         }
 
         await tx.CommitAsync(ct);
-        logger.LogInformation("Import {ImportId}: {Rows} {Kind} loaded in {Seconds:0.0} s", work.Id, loader.Elements, work.Kind, started.Elapsed.TotalSeconds);
+        logger.LogInformation("Import {ImportId}: {Rows} {Kind} loaded in {Seconds:0.0} s", run.Id, loader.Elements, run.Kind, started.Elapsed.TotalSeconds);
     }
 
     // A refused import is recorded in its own transaction: the loading one is rolled back.
-    private async Task FinishSeparatelyAsync(
-        ImportWork work, JobRun run, string status, long rows, long invalid, string error, string report, CancellationToken ct)
+    private async Task RefuseAsync(ImportRun run, long rows, long invalid, string error, string report, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        if (!await ImportStore.FinishAsync(connection, work.Id, run.JobId, run.WorkerId, status, rows, invalid, error, report, ct))
+        if (!await ImportStore.FinishAsync(connection, run, "failed", rows, invalid, error, report, ct))
         {
-            throw new OperationCanceledException("the job's lease went to another worker");
+            throw Superseded(run);
         }
 
         await tx.CommitAsync(ct);
-        logger.LogInformation("Import {ImportId} refused: {Error}", work.Id, error);
+        logger.LogInformation("Import {ImportId} refused: {Error}", run.Id, error);
+    }
+
+    // A later run of this job holds the import now (Hangfire handed the job to another worker: this one was thought
+    // dead, or an operator requeued it), or the import was failed meanwhile (its job deleted). That run, or that
+    // decision, owns the job's state: Hangfire changes no state for an aborted job.
+    private JobAbortedException Superseded(ImportRun run)
+    {
+        logger.LogWarning("Import {ImportId}: this run was superseded (another run holds the import, or it ended); its rows were rolled back", run.Id);
+        return new JobAbortedException();
     }
 
     private static string Report(ContractValidationException error)

@@ -65,6 +65,7 @@ public sealed class MigrationRunner(IServiceProvider services, SchemaGate schema
         await using var scope = services.CreateAsyncScope();
         var context = scope.ServiceProvider.GetRequiredService<StoreDbContext>();
         await context.Database.MigrateAsync(ct);
+        await Jobs.HangfireSchema.InstallAsync(services, ct); // Hangfire's own schema, under the same lock (docs/decisions/0011)
         await held.CommitAsync(ct); // releases the lock; so does the rollback when anything above throws
     }
 }
@@ -122,9 +123,15 @@ public sealed class DatabaseReadyCheck(NpgsqlDataSource db, IServiceProvider ser
             command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _expected });
             var applied = (string[])(await command.ExecuteScalarAsync(timeout.Token))!;
             var missing = _expected.Except(applied).ToArray();
-            return missing.Length == 0
+            if (missing.Length > 0)
+            {
+                return HealthCheckResult.Unhealthy($"migrations not applied: {string.Join(", ", missing)}");
+            }
+
+            await using var connection = await db.OpenConnectionAsync(timeout.Token);
+            return await Jobs.HangfireSchema.InstalledVersionAsync(connection, timeout.Token) >= Jobs.HangfireSchema.Version
                 ? HealthCheckResult.Healthy("database reachable, migrations applied")
-                : HealthCheckResult.Unhealthy($"migrations not applied: {string.Join(", ", missing)}");
+                : HealthCheckResult.Unhealthy("Hangfire's schema not installed (run migrate)");
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
         {

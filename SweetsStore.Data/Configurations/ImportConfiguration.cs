@@ -18,7 +18,6 @@ internal sealed class ImportConfiguration : IEntityTypeConfiguration<Import>
         builder.HasKey(i => i.ImportId);
         builder.Property(i => i.ImportId).UseIdentityAlwaysColumn();
         builder.Property(i => i.Report).HasColumnType("jsonb");
-        builder.HasOne<Job>().WithMany().HasForeignKey(i => i.JobId).OnDelete(DeleteBehavior.Restrict);
     }
 }
 

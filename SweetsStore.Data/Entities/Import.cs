@@ -2,7 +2,7 @@ using NodaTime;
 
 namespace SweetsStore.Data.Entities;
 
-/// <summary>A bulk import taken by <c>POST /imports/{kind}</c> and loaded by a background job.</summary>
+/// <summary>A bulk import taken by <c>POST /imports/{kind}</c> and loaded by a Hangfire job.</summary>
 public sealed class Import
 {
     public long ImportId { get; set; }
@@ -39,7 +39,14 @@ public sealed class Import
     /// <summary>The validation report, in the synchronous import's <c>validation_error</c> shape.</summary>
     public string? Report { get; set; }
 
-    public long? JobId { get; set; }
+    /// <summary>The Hangfire job that loads it; null between the upload's commit and the enqueue (docs/decisions/0011).</summary>
+    public string? JobId { get; set; }
+
+    /// <summary>
+    /// The token of the run that last started loading it. A run stores its rows and ends the import only while this
+    /// is still its own token, in the same transaction: a duplicate or late run of the same import changes nothing.
+    /// </summary>
+    public Guid? RunToken { get; set; }
 }
 
 /// <summary>One piece of an import's uploaded body, in upload order.</summary>

@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
-using SweetsStore.Data.Jobs;
 
 namespace SweetsStore.Data.Imports;
 
@@ -11,16 +10,27 @@ public sealed record ImportView(
     long Id, string Kind, string Format, string Status, long Bytes, long RowsTotal, long RowsDone, long RowsInvalid, int Attempts,
     Instant CreatedAt, Instant? StartedAt, Instant? FinishedAt, string? Error, string? Report);
 
-/// <summary>What a job needs to know about the import it runs.</summary>
-public sealed record ImportWork(long Id, string Kind, string Format, string Status, long RowsTotal);
+/// <summary>
+/// One run of an import's job, started by <see cref="ImportStore.StartAsync"/>: what to load, and the token that fences
+/// the run (only the run holding the import's current token may end it).
+/// </summary>
+public sealed record ImportRun(long Id, string Kind, string Format, Guid Token);
+
+/// <summary>An import that has not ended, and the job that should load it.</summary>
+public sealed record UnfinishedImport(long Id, string JobId);
 
 /// <summary>Imports and their uploaded bodies, in PostgreSQL so every API process can run any import.</summary>
+/// <remarks>
+/// The import row is what makes a job's effect happen once although Hangfire may run the job more than once (a worker
+/// killed mid-load, an invisibility timeout that ran out, an operator's requeue): each run takes a fresh token when it
+/// starts (<see cref="StartAsync"/>), and its rows commit only together with the update that ends the import, which
+/// matches that token and a <c>running</c> status (<see cref="FinishAsync"/>). docs/decisions/0011.
+/// </remarks>
 public sealed class ImportStore(NpgsqlDataSource db)
 {
-    /// <summary>The job kind that loads imports.</summary>
-    public const string JobKind = "import";
+    private const string Unfinished = "status IN ('queued', 'running')";
 
-    /// <summary>Opens an upload: one transaction that stores the body chunk by chunk and enqueues the job on commit.</summary>
+    /// <summary>Opens an upload: one transaction that stores the body chunk by chunk (nothing is visible until it commits).</summary>
     public async Task<ImportUpload> BeginUploadAsync(string kind, string format, CancellationToken ct)
     {
         var connection = await db.OpenConnectionAsync(ct);
@@ -69,32 +79,51 @@ public sealed class ImportStore(NpgsqlDataSource db)
         return page;
     }
 
-    /// <summary>Marks an attempt as started (progress back to 0) and says what to load.</summary>
-    public async Task<ImportWork?> StartAsync(long id, CancellationToken ct)
+    /// <summary>
+    /// Records <paramref name="jobId"/> as the job that loads the import, only while its job is still
+    /// <paramref name="replacing"/> (null: none yet) and it has not ended (true too when the job's first run already
+    /// recorded it). False: another job has it, or it ended.
+    /// </summary>
+    public async Task<bool> AttachJobAsync(long id, string jobId, string? replacing, CancellationToken ct)
     {
         await using var command = db.CreateCommand(
-            """
-            UPDATE imports
-            SET status = CASE WHEN status IN ('queued', 'running') THEN 'running' ELSE status END,
-                started_at = CASE WHEN status IN ('queued', 'running') THEN now() ELSE started_at END,
-                attempts = attempts + CASE WHEN status IN ('queued', 'running') THEN 1 ELSE 0 END,
-                rows_done = CASE WHEN status IN ('queued', 'running') THEN 0 ELSE rows_done END,
-                rows_invalid = CASE WHEN status IN ('queued', 'running') THEN 0 ELSE rows_invalid END
-            WHERE import_id = $1
-            RETURNING import_id, kind, format, status, rows_total
-            """);
+            $"UPDATE imports SET job_id = $2 WHERE import_id = $1 AND (job_id IS NOT DISTINCT FROM $3 OR job_id = $2) AND {Unfinished}");
         command.Parameters.Add(Sql.P(id));
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct)
-            ? new ImportWork(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4))
-            : null;
+        command.Parameters.Add(Sql.P(jobId));
+        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = replacing, NpgsqlDbType = NpgsqlDbType.Text });
+        return await command.ExecuteNonQueryAsync(ct) == 1;
     }
 
-    /// <summary>Progress, written outside the loading transaction so readers see it move.</summary>
-    public async Task ProgressAsync(long id, long rowsDone, long rowsInvalid, CancellationToken ct)
+    /// <summary>
+    /// Starts a run of job <paramref name="jobId"/>: the import becomes <c>running</c> with progress back to 0, one more
+    /// attempt, and a fresh token that supersedes any earlier run's. Null when there is nothing to do: the import ended
+    /// (a duplicate or late run), is gone, or belongs to another job.
+    /// </summary>
+    public async Task<ImportRun?> StartAsync(long id, string jobId, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("UPDATE imports SET rows_done = $2, rows_invalid = $3 WHERE import_id = $1 AND status = 'running'");
+        var token = Guid.NewGuid();
+        await using var command = db.CreateCommand(
+            $"""
+            UPDATE imports
+            SET job_id = $2, status = 'running', started_at = clock_timestamp(), attempts = attempts + 1,
+                rows_done = 0, rows_invalid = 0, run_token = $3
+            WHERE import_id = $1 AND {Unfinished} AND (job_id IS NULL OR job_id = $2)
+            RETURNING kind, format
+            """);
         command.Parameters.Add(Sql.P(id));
+        command.Parameters.Add(Sql.P(jobId));
+        command.Parameters.Add(Sql.P(token));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? new ImportRun(id, reader.GetString(0), reader.GetString(1), token) : null;
+    }
+
+    /// <summary>Progress, written outside the loading transaction so readers see it move; only by the current run.</summary>
+    public async Task ProgressAsync(ImportRun run, long rowsDone, long rowsInvalid, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            "UPDATE imports SET rows_done = $3, rows_invalid = $4 WHERE import_id = $1 AND run_token = $2 AND status = 'running'");
+        command.Parameters.Add(Sql.P(run.Id));
+        command.Parameters.Add(Sql.P(run.Token));
         command.Parameters.Add(Sql.P(rowsDone));
         command.Parameters.Add(Sql.P(rowsInvalid));
         await command.ExecuteNonQueryAsync(ct);
@@ -113,45 +142,110 @@ public sealed class ImportStore(NpgsqlDataSource db)
     }
 
     /// <summary>
-    /// Ends the import on the caller's transaction (with the loaded rows, when it succeeded) and marks its job
-    /// succeeded there too, only while <paramref name="workerId"/> still holds the job. False: the lease was
-    /// lost; the caller must roll back. <c>finished_at</c> is <c>clock_timestamp()</c>: <c>now()</c> would be the
-    /// start of the loading transaction, so every import would seem to take no time at all.
+    /// Ends the import on the caller's transaction (the one holding the loaded rows, when it succeeded), only while
+    /// <paramref name="run"/> is still the import's current run. False: a later run took the import over, or it was
+    /// failed meanwhile (its job deleted); the caller must roll back. A succeeded import's body goes at once; a failed
+    /// one's is kept for the retention (<see cref="PurgeAsync"/>). <c>finished_at</c> is <c>clock_timestamp()</c>:
+    /// <c>now()</c> would be the start of the loading transaction, so every import would seem to take no time at all.
     /// </summary>
     public static async Task<bool> FinishAsync(
-        NpgsqlConnection connection, long id, long jobId, string workerId, string status, long rowsDone, long rowsInvalid,
-        string? error, string? report, CancellationToken ct)
+        NpgsqlConnection connection, ImportRun run, string status, long rowsDone, long rowsInvalid, string? error, string? report,
+        CancellationToken ct)
     {
-        if (!await JobStore.SucceedAsync(connection, jobId, workerId, ct))
+        await using var command = Sql.Command(connection,
+            """
+            UPDATE imports SET status = $3, rows_done = $4, rows_invalid = $5, error = $6, report = $7::jsonb,
+                               finished_at = clock_timestamp()
+            WHERE import_id = $1 AND run_token = $2 AND status = 'running'
+            """,
+            Sql.P(run.Id), Sql.P(run.Token), Sql.P(status), Sql.P(rowsDone), Sql.P(rowsInvalid),
+            new NpgsqlParameter<string?> { TypedValue = error, NpgsqlDbType = NpgsqlDbType.Text },
+            new NpgsqlParameter<string?> { TypedValue = report, NpgsqlDbType = NpgsqlDbType.Text });
+        if (await command.ExecuteNonQueryAsync(ct) != 1)
         {
             return false;
         }
 
-        await using var command = Sql.Command(connection,
-            """
-            UPDATE imports SET status = $2, rows_done = $3, rows_invalid = $4, error = $5, report = $6::jsonb,
-                               finished_at = clock_timestamp() -- now() would be when this (long) transaction began
-            WHERE import_id = $1
-            """,
-            Sql.P(id), Sql.P(status), Sql.P(rowsDone), Sql.P(rowsInvalid),
-            new NpgsqlParameter<string?> { TypedValue = error, NpgsqlDbType = NpgsqlDbType.Text },
-            new NpgsqlParameter<string?> { TypedValue = report, NpgsqlDbType = NpgsqlDbType.Text });
-        await command.ExecuteNonQueryAsync(ct);
+        if (status == "succeeded")
+        {
+            await using var chunks = Sql.Command(connection, "DELETE FROM import_chunks WHERE import_id = $1", Sql.P(run.Id));
+            await chunks.ExecuteNonQueryAsync(ct);
+        }
 
-        // The body is no longer needed once the import has ended.
-        await using var chunks = Sql.Command(connection, "DELETE FROM import_chunks WHERE import_id = $1", Sql.P(id));
-        await chunks.ExecuteNonQueryAsync(ct);
         return true;
     }
 
-    /// <summary>The job gave up (its last attempt failed): the import fails with the reason.</summary>
-    public async Task FailAsync(long id, string error, CancellationToken ct)
+    /// <summary>
+    /// The import's job ended without loading it (its last attempt failed, or it was deleted): the import fails with
+    /// <paramref name="error"/>, only while <paramref name="jobId"/> is its job (or it has none yet) and it has not
+    /// ended. Synchronous: Hangfire's state filters are. Any run still going is fenced out by the status.
+    /// </summary>
+    public bool FailByJob(long id, string jobId, string error)
+    {
+        using var command = db.CreateCommand(
+            $"""
+            UPDATE imports SET status = 'failed', error = $3, finished_at = clock_timestamp(), job_id = $2
+            WHERE import_id = $1 AND {Unfinished} AND (job_id IS NULL OR job_id = $2)
+            """);
+        command.Parameters.Add(Sql.P(id));
+        command.Parameters.Add(Sql.P(jobId));
+        command.Parameters.Add(Sql.P(error.Length > 2000 ? error[..2000] : error));
+        return command.ExecuteNonQuery() == 1;
+    }
+
+    /// <summary>Imports with no job that were uploaded more than <paramref name="olderThan"/> ago (the process died between commit and enqueue).</summary>
+    public async Task<IReadOnlyList<long>> OrphansAsync(TimeSpan olderThan, CancellationToken ct)
     {
         await using var command = db.CreateCommand(
-            "UPDATE imports SET status = 'failed', error = $2, finished_at = now() WHERE import_id = $1 AND status IN ('queued', 'running')");
-        command.Parameters.Add(Sql.P(id));
-        command.Parameters.Add(Sql.P(error));
-        await command.ExecuteNonQueryAsync(ct);
+            $"SELECT import_id FROM imports WHERE {Unfinished} AND job_id IS NULL AND created_at < now() - make_interval(secs => $1) ORDER BY import_id");
+        command.Parameters.Add(Sql.P(olderThan.TotalSeconds));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var ids = new List<long>();
+        while (await reader.ReadAsync(ct))
+        {
+            ids.Add(reader.GetInt64(0));
+        }
+
+        return ids;
+    }
+
+    /// <summary>Imports not ended yet that have a job (to check that their job still exists and has not ended).</summary>
+    public async Task<IReadOnlyList<UnfinishedImport>> UnfinishedAsync(CancellationToken ct)
+    {
+        await using var command = db.CreateCommand($"SELECT import_id, job_id FROM imports WHERE {Unfinished} AND job_id IS NOT NULL ORDER BY import_id");
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var imports = new List<UnfinishedImport>();
+        while (await reader.ReadAsync(ct))
+        {
+            imports.Add(new UnfinishedImport(reader.GetInt64(0), reader.GetString(1)));
+        }
+
+        return imports;
+    }
+
+    /// <summary>
+    /// Deletes the bodies of imports that failed more than <paramref name="failedBodies"/> ago, and imports (with any
+    /// body) that ended more than <paramref name="finished"/> ago. Returns how many of each.
+    /// </summary>
+    public async Task<(long Bodies, long Imports)> PurgeAsync(TimeSpan failedBodies, TimeSpan finished, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var bodies = Sql.Command(connection,
+            """
+            WITH gone AS (
+                DELETE FROM import_chunks c USING imports i
+                WHERE c.import_id = i.import_id AND i.status IN ('succeeded', 'failed') AND i.finished_at < now() - make_interval(secs => $1)
+                RETURNING c.import_id
+            )
+            SELECT count(DISTINCT import_id) FROM gone
+            """,
+            Sql.P(failedBodies.TotalSeconds));
+        var purgedBodies = (long)(await bodies.ExecuteScalarAsync(ct))!;
+        await using var records = Sql.Command(connection,
+            "DELETE FROM imports WHERE status IN ('succeeded', 'failed') AND finished_at < now() - make_interval(secs => $1)",
+            Sql.P(finished.TotalSeconds));
+        var purgedImports = await records.ExecuteNonQueryAsync(ct);
+        return (purgedBodies, purgedImports);
     }
 
     private const string SelectView =
@@ -167,8 +261,9 @@ public sealed class ImportStore(NpgsqlDataSource db)
 }
 
 /// <summary>
-/// An upload in progress: chunks go into <c>import_chunks</c> with COPY on one transaction. Nothing is visible
-/// (and no job exists) until <see cref="CommitAsync"/>; disposing before that leaves nothing behind.
+/// An upload in progress: chunks go into <c>import_chunks</c> with COPY on one transaction. Nothing is visible until
+/// <see cref="CommitAsync"/>; disposing before that leaves nothing behind. Its job is enqueued after the commit
+/// (docs/decisions/0011: a crash in between leaves an import without a job, which the orphan sweep enqueues).
 /// </summary>
 public sealed class ImportUpload(NpgsqlConnection connection, NpgsqlTransaction tx, NpgsqlBinaryImporter copy, long importId) : IAsyncDisposable
 {
@@ -185,22 +280,20 @@ public sealed class ImportUpload(NpgsqlConnection connection, NpgsqlTransaction 
         await copy.WriteAsync(length == data.Length ? data : data.AsSpan(0, length).ToArray(), NpgsqlDbType.Bytea, ct);
     }
 
-    /// <summary>Stores the body's size and row count, enqueues the loading job, and commits. Returns the job id.</summary>
-    public async Task<long> CommitAsync(long bytes, long rowsTotal, int maxAttempts, CancellationToken ct)
+    /// <summary>Stores the body's size and row count and commits: the import is <c>queued</c>.</summary>
+    public async Task CommitAsync(long bytes, long rowsTotal, CancellationToken ct)
     {
         await copy.CompleteAsync(ct);
         await copy.DisposeAsync();
         _copyOpen = false;
-        var jobId = await JobStore.EnqueueAsync(connection, ImportStore.JobKind, ImportId, maxAttempts, ct);
         await using (var update = Sql.Command(connection,
-            "UPDATE imports SET bytes = $2, rows_total = $3, job_id = $4 WHERE import_id = $1",
-            Sql.P(ImportId), Sql.P(bytes), Sql.P(rowsTotal), Sql.P(jobId)))
+            "UPDATE imports SET bytes = $2, rows_total = $3 WHERE import_id = $1",
+            Sql.P(ImportId), Sql.P(bytes), Sql.P(rowsTotal)))
         {
             await update.ExecuteNonQueryAsync(ct);
         }
 
         await tx.CommitAsync(ct);
-        return jobId;
     }
 
     public async ValueTask DisposeAsync()

@@ -185,8 +185,8 @@ namespace SweetsStore.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("format");
 
-                    b.Property<long?>("JobId")
-                        .HasColumnType("bigint")
+                    b.Property<string>("JobId")
+                        .HasColumnType("text")
                         .HasColumnName("job_id");
 
                     b.Property<string>("Kind")
@@ -210,6 +210,10 @@ namespace SweetsStore.Data.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("rows_total");
 
+                    b.Property<Guid?>("RunToken")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_token");
+
                     b.Property<DateTime?>("StartedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("started_at");
@@ -221,9 +225,6 @@ namespace SweetsStore.Data.Migrations
 
                     b.HasKey("ImportId")
                         .HasName("pk_imports");
-
-                    b.HasIndex("JobId")
-                        .HasDatabaseName("ix_imports_job_id");
 
                     b.ToTable("imports", null, t =>
                         {
@@ -257,82 +258,6 @@ namespace SweetsStore.Data.Migrations
                         .HasName("pk_import_chunks");
 
                     b.ToTable("import_chunks", (string)null);
-                });
-
-            modelBuilder.Entity("SweetsStore.Data.Entities.Job", b =>
-                {
-                    b.Property<long>("JobId")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
-                        .HasColumnName("job_id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("JobId"));
-
-                    b.Property<long>("Argument")
-                        .HasColumnType("bigint")
-                        .HasColumnName("argument");
-
-                    b.Property<int>("Attempts")
-                        .HasColumnType("integer")
-                        .HasColumnName("attempts");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at");
-
-                    b.Property<DateTime?>("FinishedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("finished_at");
-
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("kind");
-
-                    b.Property<string>("LastError")
-                        .HasColumnType("text")
-                        .HasColumnName("last_error");
-
-                    b.Property<DateTime?>("LeaseUntil")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("lease_until");
-
-                    b.Property<string>("LockedBy")
-                        .HasColumnType("text")
-                        .HasColumnName("locked_by");
-
-                    b.Property<int>("MaxAttempts")
-                        .HasColumnType("integer")
-                        .HasColumnName("max_attempts");
-
-                    b.Property<DateTime>("RunAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("run_at");
-
-                    b.Property<string>("State")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("state");
-
-                    b.HasKey("JobId")
-                        .HasName("pk_jobs");
-
-                    b.HasIndex("LeaseUntil")
-                        .HasDatabaseName("ix_jobs_leases")
-                        .HasFilter("state = 'processing'");
-
-                    b.HasIndex("RunAt", "JobId")
-                        .HasDatabaseName("ix_jobs_due")
-                        .HasFilter("state = 'enqueued'");
-
-                    b.ToTable("jobs", null, t =>
-                        {
-                            t.HasCheckConstraint("ck_jobs_attempts", "attempts >= 0 AND max_attempts >= 1");
-
-                            t.HasCheckConstraint("ck_jobs_processing_has_lease", "state <> 'processing' OR (locked_by IS NOT NULL AND lease_until IS NOT NULL)");
-
-                            t.HasCheckConstraint("ck_jobs_state", "state IN ('enqueued', 'processing', 'succeeded', 'failed')");
-                        });
                 });
 
             modelBuilder.Entity("SweetsStore.Data.Entities.Order", b =>
@@ -429,15 +354,6 @@ namespace SweetsStore.Data.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_courier_region_stats_couriers");
-                });
-
-            modelBuilder.Entity("SweetsStore.Data.Entities.Import", b =>
-                {
-                    b.HasOne("SweetsStore.Data.Entities.Job", null)
-                        .WithMany()
-                        .HasForeignKey("JobId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .HasConstraintName("fk_imports_jobs");
                 });
 
             modelBuilder.Entity("SweetsStore.Data.Entities.ImportChunk", b =>

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using SweetsStore.Api.Infrastructure;
+using SweetsStore.Api.Jobs;
 using SweetsStore.Data;
 using SweetsStore.Tests.Infrastructure;
 
@@ -22,9 +23,11 @@ public class MigrationTests
         try
         {
             var connectionString = TestDatabase.ConnectionStringFor(name);
+            var logs = new CapturingLoggerProvider(LogLevel.Information);
             var processes = Enumerable.Range(0, 6).Select(_ =>
             {
                 var services = new ServiceCollection();
+                services.AddLogging(l => l.AddProvider(logs));
                 services.AddSingleton(Database.CreateDataSource(connectionString));
                 services.AddDbContext<StoreDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
                 return services.BuildServiceProvider();
@@ -49,6 +52,10 @@ public class MigrationTests
             await using var command = new NpgsqlCommand("SELECT count(*) FROM \"__EFMigrationsHistory\"", check);
             using var scope = processes[0].CreateScope();
             Assert.Equal(scope.ServiceProvider.GetRequiredService<StoreDbContext>().Database.GetMigrations().LongCount(), (long)(await command.ExecuteScalarAsync())!);
+
+            // Hangfire's schema too: installed by one of them, under the same lock; the others found it there.
+            Assert.Equal(HangfireSchema.Version, await HangfireSchema.InstalledVersionAsync(check, CancellationToken.None));
+            Assert.Single(logs.Messages, m => m.StartsWith("Hangfire schema 'hangfire' installed: version 0 to ", StringComparison.Ordinal));
             foreach (var p in processes)
             {
                 await p.DisposeAsync();
@@ -65,7 +72,7 @@ public class MigrationTests
     public async Task AFirstStartOnAnEmptyDatabaseMigratesBeforeTheJobWorkersTouchIt()
     {
         // The job workers used to poll at once and log "Job queue unavailable: 42P01: relation "jobs" does not
-        // exist" on every first start, while the start-up migration was still running.
+        // exist" on every first start, while the start-up migration was still running. Hangfire's servers wait too.
         var name = $"sweetsstore_f_{Guid.NewGuid():N}";
         await AdminAsync($"CREATE DATABASE {name}");
         var logs = new CapturingLoggerProvider();
@@ -77,6 +84,7 @@ public class MigrationTests
                 b.UseSetting("Database:MigrateOnStartup", "true");
                 b.UseSetting("Jobs:Enabled", "true");
                 b.UseSetting("Jobs:PollSeconds", "0.05");
+                b.UseSetting("Jobs:SchedulePollSeconds", "1");
                 b.UseSetting("Security:ApiKey", "first-start-key-0123456789");
                 b.ConfigureLogging(l => l.AddProvider(logs));
             }))
@@ -111,13 +119,128 @@ public class MigrationTests
                 Assert.Equal("succeeded", status);
             }
 
-            Assert.DoesNotContain(logs.Messages, m => m.Contains("Job queue unavailable", StringComparison.Ordinal));
+            // Hangfire's servers start once the schema is there: no "relation … does not exist" from them, nor anything else.
+            var problems = logs.Messages.Where(m => !m.StartsWith("Health check database with status Unhealthy", StringComparison.Ordinal)).ToList();
+            Assert.True(problems.Count == 0, string.Join("\n", problems));
         }
         finally
         {
             NpgsqlConnection.ClearAllPools();
             await AdminAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
         }
+    }
+
+    [Fact]
+    public async Task TwoProcessesStartingOnAnEmptyDatabaseInstallHangfiresSchemaOnceAndBothRunJobs()
+    {
+        var name = $"sweetsstore_h_{Guid.NewGuid():N}";
+        await AdminAsync($"CREATE DATABASE {name}");
+        var logs = new CapturingLoggerProvider(LogLevel.Information);
+        try
+        {
+            WebApplicationFactory<Program> Process() => new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+            {
+                b.UseSetting("ConnectionStrings:Postgres", TestDatabase.ConnectionStringFor(name));
+                b.UseSetting("Database:MigrateOnStartup", "true");
+                b.UseSetting("Jobs:Enabled", "true");
+                b.UseSetting("Jobs:PollSeconds", "0.2");
+                b.UseSetting("Logging:LogLevel:Default", "Warning");
+                b.UseSetting("Logging:LogLevel:SweetsStore.Api.Jobs.HangfireSchema", "Information");
+                b.ConfigureLogging(l => l.AddProvider(logs));
+            });
+
+            await using var first = Process();
+            await using var second = Process();
+            var clients = await Task.WhenAll(new[] { first, second }.Select(p => Task.Run(() => p.CreateClient())));
+            await Task.WhenAll(clients.Select(c => WaitReadyAsync(c)));
+
+            Assert.Single(logs.Messages, m => m.StartsWith("Hangfire schema 'hangfire' installed", StringComparison.Ordinal));
+            Assert.DoesNotContain(logs.Messages, m => m.Contains("does not exist", StringComparison.Ordinal) || m.Contains("already exists", StringComparison.Ordinal));
+            await using var check = new NpgsqlConnection(TestDatabase.ConnectionStringFor(name));
+            await check.OpenAsync();
+            Assert.Equal(HangfireSchema.Version, await HangfireSchema.InstalledVersionAsync(check, CancellationToken.None));
+            await using var servers = new NpgsqlCommand("SELECT count(*) FROM hangfire.server", check);
+            for (var i = 0; i < 100 && (long)(await servers.ExecuteScalarAsync())! < 4; i++)
+            {
+                await Task.Delay(100);
+            }
+
+            Assert.Equal(4L, (long)(await servers.ExecuteScalarAsync())!); // imports and maintenance, in each process
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await AdminAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        }
+    }
+
+    [Fact]
+    public async Task AProcessThatDoesNotMigrateNeverInstallsHangfiresSchema()
+    {
+        // PrepareSchemaIfNecessary is off: the storage does not install its schema on its own (every process at start,
+        // outside the migration lock). Without migrations the process stays unready, and the schema absent.
+        var name = $"sweetsstore_n_{Guid.NewGuid():N}";
+        await AdminAsync($"CREATE DATABASE {name}");
+        try
+        {
+            await using (var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+            {
+                b.UseSetting("ConnectionStrings:Postgres", TestDatabase.ConnectionStringFor(name));
+                b.UseSetting("Database:MigrateOnStartup", "false");
+                b.UseSetting("Jobs:Enabled", "true");
+                b.UseSetting("Jobs:PollSeconds", "0.1");
+                b.UseSetting("Logging:LogLevel:Default", "None");
+            }))
+            {
+                var client = factory.CreateClient();
+                await Task.Delay(1500); // its servers have started and polled by now
+                Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health/ready")).StatusCode);
+            }
+
+            await using var check = new NpgsqlConnection(TestDatabase.ConnectionStringFor(name));
+            await check.OpenAsync();
+            await using var schema = new NpgsqlCommand("SELECT count(*) FROM pg_namespace WHERE nspname = 'hangfire'", check);
+            Assert.Equal(0L, (long)(await schema.ExecuteScalarAsync())!);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await AdminAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        }
+    }
+
+    [Theory]
+    [InlineData("Jobs:LeaseSeconds", "0", "Jobs:LeaseSeconds must be from 3 to 86400")]
+    [InlineData("Jobs:Workers", "0", "Jobs:Workers must be from 1 to 64")]
+    [InlineData("Jobs:PollSeconds", "0", "Jobs:PollSeconds must be from 0.05 to 60")]
+    public void ABadJobSettingStopsTheProcessAtStartSayingWhich(string key, string value, string message)
+    {
+        using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("ConnectionStrings:Postgres", TestDatabase.ConnectionStringFor("never_opened"));
+            b.UseSetting("Database:MigrateOnStartup", "false");
+            b.UseSetting("Logging:LogLevel:Default", "None");
+            b.UseSetting(key, value);
+        });
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => factory.CreateClient());
+
+        Assert.Contains(message, error.Message);
+    }
+
+    private static async Task WaitReadyAsync(HttpClient client)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            if ((await client.GetAsync("/health/ready")).IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail("not ready after 30 s");
     }
 
     private static async Task AdminAsync(string sql)

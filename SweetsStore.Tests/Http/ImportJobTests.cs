@@ -3,15 +3,14 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting;
+using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
 using SweetsStore.Api.Jobs;
-using SweetsStore.Data.Jobs;
 using SweetsStore.Tests.Infrastructure;
 
 namespace SweetsStore.Tests.Http;
 
-/// <summary>Workers on, short leases, an API key for the (non-local) test client.</summary>
+/// <summary>A Hangfire server in the host, short leases and retries, an API key for the (non-local) test client.</summary>
 public sealed class JobsFactory : ApiFactory
 {
     public const string ApiKey = "test-key-0123456789";
@@ -19,15 +18,21 @@ public sealed class JobsFactory : ApiFactory
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
         new("Jobs:Enabled", "true"),
-        new("Jobs:LeaseSeconds", "1.5"),
+        new("Jobs:LeaseSeconds", "3"),
         new("Jobs:PollSeconds", "0.2"),
+        new("Jobs:SchedulePollSeconds", "1"),
         new("Jobs:MaxAttempts", "3"),
+        new("Jobs:RetryDelaySeconds", "1"),
         new("Security:ApiKey", ApiKey),
     ];
 }
 
+/// <summary>Background imports through Hangfire, end to end: upload, job, load, <c>GET /imports/{id}</c>.</summary>
 public class ImportJobTests(JobsFactory api) : IClassFixture<JobsFactory>, IAsyncLifetime
 {
+    // This host's server also runs the minutely maintenance jobs: count only import jobs.
+    private const string ImportJobs = "invocationdata->>'Method' = 'RunAsync'";
+
     private readonly HttpClient _client = Client(api);
 
     public Task InitializeAsync() => api.ResetAsync();
@@ -50,9 +55,31 @@ public class ImportJobTests(JobsFactory api) : IClassFixture<JobsFactory>, IAsyn
         Assert.Equal("succeeded", (string?)done["status"]);
         Assert.Equal(1000, (long)done["rows_done"]!);
         Assert.Equal(1.0, (double)done["progress"]!);
+        Assert.Equal(1, (int)done["attempts"]!);
         Assert.NotNull(done["duration_seconds"]);
         Assert.Equal(1000L, await api.ScalarAsync<long>("SELECT count(*) FROM orders"));
         Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM import_chunks"));
+    }
+
+    [Fact]
+    public async Task TheImportRanAsAHangfireJobOnThisHostsServer()
+    {
+        var accepted = await UploadAsync("/imports/orders", JsonSerializer.Serialize(new { data = Fake.Orders(50, regions: 3).ToArray() }), "application/json");
+        var id = (long)JsonNode.Parse(await accepted.Content.ReadAsStringAsync())!["import_id"]!;
+        Assert.Equal("succeeded", (string?)(await WaitAsync(id))["status"]);
+
+        // The import names its job; Hangfire's own record of it: the method, the argument, and the states it went through.
+        var jobId = await api.ScalarAsync<string>("SELECT job_id FROM imports WHERE import_id = $1", id);
+        var storage = api.Services.GetRequiredService<JobStorage>();
+        var details = storage.GetMonitoringApi().JobDetails(jobId);
+        Assert.Equal("ImportJob.RunAsync", $"{details.Job.Type.Name}.{details.Job.Method.Name}");
+        Assert.Equal(id, (long)details.Job.Args[0]);
+        var history = new JobDriver(api).History(jobId);
+        Assert.Equal(3, history.Count);
+        Assert.Equal("Enqueued", history[0]);
+        Assert.StartsWith($"Processing@{Environment.MachineName}.imports:{Environment.ProcessId}:".ToLowerInvariant(), history[1].ToLowerInvariant());
+        Assert.Equal("Succeeded", history[2]);
+        Assert.Equal(1L, await api.ScalarAsync<long>($"SELECT count(*) FROM hangfire.job WHERE {ImportJobs}"));
     }
 
     [Fact]
@@ -112,7 +139,8 @@ public class ImportJobTests(JobsFactory api) : IClassFixture<JobsFactory>, IAsyn
 
         var accepted = await UploadAsync("/imports/orders", JsonSerializer.Serialize(new { data = orders }), "application/json");
 
-        var done = await WaitAsync((long)JsonNode.Parse(await accepted.Content.ReadAsStringAsync())!["import_id"]!);
+        var id = (long)JsonNode.Parse(await accepted.Content.ReadAsStringAsync())!["import_id"]!;
+        var done = await WaitAsync(id);
         Assert.Equal("failed", (string?)done["status"]);
         Assert.Equal(3, (long)done["rows_invalid"]!);
         Assert.Equal("3 of 2000 orders are invalid; nothing was stored", (string?)done["error"]);
@@ -122,6 +150,12 @@ public class ImportJobTests(JobsFactory api) : IClassFixture<JobsFactory>, IAsyn
         Assert.NotNull(reported[1]!["errors"]!["region"]);
         Assert.Equal("repeats an id given earlier in this batch", (string?)reported[2]!["errors"]!["order_id"]![0]);
         Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM orders"));
+
+        // The job did its work (it recorded the refusal): Succeeded in Hangfire, one attempt, no retry. The body is
+        // kept for the retention, to see what was sent.
+        Assert.Equal(1, (int)done["attempts"]!);
+        Assert.Equal("Succeeded", await api.ScalarAsync<string>($"SELECT statename FROM hangfire.job WHERE {ImportJobs}"));
+        Assert.True(await api.ScalarAsync<long>("SELECT count(*) FROM import_chunks WHERE import_id = $1", id) > 0);
     }
 
     [Fact]
@@ -140,6 +174,75 @@ public class ImportJobTests(JobsFactory api) : IClassFixture<JobsFactory>, IAsyn
         Assert.Equal(10L, await api.ScalarAsync<long>("SELECT count(*) FROM orders"));
     }
 
+    [Fact]
+    public async Task FailedAttemptsAreRetriedWithBackoffThenTheImportFailsWithTheReason()
+    {
+        // A real failure, not a refusal: the database rejects every COPY into orders (MaxAttempts 3, retries after 1 s, 2 s).
+        await api.ScalarAsync<int>(
+            """
+            CREATE FUNCTION test_disk_on_fire() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk on fire'; END $$;
+            CREATE TRIGGER test_disk_on_fire BEFORE INSERT ON orders FOR EACH STATEMENT EXECUTE FUNCTION test_disk_on_fire();
+            SELECT 1
+            """);
+        try
+        {
+            var accepted = await UploadAsync("/imports/orders", JsonSerializer.Serialize(new { data = Fake.Orders(20, regions: 2).ToArray() }), "application/json");
+            var id = (long)JsonNode.Parse(await accepted.Content.ReadAsStringAsync())!["import_id"]!;
+
+            var done = await WaitAsync(id);
+
+            Assert.Equal("failed", (string?)done["status"]);
+            Assert.Equal(3, (int)done["attempts"]!);
+            Assert.Contains("disk on fire", (string?)done["error"]);
+            Assert.StartsWith("the import could not be loaded: ", (string?)done["error"]);
+            var jobId = await api.ScalarAsync<string>("SELECT job_id FROM imports WHERE import_id = $1", id);
+
+            // The import is failed by a filter as Hangfire applies the job's Failed state, just before Hangfire commits it.
+            for (var i = 0; i < 100 && await api.ScalarAsync<string>("SELECT statename FROM hangfire.job WHERE id = $1::bigint", jobId) != "Failed"; i++)
+            {
+                await Task.Delay(50);
+            }
+
+            var history = new JobDriver(api).History(jobId).Select(s => s.Split('@')[0]).ToArray();
+            // Each failure waits out its delay as Scheduled; Hangfire's scheduler then hands it to a worker.
+            Assert.True(history.Length >= 9, string.Join(" → ", history));
+            Assert.Equal(["Enqueued", "Processing", "Failed", "Scheduled"], history[..4]);
+            Assert.Equal(3, history.Count(s => s == "Processing"));
+            Assert.Equal(2, history.Count(s => s == "Scheduled"));
+            Assert.Equal(["Processing", "Failed"], history[^2..]);
+            var delays = api.Services.GetRequiredService<JobStorage>().GetMonitoringApi().JobDetails(jobId).History
+                .Where(h => h.StateName == "Scheduled")
+                .Select(h => Hangfire.Common.JobHelper.DeserializeDateTime(h.Data["EnqueueAt"]) - Hangfire.Common.JobHelper.DeserializeDateTime(h.Data["ScheduledAt"]))
+                .Reverse()
+                .Select(d => Math.Round(d.TotalSeconds))
+                .ToArray();
+            Assert.Equal([1.0, 2.0], delays); // RetryDelaySeconds 1, doubling
+            Assert.Equal("Failed", await api.ScalarAsync<string>("SELECT statename FROM hangfire.job WHERE id = $1::bigint", jobId));
+            Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM orders"));
+        }
+        finally
+        {
+            await api.ScalarAsync<int>("DROP TRIGGER test_disk_on_fire ON orders; DROP FUNCTION test_disk_on_fire(); SELECT 1");
+        }
+    }
+
+    [Fact]
+    public void RetriesWaitLongerEachTime()
+    {
+        var settings = new JobOptions { RetryDelaySeconds = 2 };
+
+        Assert.Equal([2, 4, 8, 16, 32, 64, 128, 256, 300, 300], Enumerable.Range(1, 10).Select(i => settings.RetryDelay(i)));
+    }
+
+    [Fact]
+    public void NoHostSetsHangfiresStaticStorage()
+    {
+        // Every host (here several run in parallel, one per test class) hands its own storage to Hangfire explicitly;
+        // one that set the static default would let another enqueue into its database.
+        Assert.NotNull(api.Services.GetRequiredService<JobStorage>());
+        Assert.Throws<InvalidOperationException>(() => JobStorage.Current);
+    }
+
     [Theory]
     [InlineData("not json")]
     [InlineData("{\"data\": [{\"order_id\": 1}")]
@@ -152,7 +255,7 @@ public class ImportJobTests(JobsFactory api) : IClassFixture<JobsFactory>, IAsyn
         Assert.Equal(HttpStatusCode.BadRequest, reply.StatusCode);
         Assert.NotNull(JsonNode.Parse(await reply.Content.ReadAsStringAsync())!["validation_error"]!["errors"]);
         Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM imports"));
-        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM jobs"));
+        Assert.Equal(0L, await api.ScalarAsync<long>($"SELECT count(*) FROM hangfire.job WHERE {ImportJobs}"));
     }
 
     [Fact]
@@ -180,6 +283,15 @@ public class ImportJobTests(JobsFactory api) : IClassFixture<JobsFactory>, IAsyn
         return client;
     }
 
+    internal static async Task<long> UploadAsync(HttpClient client, string path, string body, string contentType = "application/json")
+    {
+        var content = new StringContent(body, Encoding.UTF8);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        using var reply = await client.PostAsync(path, content);
+        Assert.Equal(HttpStatusCode.Accepted, reply.StatusCode);
+        return (long)JsonNode.Parse(await reply.Content.ReadAsStringAsync())!["import_id"]!;
+    }
+
     private Task<HttpResponseMessage> UploadAsync(string path, string body, string contentType)
     {
         var content = new StringContent(body, Encoding.UTF8);
@@ -202,150 +314,5 @@ public class ImportJobTests(JobsFactory api) : IClassFixture<JobsFactory>, IAsyn
 
             await Task.Delay(100);
         }
-    }
-}
-
-/// <summary>Jobs whose workers die or lose their lease. The class's own host runs no workers, so a test decides who holds a job.</summary>
-public class JobRecoveryTests(ApiFactory api) : IClassFixture<ApiFactory>, IAsyncLifetime
-{
-    public Task InitializeAsync() => api.ResetAsync();
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
-    [Fact]
-    public async Task AJobWhoseWorkerDiedMidwayIsResumedByAnotherWithoutDuplicates()
-    {
-        var orders = Fake.Orders(60_000, regions: 100, seed: 3).ToArray();
-        using var uploader = api.WithWebHostBuilder(b => b.UseSetting("Security:ApiKey", JobsFactory.ApiKey));
-        using var client = ImportJobTests.Client(uploader);
-        var accepted = await client.PostAsync("/imports/orders", new StringContent(JsonSerializer.Serialize(new { data = orders }), Encoding.UTF8, "application/json"));
-        var id = (long)JsonNode.Parse(await accepted.Content.ReadAsStringAsync())!["import_id"]!;
-
-        // A worker takes the job, starts loading, and dies 0.4 s in: no heartbeat, no failure recorded.
-        var store = api.Services.GetRequiredService<JobStore>();
-        var claimed = await store.TryClaimAsync("dying-worker", TimeSpan.FromSeconds(1), CancellationToken.None);
-        Assert.NotNull(claimed);
-        var handler = api.Services.GetServices<IJobHandler>().Single();
-        using (var death = new CancellationTokenSource(TimeSpan.FromMilliseconds(400)))
-        {
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-                handler.RunAsync(new JobRun(claimed.JobId, claimed.Argument, claimed.Attempt, claimed.MaxAttempts, "dying-worker"), death.Token));
-        }
-
-        Assert.Equal("running", await api.ScalarAsync<string>("SELECT status FROM imports"));
-        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM orders"));
-
-        // Another process with workers picks the job up once the lease has run out.
-        using var survivor = api.WithWebHostBuilder(b =>
-        {
-            b.UseSetting("Security:ApiKey", JobsFactory.ApiKey);
-            b.UseSetting("Jobs:Enabled", "true");
-            b.UseSetting("Jobs:PollSeconds", "0.2");
-        });
-        using var survivorClient = ImportJobTests.Client(survivor);
-        var done = await ImportJobTests.WaitAsync(survivorClient, id, TimeSpan.FromMinutes(2));
-
-        Assert.Equal("succeeded", (string?)done["status"]);
-        Assert.Equal(2, (int)done["attempts"]!);
-        Assert.Equal(60_000L, await api.ScalarAsync<long>("SELECT count(*) FROM orders"));
-        Assert.Equal(2, await api.ScalarAsync<int>("SELECT attempts FROM jobs"));
-        Assert.Equal("succeeded", await api.ScalarAsync<string>("SELECT state FROM jobs"));
-    }
-
-    [Fact]
-    public async Task TheFinishTimeIsWhenTheLoadCommittedNotWhenItBegan()
-    {
-        var orders = Fake.Orders(200, regions: 5, seed: 11).ToArray();
-        using var uploader = api.WithWebHostBuilder(b => b.UseSetting("Security:ApiKey", JobsFactory.ApiKey));
-        using var client = ImportJobTests.Client(uploader);
-        var accepted = await client.PostAsync("/imports/orders", new StringContent(JsonSerializer.Serialize(new { data = orders }), Encoding.UTF8, "application/json"));
-        var id = (long)JsonNode.Parse(await accepted.Content.ReadAsStringAsync())!["import_id"]!;
-        var store = api.Services.GetRequiredService<JobStore>();
-        var claimed = await store.TryClaimAsync("worker", TimeSpan.FromMinutes(1), CancellationToken.None);
-        Assert.NotNull(claimed);
-
-        // Hold the job's row: the load runs, then its final "succeeded" update waits for us.
-        await using var blocker = new Npgsql.NpgsqlConnection(api.ConnectionString);
-        await blocker.OpenAsync();
-        await using var hold = await blocker.BeginTransactionAsync();
-        await using (var lockJob = new Npgsql.NpgsqlCommand("SELECT 1 FROM jobs WHERE job_id = $1 FOR UPDATE", blocker, hold))
-        {
-            lockJob.Parameters.Add(new Npgsql.NpgsqlParameter<long> { TypedValue = claimed.JobId });
-            await lockJob.ExecuteScalarAsync();
-        }
-
-        var handler = api.Services.GetServices<IJobHandler>().Single();
-        var load = handler.RunAsync(new JobRun(claimed.JobId, claimed.Argument, claimed.Attempt, claimed.MaxAttempts, "worker"), CancellationToken.None);
-        DateTime loadBegan;
-        while (true)
-        {
-            // The loading transaction, done with its rows, now waits for our lock: when did it begin?
-            var waiting = await api.ScalarAsync<object?>(
-                "SELECT xact_start FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'UPDATE jobs%'");
-            if (waiting is DateTime began)
-            {
-                loadBegan = began;
-                break;
-            }
-
-            Assert.False(load.IsCompleted, "the load finished without waiting for the job's row");
-            await Task.Delay(20);
-        }
-
-        await Task.Delay(500);
-        var released = await api.ScalarAsync<DateTime>("SELECT clock_timestamp()");
-        await hold.CommitAsync();
-        await load;
-
-        var done = JsonNode.Parse(await client.GetStringAsync($"/imports/{id}"))!;
-        Assert.Equal("succeeded", (string?)done["status"]);
-        Assert.True((double)done["duration_seconds"]! >= 0.5, $"duration_seconds {done["duration_seconds"]}, but the load waited 0.5 s before it could finish");
-        Assert.True(await api.ScalarAsync<DateTime>("SELECT finished_at FROM imports") >= released);
-        Assert.True(await api.ScalarAsync<DateTime>("SELECT finished_at FROM jobs") > loadBegan, "the job's finish time is the start of its loading transaction");
-    }
-
-    [Fact]
-    public async Task AWorkerThatLostItsLeaseCannotFinishTheJob()
-    {
-        var store = api.Services.GetRequiredService<JobStore>();
-        await using var connection = new Npgsql.NpgsqlConnection(api.ConnectionString);
-        await connection.OpenAsync();
-        await using (var tx = await connection.BeginTransactionAsync())
-        {
-            await JobStore.EnqueueAsync(connection, "import", 1, 3, CancellationToken.None);
-            await tx.CommitAsync();
-        }
-
-        var a = await store.TryClaimAsync("a", TimeSpan.FromMilliseconds(300), CancellationToken.None);
-        Assert.NotNull(a);
-        Assert.Null(await store.TryClaimAsync("b", TimeSpan.FromMinutes(1), CancellationToken.None)); // held
-        await Task.Delay(600);
-        var b = await store.TryClaimAsync("b", TimeSpan.FromMinutes(1), CancellationToken.None);
-
-        Assert.Equal(a.JobId, b?.JobId);
-        Assert.Equal(2, b!.Attempt);
-        Assert.False(await JobStore.SucceedAsync(connection, a.JobId, "a", CancellationToken.None));
-        Assert.False(await store.RenewAsync(a.JobId, "a", TimeSpan.FromMinutes(1), CancellationToken.None));
-        Assert.True(await JobStore.SucceedAsync(connection, b.JobId, "b", CancellationToken.None));
-    }
-
-    [Fact]
-    public async Task FailedAttemptsAreRetriedWithBackoffThenFailForGood()
-    {
-        var store = api.Services.GetRequiredService<JobStore>();
-        await using var connection = new Npgsql.NpgsqlConnection(api.ConnectionString);
-        await connection.OpenAsync();
-        await JobStore.EnqueueAsync(connection, "import", 1, 2, CancellationToken.None);
-
-        var first = await store.TryClaimAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None);
-        Assert.False(await store.FailAsync(first!.JobId, "w", "boom 1", CancellationToken.None));
-        Assert.Null(await store.TryClaimAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None)); // backing off
-        await api.ScalarAsync<int>("UPDATE jobs SET run_at = now() RETURNING 1");
-        var second = await store.TryClaimAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None);
-        Assert.True(await store.FailAsync(second!.JobId, "w", "boom 2", CancellationToken.None));
-
-        Assert.Equal("failed", await api.ScalarAsync<string>("SELECT state FROM jobs"));
-        Assert.Equal("boom 2", await api.ScalarAsync<string>("SELECT last_error FROM jobs"));
-        Assert.Null(await store.TryClaimAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None));
     }
 }

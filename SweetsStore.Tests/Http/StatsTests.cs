@@ -4,9 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using SweetsStore.Api.Jobs;
 using SweetsStore.Data.Imports;
-using SweetsStore.Data.Jobs;
 using SweetsStore.Tests.Infrastructure;
 
 namespace SweetsStore.Tests.Http;
@@ -89,24 +87,25 @@ public class StatsTests(ApiFactory api) : DeliveryTest(api)
         await UploadAsync(client, Fake.Order(501).Build());
         await ExpectAsync(queued: 5, enqueued: 5);
 
-        var jobs = Api.Services.GetRequiredService<JobStore>();
-        var handler = Api.Services.GetServices<IJobHandler>().Single();
-        async Task<ClaimedJob> ClaimAsync(long importId)
+        // Hangfire's worker played step by step, on a host whose jobs get one attempt (no retry after a failure).
+        var driver = new JobDriver(uploader);
+        FetchedImport Next(long importId)
         {
-            var job = await jobs.TryClaimAsync("test-worker", TimeSpan.FromMinutes(5), CancellationToken.None);
-            Assert.Equal(importId, job?.Argument);
-            return job!;
+            var job = driver.Fetch();
+            Assert.Equal(importId, job.ImportId);
+            return job;
         }
 
-        var first = await ClaimAsync(succeeds);
-        await handler.RunAsync(new JobRun(first.JobId, first.Argument, first.Attempt, first.MaxAttempts, "test-worker"), CancellationToken.None);
-        var second = await ClaimAsync(invalid);
-        await handler.RunAsync(new JobRun(second.JobId, second.Argument, second.Attempt, second.MaxAttempts, "test-worker"), CancellationToken.None);
-        await ClaimAsync(running);
-        await Api.Services.GetRequiredService<ImportStore>().StartAsync(running, CancellationToken.None);
-        var fourth = await ClaimAsync(givesUp);
-        Assert.True(await jobs.FailAsync(fourth.JobId, "test-worker", "boom", CancellationToken.None));
-        await handler.GiveUpAsync(givesUp, "boom", CancellationToken.None);
+        var first = Next(succeeds);
+        await driver.RunAsync(first);
+        driver.Succeed(first);
+        var second = Next(invalid);
+        await driver.RunAsync(second);
+        driver.Succeed(second);
+        var third = Next(running);
+        await Api.Services.GetRequiredService<ImportStore>().StartAsync(running, third.JobId, CancellationToken.None);
+        var fourth = Next(givesUp);
+        Assert.True(driver.Client.ChangeState(fourth.JobId, new Hangfire.States.FailedState(new InvalidOperationException("boom")), Hangfire.States.ProcessingState.StateName));
 
         // The invalid import failed, but its job did its work (it recorded the report): the job succeeded.
         await ExpectAsync(

@@ -44,8 +44,14 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         Clock.Now = Start;
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
+        // Hangfire's jobs go too (not its servers, locks or recurring jobs: a running host keeps those), and the
+        // retries scheduled for them.
         await using var command = new NpgsqlCommand(
-            "TRUNCATE couriers, orders, bundles, courier_region_stats, import_chunks, imports, jobs RESTART IDENTITY CASCADE", connection);
+            """
+            TRUNCATE couriers, orders, bundles, courier_region_stats, import_chunks, imports RESTART IDENTITY CASCADE;
+            TRUNCATE hangfire.job, hangfire.jobqueue CASCADE;
+            DELETE FROM hangfire.set WHERE key = 'schedule';
+            """, connection);
         await command.ExecuteNonQueryAsync();
     }
 

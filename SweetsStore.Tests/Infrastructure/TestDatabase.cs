@@ -44,6 +44,13 @@ public static class TestDatabase
             await context.Database.MigrateAsync();
         }
 
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            // Hangfire's schema too, as the migrate step installs it (docs/decisions/0011).
+            await connection.OpenAsync();
+            Hangfire.PostgreSql.PostgreSqlObjectsInstaller.Install(connection, SweetsStore.Data.Jobs.JobTables.Schema);
+        }
+
         // A template must have no open connections while it is cloned.
         await using (var connection = new NpgsqlConnection(connectionString))
         {

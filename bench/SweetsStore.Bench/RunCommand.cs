@@ -91,6 +91,7 @@ internal static class RunCommand
         }
 
         await Scenario(MemoryScenario.RunAsync, ("memory_background_import", "MiB"));
+        await Scenario(BackgroundImportScenario.RunAsync, ("background_import_1m", "orders/s"), ("background_import_1m_peak_rss", "MiB"), ("idle_cpu_hangfire", "% of one core"));
         machine["load_average_start"] = loadAtStart;
         machine["load_average_end"] = CpuWatch.LoadAverage();
 

@@ -1,0 +1,97 @@
+using Hangfire;
+using Hangfire.AspNetCore;
+using Hangfire.Common;
+using Hangfire.Dashboard;
+using Hangfire.PostgreSql;
+using Microsoft.Extensions.Options;
+using SweetsStore.Api.Imports;
+using SweetsStore.Data.Jobs;
+
+namespace SweetsStore.Api.Jobs;
+
+/// <summary>
+/// Background work on Hangfire with PostgreSQL storage in our database (docs/decisions/0011): the import jobs, the
+/// recurring maintenance, the servers and the dashboard at <c>/hangfire</c>.
+/// </summary>
+/// <remarks>
+/// Everything Hangfire needs is built here for this host and handed over explicitly: storage, filters, activator,
+/// client, recurring manager. None of Hangfire's static defaults is set or read (<c>JobStorage.Current</c>,
+/// <c>GlobalJobFilters</c>, <c>JobActivator.Current</c>), so several hosts in one process (the tests run one per test
+/// class, each on its own database) never enqueue into, or run jobs from, each other's storage. The one static that
+/// cannot be avoided, Hangfire's log provider, is a bridge (<see cref="HangfireLogging"/>).
+/// </remarks>
+public static class BackgroundJobs
+{
+    /// <summary>The dashboard's path.</summary>
+    public const string DashboardPath = "/hangfire";
+
+    public static IHostApplicationBuilder AddBackgroundJobs(this IHostApplicationBuilder builder, string connectionString)
+    {
+        HangfireLogging.Install();
+        var services = builder.Services;
+        services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton<HangfireLogging.Attachment>();
+        services.AddSingleton<JobStorage>(sp =>
+        {
+            sp.GetRequiredService<HangfireLogging.Attachment>();
+            var settings = sp.GetRequiredService<IOptions<JobOptions>>().Value;
+            return new PostgreSqlStorage(new DataSourceConnections(sp.GetRequiredService<JobDataSource>().Source), new PostgreSqlStorageOptions
+            {
+                SchemaName = JobTables.Schema,
+                PrepareSchemaIfNecessary = false, // installed by the migration step, under its lock (HangfireSchema)
+                QueuePollInterval = settings.Poll,
+                InvisibilityTimeout = settings.Lease,
+                UseSlidingInvisibilityTimeout = true, // renewed while the job runs: a long import keeps its job
+                // A lock row left by a killed process blocks others this long (Hangfire's locks are held for moments).
+                DistributedLockTimeout = TimeSpan.FromMinutes(1),
+                // No LISTEN/NOTIFY: it needs a session of its own per waiting worker, which PgBouncer's transaction
+                // mode does not keep. Jobs enqueued by this process wake its workers at once anyway.
+                EnableLongPolling = false,
+            });
+        });
+        services.AddSingleton(_ => new JobDataSource(DataSourceConnections.CreateSource(connectionString)));
+        services.AddSingleton<ImportJobStates>();
+        services.AddSingleton<IJobFilterProvider, JobFilters>();
+        services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.AddSingleton<IBackgroundJobClient>(sp => new BackgroundJobClient(sp.GetRequiredService<JobStorage>(), sp.GetRequiredService<IJobFilterProvider>()));
+        services.AddSingleton<IRecurringJobManager>(sp => new RecurringJobManager(sp.GetRequiredService<JobStorage>(), sp.GetRequiredService<IJobFilterProvider>()));
+        services.AddSingleton<ImportJob>();
+        services.AddSingleton<ImportQueue>();
+        services.AddSingleton<Maintenance>();
+
+        // The dashboard's services: its routes, and the marker its middleware checks for. Nothing else of
+        // AddHangfire(): that would set the static defaults above.
+        services.AddSingleton(DashboardRoutes.Routes);
+        services.AddSingleton<IGlobalConfiguration>(GlobalConfiguration.Configuration);
+        // The dashboard's buttons (delete, requeue, trigger) are POSTs: antiforgery tokens keep another site from
+        // posting them through an operator's browser.
+        services.AddAntiforgery();
+
+        if (builder.Configuration.GetValue($"{JobOptions.Section}:{nameof(JobOptions.Enabled)}", true))
+        {
+            services.AddHostedService<JobServer>();
+        }
+
+        return builder;
+    }
+
+    /// <summary>The Hangfire dashboard at <c>/hangfire</c>, for operators only (<see cref="DashboardAccess"/>).</summary>
+    public static IApplicationBuilder UseBackgroundJobsDashboard(this IApplicationBuilder app) =>
+        app.UseHangfireDashboard(DashboardPath, new DashboardOptions
+        {
+            AppPath = "/dashboard", // its "back to site" link
+            DashboardTitle = "SweetsStore jobs",
+            Authorization = [],
+            AsyncAuthorization = [new DashboardAccess()],
+            DisplayStorageConnectionString = false,
+        }, app.ApplicationServices.GetRequiredService<JobStorage>());
+}
+
+/// <summary>Hangfire's own Npgsql data source (disposed with the host).</summary>
+internal sealed class JobDataSource(Npgsql.NpgsqlDataSource source) : IDisposable
+{
+    public Npgsql.NpgsqlDataSource Source { get; } = source;
+
+    public void Dispose() => Source.Dispose();
+}
