@@ -171,6 +171,7 @@ SweetsStore is starting at $base
   API        $base/couriers, $base/orders
   Swagger UI $base/swagger   (document: $base/swagger/v1/swagger.json)
   Dashboard  $base/dashboard
+  Jobs       $base/hangfire   (Hangfire's dashboard)
   Health     $base/health/live   $base/health/ready
   Logs       $data/api.log (also here), $cluster/postgres.log
 Ctrl-C stops the API (the private PostgreSQL keeps running: ./run.sh --stop).
