@@ -12,6 +12,7 @@ using SweetsStore.Api.Imports;
 using SweetsStore.Api.Infrastructure;
 using SweetsStore.Api.Infrastructure.OpenApi;
 using SweetsStore.Api.Jobs;
+using SweetsStore.Api.Telemetry;
 using SweetsStore.Data;
 using SweetsStore.Data.Imports;
 
@@ -102,6 +103,8 @@ services.AddHostedService<StatisticsKeeper>();
 services.AddSingleton<AccessLog>();
 services.AddHostedService(sp => sp.GetRequiredService<AccessLog>());
 builder.AddBackgroundJobs(connectionString);
+builder.AddTelemetry();
+builder.AddDashboard();
 
 var app = builder.Build();
 
@@ -150,6 +153,7 @@ if (rateLimits.Enabled)
     });
 }
 app.MapDashboard();
+app.MapTelemetry();
 app.MapRootRedirect();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthJson.Write });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions

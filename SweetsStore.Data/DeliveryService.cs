@@ -38,7 +38,7 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
             var (outcome, lost) = await TryAssignAsync(connection, courierId, taken, ct);
             if (outcome is not null)
             {
-                return outcome;
+                return outcome with { Attempts = attempt };
             }
 
             if (attempt == MaxAttempts)
@@ -90,7 +90,7 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
 
             if (!reader.IsDBNull(3))
             {
-                return (new AssignOutcome(reader.GetFieldValue<long[]>(4), reader.GetInstant(3)), []);
+                return (new AssignOutcome(reader.GetFieldValue<long[]>(4), reader.GetInstant(3)) { Kind = AssignKind.Repeat }, []);
             }
 
             type = reader.GetCourierType(0);
@@ -117,10 +117,13 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
         }
 
         await tx.CommitAsync(ct);
-        return (new AssignOutcome(ids, now), []);
+        return (new AssignOutcome(ids, now) { Total = selection.Total, Capacity = capacity }, []);
     }
 
-    /// <summary>Marks an order delivered and keeps the courier's rating sums and earnings current.</summary>
+    /// <summary>
+    /// Marks an order delivered and keeps the courier's rating sums and earnings current. True when it was delivered
+    /// now, false when this courier had delivered it already (nothing changed).
+    /// </summary>
     /// <exception cref="DomainException">Unknown courier or order, order not assigned or assigned to another
     /// courier, or a complete time before the bundle's assign time.</exception>
     /// <remarks>
@@ -131,7 +134,7 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
     /// nothing. The finish does something only for a bundle this complete left without open orders (the lock
     /// keeps that true until the commit).
     /// </remarks>
-    public async Task CompleteAsync(long courierId, long orderId, Instant completeTime, CancellationToken ct)
+    public async Task<bool> CompleteAsync(long courierId, long orderId, Instant completeTime, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = new PipelinedTransaction(connection);
@@ -177,7 +180,7 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
 
         if (order.CompleteTime is not null)
         {
-            return; // Already delivered by this courier: the first complete time stays.
+            return false; // Already delivered by this courier: the first complete time stays.
         }
 
         if (completeTime < order.AssignTime)
@@ -189,6 +192,8 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
         {
             throw new InvalidOperationException($"order {orderId} passed every check but was not completed");
         }
+
+        return true;
     }
 
     /// <summary>

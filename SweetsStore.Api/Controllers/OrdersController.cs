@@ -7,6 +7,7 @@ using SweetsStore.Api.Errors;
 using SweetsStore.Api.Imports;
 using SweetsStore.Api.Infrastructure;
 using SweetsStore.Api.Infrastructure.OpenApi;
+using SweetsStore.Api.Telemetry;
 using SweetsStore.Data;
 
 namespace SweetsStore.Api.Controllers;
@@ -14,7 +15,9 @@ namespace SweetsStore.Api.Controllers;
 [ApiController]
 [Route("orders")]
 [Produces("application/json")]
-public sealed class OrdersController(OrderService orders, DeliveryService deliveries, SyncImports imports) : ControllerBase
+public sealed class OrdersController(
+    OrderService orders, DeliveryService deliveries, SyncImports imports, StoreMetrics metrics, IOptions<TelemetryOptions> telemetry,
+    ILogger<OrdersController> logger) : ControllerBase
 {
     /// <summary>Import orders, all or nothing.</summary>
     /// <remarks>
@@ -58,6 +61,14 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
         using var body = await JsonBody.ReadAsync(Request, ct);
         var courierId = Requests.AssignCourierId(body);
         var outcome = await deliveries.AssignAsync(courierId, ct);
+        metrics.Assigned(outcome);
+        if (outcome.Attempts - 1 > telemetry.Value.AssignRetriesWarning)
+        {
+            logger.LogWarning(
+                "Assign for courier {CourierId} took {Attempts} attempts: other assigns took its chosen orders {Retries} time(s); it got {Outcome} (warned above Telemetry:AssignRetriesWarning = {Threshold})",
+                courierId, outcome.Attempts, outcome.Attempts - 1, outcome.Kind.ToString().ToLowerInvariant(), telemetry.Value.AssignRetriesWarning);
+        }
+
         return new AssignResponse(outcome.OrderIds.Select(id => new IdItem(id)).ToArray(), outcome.AssignTime);
     }
 
@@ -78,7 +89,11 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
     {
         using var body = await JsonBody.ReadAsync(Request, ct);
         var (courierId, orderId, completeTime) = Requests.Complete(body);
-        await deliveries.CompleteAsync(courierId, orderId, completeTime, ct);
+        if (await deliveries.CompleteAsync(courierId, orderId, completeTime, ct))
+        {
+            metrics.Completed();
+        }
+
         return new CompleteResponse(orderId);
     }
 

@@ -19,7 +19,8 @@ namespace SweetsStore.Api.Imports;
 /// token makes its effect happen at most once: a crash, a takeover or any failure rolls the rows back, and a duplicate
 /// or late run changes nothing. docs/decisions/0011.
 /// </summary>
-public sealed class ImportJob(ImportStore imports, NpgsqlDataSource db, IOptions<InputLimits> limits, ILogger<ImportJob> logger)
+public sealed class ImportJob(
+    ImportStore imports, NpgsqlDataSource db, IOptions<InputLimits> limits, Telemetry.StoreMetrics metrics, ILogger<ImportJob> logger)
 {
     /// <summary>The Hangfire queue of imports (their own workers, <c>Jobs:Workers</c> per process).</summary>
     public const string Queue = "imports";
@@ -42,6 +43,8 @@ public sealed class ImportJob(ImportStore imports, NpgsqlDataSource db, IOptions
     /// <summary>One run of job <paramref name="jobId"/> for import <paramref name="importId"/>.</summary>
     internal async Task RunForJobAsync(long importId, string jobId, CancellationToken ct)
     {
+        // Every line logged while this runs (ours, Npgsql's, Hangfire's) names the import and the job.
+        using var scope = logger.BeginScope("ImportId:{ImportId} JobId:{JobId}", importId, jobId);
         var run = await imports.StartAsync(importId, jobId, ct);
         if (run is null)
         {
@@ -109,6 +112,7 @@ public sealed class ImportJob(ImportStore imports, NpgsqlDataSource db, IOptions
         }
 
         await tx.CommitAsync(ct);
+        metrics.Imported(run.Kind, "background", loader.Elements);
         logger.LogInformation("Import {ImportId}: {Rows} {Kind} loaded in {Seconds:0.0} s", run.Id, loader.Elements, run.Kind, started.Elapsed.TotalSeconds);
     }
 

@@ -10,7 +10,7 @@ namespace SweetsStore.Api.Imports;
 /// <c>POST /couriers</c> and <c>POST /orders</c>: the body streamed into one transaction, all or nothing. The
 /// answer is the ids in request order, or a 400 listing every bad element (nothing stored).
 /// </summary>
-public sealed class SyncImports(NpgsqlDataSource db, IOptions<InputLimits> limits)
+public sealed class SyncImports(NpgsqlDataSource db, IOptions<InputLimits> limits, Telemetry.StoreMetrics metrics)
 {
     public Task<IReadOnlyList<long>> OrdersAsync(Stream body, CancellationToken ct) =>
         LoadAsync(body, ImportElements.Orders(limits.Value), BulkCopy.OrdersAsync, "orders", o => o.Id, ct);
@@ -57,6 +57,7 @@ public sealed class SyncImports(NpgsqlDataSource db, IOptions<InputLimits> limit
         }
 
         await tx.CommitAsync(ct);
+        metrics.Imported(table, "sync", loader.Ids.Count);
         return loader.Ids.Select(i => i.Id).ToArray();
     }
 }
