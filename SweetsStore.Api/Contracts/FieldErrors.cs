@@ -52,8 +52,14 @@ public sealed class FieldErrors
     }
 }
 
-/// <summary>One bad element of an import: by its id when it has a usable one, else by its position in <c>data</c>.</summary>
-public sealed record ElementError(long? Id, int Index, FieldErrors Errors);
+/// <summary>
+/// One bad element of an import: by its id when it has a usable one, else by its position in <c>data</c>; in an NDJSON
+/// body also by its <see cref="Line"/> (1-based, blank lines counted).
+/// </summary>
+public sealed record ElementError(long? Id, int Index, FieldErrors Errors)
+{
+    public long? Line { get; init; }
+}
 
 /// <summary>
 /// Bad input in the contract's sense. Turned into <c>400 {"validation_error": …}</c> in one place
@@ -110,6 +116,11 @@ public sealed class ContractValidationException : Exception
                 else
                 {
                     writer.WriteNumber("index", element.Index);
+                }
+
+                if (element.Line is { } line)
+                {
+                    writer.WriteNumber("line", line);
                 }
 
                 writer.WritePropertyName("errors");

@@ -44,8 +44,11 @@ public sealed class ImportLoader<T> : IAsyncDisposable
 
     public static async Task<ImportLoader<T>> BeginAsync(
         NpgsqlConnection connection, string format, long maxElements, ImportElements<T> elements,
-        Func<NpgsqlConnection, CancellationToken, Task<BulkCopy<T>>> beginCopy, Func<T, long> idOf, CancellationToken ct) =>
-        new(new ImportStream(format, maxElements), elements, idOf, await beginCopy(connection, ct));
+        Func<NpgsqlConnection, CancellationToken, Task<BulkCopy<T>>> beginCopy, Func<T, long> idOf, CancellationToken ct)
+    {
+        elements.NumberLines = format == ImportStream.NdJson;
+        return new(new ImportStream(format, maxElements), elements, idOf, await beginCopy(connection, ct));
+    }
 
     /// <summary>Feeds the next piece of the body (<paramref name="isFinal"/> on the last, possibly empty, one).</summary>
     public async Task PushAsync(ReadOnlyMemory<byte> chunk, bool isFinal, CancellationToken ct)

@@ -176,9 +176,15 @@ public sealed class ContractFields
                 s.Type = JsonSchemaType.Object;
                 s.AdditionalPropertiesAllowed = true;
             },
-            "Present when the import was refused: the {\"validation_error\": …} envelope a synchronous import answers with, " +
-            "listing the invalid elements (the first ones, when there are very many; rows_invalid counts them all).",
+            "Present when the import was refused (only in GET /imports/{import_id}; GET /imports leaves it out): the " +
+            "{\"validation_error\": …} envelope a synchronous import answers with, listing the invalid elements — the first " +
+            "1000 when there are more (then report_truncated is true; rows_invalid counts them all). In an NDJSON import each " +
+            "element also names its line (from 1, blank lines counted) besides its id or index.",
             null));
+        Add(typeof(ImportResponse), "report_truncated", new Field(
+            s => s.Type = JsonSchemaType.Boolean,
+            "With a report: true when it lists fewer invalid elements than rows_invalid counts (it keeps the first 1000).",
+            false));
         Add(typeof(ImportResponse), "rows_total", Count("Elements in the body, counted as it was stored."));
         Add(typeof(ImportResponse), "rows_done", Count("Elements validated and loaded so far (all of them once succeeded)."));
         Add(typeof(ImportResponse), "rows_invalid", Count("Invalid elements found (all are counted; the report lists the first ones)."));
