@@ -14,6 +14,13 @@ public sealed class TelemetryOptions : IValidatableObject
     public bool Metrics { get; set; } = true;
 
     /// <summary>
+    /// Also collect the instruments that record on every request, database command, socket read or buffer rent (active
+    /// requests, routing attempts, Kestrel's memory pool, Npgsql's bytes and executing commands): off, as they cost
+    /// more than they tell (<see cref="TelemetrySetup.PerOperationExtras"/>).
+    /// </summary>
+    public bool EveryInstrument { get; set; }
+
+    /// <summary>
     /// Where to send traces and metrics over OTLP (an OpenTelemetry Collector, say <c>http://collector:4317</c>).
     /// Empty: nothing is exported and no trace is recorded beyond the ids every request and log line carries.
     /// </summary>
