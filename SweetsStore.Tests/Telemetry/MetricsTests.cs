@@ -189,6 +189,13 @@ public class MetricsTests(MetricsFactory api) : IClassFixture<MetricsFactory>, I
         Assert.False(string.IsNullOrEmpty(password));
         Assert.DoesNotContain(password, scrape.Text);
         Assert.DoesNotContain("Password=", scrape.Text, StringComparison.OrdinalIgnoreCase);
+
+        // What records on every request, command or buffer rent and tells little is left out (Telemetry:EveryInstrument).
+        Assert.DoesNotContain(scrape.Samples, s => s.Name.StartsWith("http_server_active_requests", StringComparison.Ordinal));
+        Assert.DoesNotContain(scrape.Samples, s => s.Name.StartsWith("aspnetcore_routing_match_attempts", StringComparison.Ordinal));
+        Assert.DoesNotContain(scrape.Samples, s => s.Name.StartsWith("aspnetcore_memory_pool_", StringComparison.Ordinal));
+        Assert.DoesNotContain(scrape.Samples, s => s.Name.StartsWith("db_client_operation_npgsql_bytes_", StringComparison.Ordinal));
+        Assert.DoesNotContain(scrape.Samples, s => s.Name.StartsWith("db_client_operation_npgsql_executing", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -278,5 +285,32 @@ public class MetricsTests(MetricsFactory api) : IClassFixture<MetricsFactory>, I
             Assert.True(DateTime.UtcNow < until, "the scrape never showed what was expected:\n" + string.Join('\n', scrape.Samples.Where(s => s.Name.StartsWith("sweetsstore_", StringComparison.Ordinal))));
             await Task.Delay(250);
         }
+    }
+}
+
+/// <summary>The API with every instrument ASP.NET Core and Npgsql offer.</summary>
+public sealed class EveryInstrumentFactory : ApiFactory
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+        [.. base.Settings, new("Security:ApiKey", MetricsFactory.Key), new("Telemetry:EveryInstrument", "true")];
+}
+
+/// <summary><c>Telemetry:EveryInstrument=true</c> keeps the per-operation instruments left out by default.</summary>
+[Collection("Metrics")]
+public class EveryInstrumentTests(EveryInstrumentFactory api) : IClassFixture<EveryInstrumentFactory>
+{
+    [Fact]
+    public async Task ThePerOperationInstrumentsAreServed()
+    {
+        using var client = api.CreateClient();
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/couriers/1")).StatusCode); // a request and a command to count
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.Add("X-Api-Key", MetricsFactory.Key);
+        using var response = await client.SendAsync(request);
+
+        var scrape = PrometheusText.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(scrape.Has("http_server_active_requests"));
+        Assert.True(scrape.Has("aspnetcore_routing_match_attempts_total"));
+        Assert.Contains(scrape.Samples, s => s.Name.StartsWith("db_client_operation_npgsql_bytes_read", StringComparison.Ordinal));
     }
 }
