@@ -28,9 +28,7 @@ if (string.IsNullOrWhiteSpace(connectionString))
     return 2;
 }
 
-services.AddSingleton(Database.CreateDataSource(connectionString));
-services.AddSingleton(new PointReads(Database.CreatePointReadSource(connectionString, configuration.GetValue("Database:MultiplexPointReads", true))));
-services.AddDbContext<StoreDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+services.AddDatabase(connectionString, configuration);
 services.AddSingleton<IClock>(SystemClock.Instance);
 services.AddSingleton<CourierService>();
 services.AddSingleton<OrderService>();
