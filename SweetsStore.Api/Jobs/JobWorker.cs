@@ -50,7 +50,17 @@ public sealed class JobWorker(
                 continue;
             }
 
-            await RunAsync(job, workerId, settings, stopping);
+            try
+            {
+                await RunAsync(job, workerId, settings, stopping);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+            {
+                // The database went away between the job's failure and its record of it (the failover drill lost
+                // the primary mid-import, and this loop died with it): the lease runs out and the job is tried again.
+                logger.LogWarning("Job {JobId}: its outcome could not be recorded ({Message}); it runs again once its lease expires", job.JobId, e.Message);
+                await Sleep(settings.Poll * 2, stopping);
+            }
         }
     }
 
