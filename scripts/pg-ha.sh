@@ -10,6 +10,7 @@
 #   pg_ha_wait_streaming DIR PORT NAME STATE [TIMEOUT]
 #                                       waits until standby NAME streams from DIR's server with sync_state STATE
 #   pg_ha_kill_postmaster DIR           kill -9 of the postmaster: its data directory is left as it is
+#   pg_ha_kill_all DIR                  kill -9 of the postmaster and all its children at once (a machine lost)
 #   pg_ha_promote DIR                   promotes the standby in DIR and waits until it accepts writes
 #   pg_ha_role DIR PORT                 prints primary, standby or down
 #   pg_ha_sql DIR PORT SQL              runs SQL on DIR's server (database postgres), unaligned output
@@ -81,6 +82,16 @@ pg_ha_kill_postmaster() {
   local dir=$1 pid
   pid=$(head -n 1 "$dir/pgdata/postmaster.pid" 2>/dev/null) || return 1
   kill -KILL "$pid"
+}
+
+# kill -9 of the postmaster and, in the same instant, of every process it started (backends, the walsender...): the
+# machine's loss as PostgreSQL would see it, where nothing gets a moment to finish sending. Each backend leads a
+# process group of its own, so they are named one by one (by pid: they are this cluster's children).
+pg_ha_kill_all() {
+  local dir=$1 pid
+  pid=$(head -n 1 "$dir/pgdata/postmaster.pid" 2>/dev/null) || return 1
+  # shellcheck disable=SC2046
+  kill -KILL "$pid" $(ps --ppid "$pid" -o pid= 2>/dev/null)
 }
 
 pg_ha_promote() {

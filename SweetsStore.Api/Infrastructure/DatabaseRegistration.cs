@@ -53,7 +53,7 @@ public sealed class PrimaryReadyCheck(NpgsqlDataSource db) : IHealthCheck
         {
             return await Database.IsStandbyAsync(db, timeout.Token)
                 ? HealthCheckResult.Unhealthy("the database is a standby (read-only)")
-                : HealthCheckResult.Healthy("primary");
+                : HealthCheckResult.Healthy("a primary: accepts writes");
         }
         catch (Exception e) when (e is OperationCanceledException || Database.IsUnavailable(e))
         {

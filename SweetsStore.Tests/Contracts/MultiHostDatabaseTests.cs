@@ -91,7 +91,6 @@ public class DatabaseUnavailableTests
         { "a write on a standby", Postgres(PostgresErrorCodes.ReadOnlySqlTransaction) },
         { "a server shutting down", Postgres(PostgresErrorCodes.AdminShutdown) },
         { "a server starting or promoting", Postgres(PostgresErrorCodes.CannotConnectNow) },
-        { "a connection failure", Postgres(PostgresErrorCodes.ConnectionFailure) },
         { "no primary among the hosts", new NpgsqlException("No suitable host was found.") },
         {
             "every host refused",
