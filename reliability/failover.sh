@@ -14,6 +14,9 @@
 #
 #   reliability/failover.sh [--quick] [sync|async]   standalone (both modes unless one is named); output kept in
 #                                                     reliability/results/last-failover-{full,quick}-run.txt
+#   FAILOVER_CS_EXTRA=';Host Recheck Seconds=10' …   appended to the API processes' connection string
+#   FAILOVER_KILL=all reliability/failover.sh …      kill -9 of every process of the primary at once instead of its
+#                                                     postmaster alone: nothing gets to send its last WAL (a machine lost)
 # reliability/run.sh runs it as its section 6 with FAILOVER_APP (published API), FAILOVER_TOOL (built client)
 # and FAILOVER_CHECKS (the file its summary table is made of) set, so nothing is built twice.
 set -euo pipefail
@@ -56,10 +59,11 @@ DL_TAG=failover
 trap dl_cleanup EXIT
 trap 'exit 130' INT TERM
 
+# The storm runs until settle_seconds after the promotion (at most storm_limit seconds in all).
 if [[ $mode == quick ]]; then
-  couriers=200 orders=20000 regions=20 clients=16 storm_seconds=24 kill_after=8 promote_delay=3 bg_import=100000
+  couriers=200 orders=20000 regions=20 clients=16 kill_after=8 promote_delay=3 settle_seconds=15 storm_limit=120 bg_import=100000
 else
-  couriers=500 orders=60000 regions=30 clients=32 storm_seconds=45 kill_after=15 promote_delay=3 bg_import=200000
+  couriers=500 orders=60000 regions=30 clients=32 kill_after=15 promote_delay=3 settle_seconds=30 storm_limit=180 bg_import=200000
 fi
 
 started_at=$(dl_now)
@@ -70,7 +74,7 @@ dl_workdir failover
 work=$DL_WORK
 # Logs of the last run, git-ignored, for a post-mortem (run.sh empties its own last-MODE-logs/ when it ends).
 logs_kept=$root/reliability/results/last-failover-$mode-logs
-dl_on_exit "rm -rf '$logs_kept'; mkdir -p '$logs_kept'; cp '$work'/*.log '$work'/*.out '$work'/*.events '$logs_kept/' 2>/dev/null; for d in '$work'/*/n?; do cp \"\$d/postgres.log\" \"$logs_kept/\$(basename \"\$(dirname \"\$d\")\")-\$(basename \"\$d\")-postgres.log\" 2>/dev/null; done"
+dl_on_exit "rm -rf '$logs_kept'; mkdir -p '$logs_kept'; cp '$work'/*.log '$work'/*.out '$work'/*.events '$work'/*.csv '$logs_kept/' 2>/dev/null; for d in '$work'/*/n?; do cp \"\$d/postgres.log\" \"$logs_kept/\$(basename \"\$(dirname \"\$d\")\")-\$(basename \"\$d\")-postgres.log\" 2>/dev/null; done"
 checks=${FAILOVER_CHECKS:-$work/checks.txt}
 [[ -n ${FAILOVER_CHECKS:-} ]] || : >"$checks"
 
@@ -134,7 +138,7 @@ drill() {
   fi
   echo "  primary n1 on 127.0.0.1:$p1, standby n2 on 127.0.0.1:$p2: $(pg_ha_sql "$n1" "$p1" "SELECT application_name || ' ' || state || ', sync_state ' || sync_state FROM pg_stat_replication") (synchronous_standby_names '$(pg_ha_sql "$n1" "$p1" "SHOW synchronous_standby_names")')"
   password=$(cat "$n1/password")
-  cs="Host=127.0.0.1:$p1,127.0.0.1:$p2;Database=sweetsstore;Username=sweetsstore;Password=$password"
+  cs="Host=127.0.0.1:$p1,127.0.0.1:$p2;Database=sweetsstore;Username=sweetsstore;Password=$password${FAILOVER_CS_EXTRA:-}"
   sqlp() { # DIR PORT SQL: on database sweetsstore
     PGPASSWORD=$password "$PG_BIN/psql" -h 127.0.0.1 -p "$2" -U sweetsstore -d sweetsstore -X -q -v ON_ERROR_STOP=1 -A -t -F ' ' -c "$3"
   }
@@ -161,7 +165,7 @@ drill() {
   local pid_a pid_b
   pid_a=$(cat "$work/$replication-api-a.pid")
   pid_b=$(cat "$work/$replication-api-b.pid")
-  dl_say "API a (pid $pid_a) on $a and API b (pid $pid_b) on $b, ConnectionStrings__Postgres=Host=127.0.0.1:$p1,127.0.0.1:$p2;…"
+  dl_say "API a (pid $pid_a) on $a and API b (pid $pid_b) on $b, ConnectionStrings__Postgres=Host=127.0.0.1:$p1,127.0.0.1:$p2;…${FAILOVER_CS_EXTRA:-}"
   tool seed --url "$a" --couriers "$couriers" --orders "$orders" --regions "$regions" | sed 's/^/  /'
   local first=5000001
   local last=$((first + bg_import - 1))
@@ -170,7 +174,7 @@ drill() {
   # -- the storm; the kill while the background import loads; the promotion
   : >"$events"
   set +e
-  (exec dotnet "$tool_dir/SweetsStore.Reliability.dll" storm --urls "$a,$b" --clients "$clients" --seconds "$storm_seconds" \
+  (exec dotnet "$tool_dir/SweetsStore.Reliability.dll" storm --urls "$a,$b" --clients "$clients" --seconds "$storm_limit" --stop-file "$work/$replication.stop" \
     --couriers "$couriers" --regions "$regions" --patch-percent 3 --get-percent 5 --allow-503 --backoff-503-ms 100 \
     --acked "$work/$replication-acked.csv" --acked-detail "$work/$replication-acked-detail.csv" --events "$events" --timeline \
     >"$work/$replication-storm.out" 2>&1) &
@@ -197,18 +201,20 @@ drill() {
   # Caught loading (or already over: then it cannot show a job resuming, and the check says so).
   loading() { local s rows; read -r s rows _ <<<"$(import_state "$n1" "$p1")"; [[ $s == running ]] && ((rows > 0)) || [[ $s == succeeded || $s == failed ]]; }
   local caught=1 at_kill lag
-  wait_for $((storm_seconds - kill_after - promote_delay - 5)) loading || true
+  wait_for 60 loading || true
   at_kill=$(import_state "$n1" "$p1" || true)
   [[ $at_kill == running* ]] || caught=0
   lag=$(pg_ha_sql "$n1" "$p1" "SELECT pg_current_wal_lsn() - flush_lsn FROM pg_stat_replication WHERE application_name = 'n2'" || true)
   echo "killed $(now_ms)" >>"$events"
-  pg_ha_kill_postmaster "$n1"
-  echo "  primary n1: postmaster kill -9 at +$(dl_elapsed "$started_at") s; the import $import_id was '$at_kill' (status rows_done holder attempts job_state); WAL not yet flushed by the standby then: ${lag:-?} bytes"
+  if [[ ${FAILOVER_KILL:-postmaster} == all ]]; then pg_ha_kill_all "$n1"; else pg_ha_kill_postmaster "$n1"; fi
+  echo "  primary n1: $([[ ${FAILOVER_KILL:-postmaster} == all ]] && echo "every process" || echo postmaster) kill -9 at +$(dl_elapsed "$started_at") s; the import $import_id was '$at_kill' (status rows_done holder attempts job_state); WAL not yet flushed by the standby then: ${lag:-?} bytes"
   sleep "$promote_delay"
   echo "promoting $(now_ms)" >>"$events"
   pg_ha_promote "$n2" || dl_die "promoting the standby failed"
   echo "promoted $(now_ms)" >>"$events"
-  echo "  standby n2 promoted: $(pg_ha_role "$n2" "$p2") (n1: $(pg_ha_role "$n1" "$p1"))"
+  echo "  standby n2 promoted: $(pg_ha_role "$n2" "$p2") (n1: $(pg_ha_role "$n1" "$p1")); the storm goes on for $settle_seconds s"
+  sleep "$settle_seconds"
+  touch "$work/$replication.stop"
   wait "$lag_pid" 2>/dev/null || true
   sort -n "$work/$replication-lag.out" | awk 'function at(p) { i = int(NR * p + 0.9999); return b[i < 1 ? 1 : i] }
       { b[NR] = $1; if ($1 > 0) behind++; if ($2 > ms) ms = $2 }
@@ -233,21 +239,22 @@ drill() {
   # complete_time stays, so a completion lost and redone by the storm later carries another time; two clients
   # completing the same order at once both get 200, hence "one of"). Orders first acknowledged after the kill
   # likewise with any acknowledged time. A bundle is kept when the courier has a bundle with that assign_time.
-  lost=$(sqlp "$n2" "$p2" "
+  local judge="
     WITH acked AS (
-      SELECT DISTINCT kind, id, courier_id, at, acked_ms < $killed_ms AS before FROM drill_acked
+      SELECT kind, id, courier_id, at, min(acked_ms) AS acked_ms, min(acked_ms) < $killed_ms AS before
+      FROM drill_acked GROUP BY kind, id, courier_id, at
     ), completes AS (
-      SELECT id, min(courier_id) AS courier_id, bool_or(before) AS before,
+      SELECT id, min(courier_id) AS courier_id, bool_or(before) AS before, min(acked_ms) AS first_acked,
              array_agg(at) FILTER (WHERE before) AS before_times, array_agg(at) AS times
       FROM acked WHERE kind = 'complete' GROUP BY id
     ), judged AS (
-      SELECT 'complete' AS kind, c.before,
+      SELECT 'complete' AS kind, c.id, c.courier_id, c.before, c.first_acked,
              EXISTS (SELECT 1 FROM orders o JOIN bundles b ON b.bundle_id = o.bundle_id
                      WHERE o.order_id = c.id AND b.courier_id = c.courier_id
                        AND o.complete_time = ANY (CASE WHEN c.before THEN c.before_times ELSE c.times END)) AS kept
       FROM completes c
       UNION ALL
-      SELECT 'assign', bool_or(a.before),
+      SELECT 'assign', min(a.id), a.courier_id, bool_or(a.before), min(a.acked_ms),
              EXISTS (SELECT 1 FROM bundles b WHERE b.courier_id = a.courier_id AND b.assign_time = a.at)
       FROM acked a WHERE a.kind = 'assign' GROUP BY a.courier_id, a.at
     )
@@ -255,12 +262,18 @@ drill() {
            count(*) FILTER (WHERE kind = 'complete' AND NOT before), count(*) FILTER (WHERE kind = 'complete' AND NOT before AND NOT kept),
            count(*) FILTER (WHERE kind = 'assign' AND before), count(*) FILTER (WHERE kind = 'assign' AND before AND NOT kept),
            count(*) FILTER (WHERE kind = 'assign' AND NOT before), count(*) FILTER (WHERE kind = 'assign' AND NOT before AND NOT kept)
-    FROM judged")
+    FROM judged"
+  lost=$(sqlp "$n2" "$p2" "$judge")
   local c_before c_before_lost c_after c_after_lost a_before a_before_lost a_after a_after_lost
   read -r c_before c_before_lost c_after c_after_lost a_before a_before_lost a_after a_after_lost <<<"$lost"
   echo "  acknowledged before the kill: $c_before orders completed, $c_before_lost of them not so on the new primary; $a_before bundles, $a_before_lost missing"
   echo "  acknowledged after the kill:  $c_after orders completed, $c_after_lost not so; $a_after bundles, $a_after_lost missing"
   local lost_total=$((c_before_lost + c_after_lost + a_before_lost + a_after_lost))
+  if ((lost_total > 0)); then
+    echo "  acknowledged but not on the new primary (first 10; seconds from the kill to the 200):"
+    sqlp "$n2" "$p2" "${judge%%SELECT count(*)*} SELECT kind, id, courier_id, round(((first_acked - $killed_ms) / 1000.0)::numeric, 3) FROM judged WHERE NOT kept ORDER BY first_acked LIMIT 10" |
+      awk '{ printf "    %s: order %s, courier %s, acknowledged %+.3f s after the kill\n", ($1 == "assign" ? "bundle from an assign" : "completion"), $2, $3, $4 }'
+  fi
   if [[ $replication == sync ]]; then
     check "$label: every acknowledged write is on the new primary" "$((lost_total != 0))" \
       "$c_before completed orders and $a_before bundles acknowledged before the kill: $c_before_lost and $a_before_lost lost; after it: $c_after_lost and $a_after_lost lost"

@@ -93,7 +93,8 @@ public sealed class Failover(string[] urls, string events)
             var down = ready.FirstOrDefault(s => s.Url == url && s.SentMs >= killed && s.Status != 200);
             var back = ready.FirstOrDefault(s => s.Url == url && s.SentMs >= promoted && s.Status == 200);
             Console.WriteLine($"  {url}/health/ready: {(down is null ? "never 503" : $"503 from {Seconds(down.AnsweredMs - killed)} s after the kill")}, " +
-                $"200 again {(back is null ? "never" : $"{Seconds(back.AnsweredMs - killed)} s after the kill ({Seconds(back.AnsweredMs - promoted)} s after the promotion)")}");
+                $"200 again {(back is null ? "never" : $"{Seconds(back.AnsweredMs - killed)} s after the kill ({Seconds(back.AnsweredMs - promoted)} s after the promotion)")}; " +
+                $"after the promotion [{Statuses(ready.Where(s => s.Url == url && s.SentMs >= promoted))}], slowest {ready.Where(s => s.Url == url).Select(s => s.AnsweredMs - s.SentMs).DefaultIfEmpty().Max()} ms");
             if (back is not null)
             {
                 readyAgain.Add(back.AnsweredMs - killed);

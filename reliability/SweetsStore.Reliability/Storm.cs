@@ -39,6 +39,8 @@ public static class Storm
         var ackedDetail = options.Maybe("acked-detail");
         var backoff503 = options.Int("backoff-503-ms", 0);
         var events = options.Maybe("events");
+        var stopFile = options.Maybe("stop-file");
+        var stopped = false;
         var failoverWatch = events is null ? null : new Failover(urls, events);
         var details = new ConcurrentQueue<string>();
 
@@ -181,7 +183,7 @@ public static class Storm
         async Task Client(int index)
         {
             var random = new Random(seed * 1000 + index);
-            while (deadline.Elapsed < limit)
+            while (deadline.Elapsed < limit && !Volatile.Read(ref stopped))
             {
                 var courier = random.Next(1, couriers + 1);
                 var roll = random.Next(100);
@@ -210,11 +212,22 @@ public static class Storm
 
         Console.WriteLine($"storm: {clients} clients over {urls.Length} processes ({string.Join(", ", urls)}), {seconds} s, couriers 1..{couriers}, " +
             $"{patchPercent}% PATCH, {getPercent}% GET, the rest assign + complete");
+        // --stop-file: the storm ends early once that file exists (run.sh decides when it has seen enough).
+        var stopWatch = stopFile is null ? Task.CompletedTask : Task.Run(async () =>
+        {
+            while (deadline.Elapsed < limit && !File.Exists(stopFile))
+            {
+                await Task.Delay(100);
+            }
+
+            Volatile.Write(ref stopped, true);
+        });
         var clientsDone = false;
         var readiness = failoverWatch?.WatchReadinessAsync(api, () => Volatile.Read(ref clientsDone)) ?? Task.CompletedTask;
         await Task.WhenAll(Enumerable.Range(0, clients).Select(i => Task.Run(() => Client(i))));
         Volatile.Write(ref clientsDone, true);
         await readiness;
+        await stopWatch;
         var elapsed = deadline.Elapsed.TotalSeconds;
 
         if (acked is not null)
