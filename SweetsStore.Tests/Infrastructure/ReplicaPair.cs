@@ -47,10 +47,7 @@ public sealed class ReplicaPair : IAsyncLifetime
             echo "$port"
             """));
         _password = (await File.ReadAllTextAsync(Path.Combine(_dir, "n1", "password"))).Trim();
-        await using (var context = new StoreDbContext(new DbContextOptionsBuilder<StoreDbContext>().UseNpgsql(Primary).Options))
-        {
-            await context.Database.MigrateAsync();
-        }
+        await TestDatabase.MigrateAsync(Primary);
 
         StandbyPort = int.Parse(await ShellAsync(
             $$"""
