@@ -154,7 +154,7 @@ drill() {
     [[ $name == b ]] && url=$b
     (
       cd "$app"
-      exec env ConnectionStrings__Postgres="$cs" ASPNETCORE_URLS="$url" Logging__Console__FormatterName=simple \
+      exec env ConnectionStrings__Postgres="$cs" ASPNETCORE_URLS="$url" Logging__Console__FormatterName=simple Security__TrustLoopback=true \
         Jobs__LeaseSeconds=3 Jobs__PollSeconds=1 dotnet SweetsStore.Api.dll
     ) >>"$work/$replication-api-$name.log" 2>&1 &
     echo "$!" >"$work/$replication-api-$name.pid"
