@@ -60,8 +60,23 @@ public sealed class ReplicaPair : IAsyncLifetime
             """));
     }
 
-    /// <summary>kill -9 of the primary's postmaster, as the failover drill does: its machine is gone.</summary>
-    public Task KillPrimaryAsync() => ShellAsync("pg_ha_kill_postmaster \"$DIR/n1\"");
+    /// <summary>
+    /// kill -9 of the primary's postmaster, as the failover drill does, returning once its backends are gone too: an
+    /// orphaned backend serves the connection it holds until it notices the postmaster's death, so a request in that
+    /// moment can still succeed (the drill counts those; a test asserting "no primary" must wait them out).
+    /// </summary>
+    public Task KillPrimaryAsync() => ShellAsync(
+        """
+        pid=$(head -n 1 "$DIR/n1/pgdata/postmaster.pid")
+        children=$(ps --ppid "$pid" -o pid= | tr '\n' ' ')
+        pg_ha_kill_postmaster "$DIR/n1"
+        for _ in $(seq 100); do
+          alive=
+          for child in $children; do kill -0 "$child" 2>/dev/null && alive=1; done
+          [[ -z $alive ]] && break
+          sleep 0.1
+        done
+        """);
 
     /// <summary>Promotes the standby (what an HA manager does once the primary is gone); returns when it takes writes.</summary>
     public Task PromoteStandbyAsync() => ShellAsync("pg_ha_promote \"$DIR/n2\"");
