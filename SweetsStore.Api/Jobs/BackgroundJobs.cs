@@ -5,6 +5,7 @@ using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
 using Microsoft.Extensions.Options;
 using SweetsStore.Api.Imports;
+using SweetsStore.Data;
 using SweetsStore.Data.Jobs;
 
 namespace SweetsStore.Api.Jobs;
@@ -43,14 +44,14 @@ public static class BackgroundJobs
                 QueuePollInterval = settings.Poll,
                 InvisibilityTimeout = settings.Lease,
                 UseSlidingInvisibilityTimeout = true, // renewed while the job runs: a long import keeps its job
-                // A lock row left by a killed process blocks others this long (Hangfire's locks are held for moments).
-                DistributedLockTimeout = TimeSpan.FromMinutes(1),
+                // A lock row left by a killed process or a lost primary blocks others this long (Jobs:LockTimeoutSeconds).
+                DistributedLockTimeout = settings.LockTimeout,
                 // No LISTEN/NOTIFY: it needs a session of its own per waiting worker, which PgBouncer's transaction
                 // mode does not keep. Jobs enqueued by this process wake its workers at once anyway.
                 EnableLongPolling = false,
             });
         });
-        services.AddSingleton(_ => new JobDataSource(DataSourceConnections.CreateSource(connectionString)));
+        services.AddSingleton(_ => new JobDataSource(Database.CreateJobSource(connectionString)));
         services.AddSingleton<ImportJobStates>();
         services.AddSingleton<IJobFilterProvider, JobFilters>();
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
