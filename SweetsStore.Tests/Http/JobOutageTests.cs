@@ -124,6 +124,21 @@ public class JobOutageTests : IAsyncLifetime
     }
 
     [Fact]
+    public void TheStorageRequeuesALostHoldersJobWithinTheLeaseAndKeepsNoListeningConnection()
+    {
+        // The defaults: a fetched job whose holder stops renewing it runs elsewhere 30 s later (Hangfire.PostgreSql's
+        // default, without the sliding timeout: 30 minutes); a lock left behind blocks for 15 s (its default: 10
+        // minutes); no LISTEN connection, which Hangfire.PostgreSql would open past our data source.
+        var options = BackgroundJobs.StorageOptions(new JobOptions());
+
+        Assert.True(options.UseSlidingInvisibilityTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.InvisibilityTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(15), options.DistributedLockTimeout);
+        Assert.False(options.EnableLongPolling);
+        Assert.False(options.PrepareSchemaIfNecessary);
+    }
+
+    [Fact]
     public void LoopsWaitAtMostFiveSecondsBetweenTries() =>
         Assert.Equal([1.0, 2, 3, 4, 5, 5, 5], Enumerable.Range(1, 7).Select(f => JobServer.LoopRetryDelay(f).TotalSeconds));
 
