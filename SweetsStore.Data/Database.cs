@@ -40,6 +40,21 @@ public static class Database
         Build(WithDefaults(connectionString, pool: 20, "sweetsstore-stale-reads", TargetSessionAttributes.PreferStandby));
 
     /// <summary>
+    /// The data source of the background jobs' engine (Hangfire's storage, docs/decisions/0011): the same defaults as
+    /// <see cref="CreateDataSource"/>, so with several hosts it reaches only the primary and follows a promotion
+    /// (Hangfire writes at every step: on a standby each would fail with 25006, and after a failover and a rejoin the
+    /// first host listed is one), over a pool of its own of at most 16 named <c>sweetsstore-jobs</c>. Built here
+    /// without any type plugin: Hangfire reads its timestamps as <see cref="DateTime"/>.
+    /// </summary>
+    public static NpgsqlDataSource CreateJobSource(string connectionString)
+    {
+        var builder = WithDefaults(connectionString, pool: 16, "sweetsstore-jobs", TargetSessionAttributes.Primary);
+        builder.MaxPoolSize = Math.Min(builder.MaxPoolSize, 16);
+        builder.MinPoolSize = Math.Min(builder.MinPoolSize, builder.MaxPoolSize);
+        return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+    }
+
+    /// <summary>
     /// The database cannot serve this request now, but may shortly: it is down or restarting, refuses connections,
     /// is a standby (read-only) or is being replaced by one, no host of the list is the primary, the schema is not
     /// migrated yet. The API answers such failures 503 with <c>Retry-After</c>. Every entry was seen, not guessed:

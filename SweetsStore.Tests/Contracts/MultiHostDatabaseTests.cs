@@ -61,6 +61,24 @@ public class MultiHostDatabaseTests
         Assert.Equal(8, built.MaxPoolSize);
     }
 
+    [Theory]
+    [InlineData("Host=db1,db2;Database=d", 16)]
+    [InlineData("Host=db1,db2;Database=d;Maximum Pool Size=100", 16)]
+    [InlineData("Host=db1,db2;Database=d;Maximum Pool Size=4", 4)]
+    public void TheJobsSourceTargetsThePrimaryOverASmallPoolOfItsOwn(string connectionString, int pool)
+    {
+        // Hangfire's storage: with the raw connection string ("any" host) it would write to a standby listed first.
+        using var source = Database.CreateJobSource(connectionString);
+        var built = new NpgsqlConnectionStringBuilder(source.ConnectionString);
+
+        Assert.IsType<NpgsqlMultiHostDataSource>(source);
+        Assert.Equal("primary", built.TargetSessionAttributes);
+        Assert.Equal(2, built.HostRecheckSeconds);
+        Assert.Equal(5, built.Timeout);
+        Assert.Equal(pool, built.MaxPoolSize);
+        Assert.Equal("sweetsstore-jobs", built.ApplicationName);
+    }
+
     [Fact]
     public void StaleReadsPreferAStandby()
     {

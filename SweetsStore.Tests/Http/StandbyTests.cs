@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -86,7 +87,24 @@ public class StandbyTests(ReplicaPair pair) : IClassFixture<ReplicaPair>
         });
     }
 
-    internal static WebApplicationFactory<Program> Api(string connectionString, string? reads = null) =>
+    [Fact]
+    public async Task HangfireRunsJobsOnThePrimaryWhenAStandbyIsListedFirst()
+    {
+        // After a failover and a rejoin the first host of the list is a standby. Hangfire's storage must connect to
+        // the primary, as the requests do: on the standby every enqueue, fetch and state change fails (25006).
+        await using var api = Api(pair.Hosts(pair.StandbyPort, pair.PrimaryPort), jobs: true);
+        var client = ImportJobTests.Client(api);
+
+        var id = await ImportJobTests.UploadAsync(client, "/imports/orders", JsonSerializer.Serialize(new { data = Fake.Orders(200, regions: 2, firstId: 700_001).ToArray() }));
+
+        var done = await ImportJobTests.WaitAsync(client, id, TimeSpan.FromSeconds(30));
+        Assert.Equal("succeeded", (string?)done["status"]);
+        Assert.Equal(200L, (long)(await pair.ScalarAsync(pair.PrimaryPort, "SELECT count(*) FROM orders WHERE order_id > 700000"))!);
+        Assert.Equal(2L, (long)(await pair.ScalarAsync(pair.PrimaryPort, $"SELECT count(*) FROM hangfire.server WHERE split_part(id, ':', 2) = '{Environment.ProcessId}'"))!);
+    }
+
+    /// <summary>The API on <paramref name="connectionString"/> (the pair's primary is migrated); with <paramref name="jobs"/>, Hangfire's servers too.</summary>
+    internal static WebApplicationFactory<Program> Api(string connectionString, string? reads = null, bool jobs = false) =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
             b.UseSetting("ConnectionStrings:Postgres", connectionString);
@@ -97,7 +115,11 @@ public class StandbyTests(ReplicaPair pair) : IClassFixture<ReplicaPair>
 
             b.UseSetting("Database:MigrateOnStartup", "false"); // the pair's primary is migrated
             b.UseSetting("Database:AnalyzeCheckSeconds", "0");
-            b.UseSetting("Jobs:Enabled", "false");
+            b.UseSetting("Jobs:Enabled", jobs ? "true" : "false");
+            b.UseSetting("Jobs:PollSeconds", "0.2");
+            b.UseSetting("Jobs:SchedulePollSeconds", "1");
+            b.UseSetting("Jobs:RetryDelaySeconds", "1");
+            b.UseSetting("Security:ApiKey", JobsFactory.ApiKey);
             b.UseSetting("Logging:LogLevel:Default", "None");
         });
 
@@ -157,7 +179,7 @@ public class FailoverTests(ReplicaPair pair) : IClassFixture<ReplicaPair>
     [Fact]
     public async Task FollowsThePromotedStandbyWithoutARestartAndLosesNothingAcknowledged()
     {
-        await using var api = StandbyTests.Api(pair.BothHosts);
+        await using var api = StandbyTests.Api(pair.BothHosts, jobs: true);
         var client = api.CreateClient();
         (await client.PostAsJsonAsync("/couriers", new { data = new[] { StandbyTests.Courier(1) } })).EnsureSuccessStatusCode();
         (await client.PostAsJsonAsync("/orders", new { data = new[] { StandbyTests.Order(1), StandbyTests.Order(2) } })).EnsureSuccessStatusCode();
@@ -193,5 +215,12 @@ public class FailoverTests(ReplicaPair pair) : IClassFixture<ReplicaPair>
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
         var completed = await client.PostAsJsonAsync("/orders/complete", new { courier_id = 1, order_id = 1, complete_time = DateTime.UtcNow.AddMinutes(10).ToString("yyyy-MM-ddTHH:mm:ssZ") });
         Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
+
+        // Hangfire's servers lived through the loss (their loops failed and retried) and work on the new primary:
+        // a background import is enqueued, fetched and loaded there.
+        var jobs = ImportJobTests.Client(api);
+        var id = await ImportJobTests.UploadAsync(jobs, "/imports/orders", JsonSerializer.Serialize(new { data = Fake.Orders(100, regions: 2, firstId: 1001).ToArray() }));
+        Assert.Equal("succeeded", (string?)(await ImportJobTests.WaitAsync(jobs, id, TimeSpan.FromSeconds(60)))["status"]);
+        Assert.Equal(100L, (long)(await pair.ScalarAsync(pair.StandbyPort, "SELECT count(*) FROM orders WHERE order_id > 1000"))!);
     }
 }
