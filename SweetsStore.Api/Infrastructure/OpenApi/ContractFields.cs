@@ -215,6 +215,23 @@ public sealed class ContractFields
         Add(typeof(CourierPage), "couriers", List("The couriers of this page, by id."));
         Add(typeof(OrderPage), "orders", List("The orders of this page, by id."));
         Add(typeof(ImportPage), "imports", List("The imports of this page, newest first."));
+        Add(typeof(RegionsResponse), "regions", List("The regions with the most pending orders, most first (ties by region number)."));
+        Add(typeof(RegionsResponse), "regions_with_pending", Count("How many regions have any pending order."));
+        Add(typeof(RegionResponse), "pending", Count("The region's pending orders."));
+        Add(typeof(RegionResponse), "weight", new Field(
+            s =>
+            {
+                s.Type = JsonSchemaType.Number;
+                s.Format = null;
+                s.Minimum = "0";
+                s.MultipleOf = 0.01m;
+            },
+            "The total weight of the region's pending orders in kg (two decimals at most).",
+            24.5m));
+        Add(typeof(StaleBundlesResponse), "bundles", List("The oldest open bundles past the age, oldest first."));
+        Add(typeof(StaleBundlesResponse), "total", Count("How many open bundles are past the age in all."));
+        Add(typeof(StaleBundleResponse), "orders", Count("The bundle's orders."));
+        Add(typeof(StaleBundleResponse), "open_orders", Count("Its orders not yet delivered."));
         Add(typeof(ErrorSchemas.CourierImportErrorDetail), "couriers", List(
             "Every invalid courier, in request order; empty when the body as a whole is wrong (see errors)."));
         Add(typeof(ErrorSchemas.OrderImportErrorDetail), "orders", List(
