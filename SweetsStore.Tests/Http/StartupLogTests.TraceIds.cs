@@ -30,6 +30,10 @@ public partial class StartupLogTests
 
         Assert.Contains($"TraceId:{traceId}", line);
         Assert.Contains("info: SweetsStore.Api.Infrastructure.OperatorAccess", line);
+
+        // The request's own line ends with its trace id already: no scopes before it.
+        var access = Colours().Replace(await api.WaitForAsync(l => l.Contains("RequestLogging", StringComparison.Ordinal) && l.Contains("/imports/orders", StringComparison.Ordinal)), "");
+        Assert.Matches($@"^\d{{4}}-\d\d-\d\dT[0-9:.]+Z info: SweetsStore\.Api\.Infrastructure\.RequestLogging\[0\] POST /imports/orders 401 [0-9.]+ ms {traceId}\r?$", access);
     }
 
     // A request that logs a line of its own besides the access line: an import refused as it came through a proxy.
