@@ -8,6 +8,7 @@ using NodaTime;
 using Npgsql;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
+using SweetsStore.Api.Idempotency;
 using SweetsStore.Api.Imports;
 using SweetsStore.Api.Infrastructure;
 using SweetsStore.Api.Infrastructure.OpenApi;
@@ -102,6 +103,7 @@ services.AddHostedService<StatisticsKeeper>();
 services.AddSingleton<AccessLog>();
 services.AddHostedService(sp => sp.GetRequiredService<AccessLog>());
 builder.AddBackgroundJobs(connectionString);
+builder.AddIdempotency();
 
 var app = builder.Build();
 
@@ -137,6 +139,7 @@ if (rateLimits.Enabled)
 }
 
 app.UseRequestTimeouts();
+app.UseIdempotency();
 var controllers = app.MapControllers();
 if (rateLimits.Enabled)
 {

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
+using SweetsStore.Api.Idempotency;
 using SweetsStore.Api.Imports;
 using SweetsStore.Api.Infrastructure;
 using SweetsStore.Api.Infrastructure.OpenApi;
@@ -28,6 +29,7 @@ public sealed class CouriersController(CourierService couriers, SyncImports impo
     [EnableRateLimiting("imports")]
     [RequestTimeout("imports")]
     [JsonBody(typeof(RequestSchemas.CourierImport))]
+    [Idempotent("couriers")]
     [ProducesResponseType<CouriersCreated>(StatusCodes.Status201Created, Description = "Stored: the ids, in request order.")]
     [ProducesResponseType<ErrorSchemas.CourierImportErrorResponse>(StatusCodes.Status400BadRequest, Description =
         "Nothing was stored. couriers lists every invalid courier (by id, or by index when it has no usable id) with every " +
@@ -35,9 +37,11 @@ public sealed class CouriersController(CourierService couriers, SyncImports impo
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)]
     public async Task<IActionResult> Import(CancellationToken ct)
     {
-        var ids = await imports.CouriersAsync(Request.Body, ct);
-        return StatusCode(StatusCodes.Status201Created, new CouriersCreated(ids.Select(id => new IdItem(id)).ToArray()));
+        var ids = await imports.CouriersAsync(Request.Body, HttpContext.IdempotencyHook<IReadOnlyList<long>>(StatusCodes.Status201Created, Created), ct);
+        return StatusCode(StatusCodes.Status201Created, Created(ids));
     }
+
+    private static CouriersCreated Created(IReadOnlyList<long> ids) => new(ids.Select(id => new IdItem(id)).ToArray());
 
     /// <summary>Edit a courier; open orders that no longer fit go back to the pool.</summary>
     /// <remarks>
