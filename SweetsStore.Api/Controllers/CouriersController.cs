@@ -15,7 +15,8 @@ namespace SweetsStore.Api.Controllers;
 [ApiController]
 [Route("couriers")]
 [Produces("application/json")]
-public sealed class CouriersController(CourierService couriers, SyncImports imports, IOptions<InputLimits> limits) : ControllerBase
+public sealed class CouriersController(
+    CourierService couriers, SyncImports imports, AssignmentPreviews previews, IOptions<InputLimits> limits) : ControllerBase
 {
     /// <summary>Import couriers, all or nothing.</summary>
     /// <remarks>
@@ -84,6 +85,25 @@ public sealed class CouriersController(CourierService couriers, SyncImports impo
         var courier = (period is { } p ? await couriers.GetAsync(id, p, ct) : await couriers.GetAsync(id, ct))
             ?? throw new NotFoundException($"no courier has id {id}");
         return CourierDetailsResponse.From(courier);
+    }
+
+    /// <summary>What an assign would hand this courier now, and why the other pending orders are left out.</summary>
+    /// <remarks>
+    /// Read-only: claims nothing, locks nothing. would_assign is what <c>POST /orders/assign</c> would answer at this
+    /// moment: the open bundle's open orders while the courier has one (then open_bundle shows it), else the bundle the
+    /// assignment engine would choose (same engine, same tie-breaks). left_out counts the pending orders not chosen, each
+    /// by the first reason that applies: other_region, hours_do_not_overlap, heavier_than_capacity, fits_but_not_chosen.
+    /// </remarks>
+    [HttpGet("{courier_id}/assignment")]
+    [EnableRateLimiting("reads")]
+    [ProducesResponseType<AssignmentPreviewResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ErrorSchemas.ValidationErrorResponse>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ErrorResponse>(StatusCodes.Status404NotFound, Description = "No courier has this id.")]
+    public async Task<AssignmentPreviewResponse> Assignment([FromRoute(Name = "courier_id")] string courierId, CancellationToken ct)
+    {
+        var id = Requests.PathId(courierId, "courier_id");
+        var preview = await previews.GetAsync(id, ct) ?? throw new NotFoundException($"no courier has id {id}");
+        return AssignmentPreviewResponse.From(preview);
     }
 
     /// <summary>Couriers in order of id, a page at a time, with earnings and rating.</summary>

@@ -12,6 +12,9 @@ public static class IdempotencyExtensions
         services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<IdempotencyPurge>();
+
+        // Contract 10.2 came with 10.1 (issue 19): the assignment preview.
+        services.AddSingleton<SweetsStore.Data.AssignmentPreviews>();
         services.Configure<MvcOptions>(o => o.Filters.Add<StoredAnswerFilter>());
         return builder;
     }
