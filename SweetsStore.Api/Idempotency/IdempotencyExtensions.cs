@@ -16,6 +16,7 @@ public static class IdempotencyExtensions
         // Contract 10.2 came with 10.1 (issue 19): the assignment preview.
         services.AddSingleton<SweetsStore.Data.AssignmentPreviews>();
         services.Configure<MvcOptions>(o => o.Filters.Add<StoredAnswerFilter>());
+        services.ConfigureSwaggerGen(o => o.OperationFilter<IdempotencyOperationFilter>());
         return builder;
     }
 
