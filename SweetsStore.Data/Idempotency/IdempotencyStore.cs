@@ -104,7 +104,7 @@ public sealed class IdempotencyStore(NpgsqlDataSource db)
         $"""
         INSERT INTO idempotency_keys AS k (idempotency_key, method, target, fingerprint, status, body, location, created_at)
         SELECT $1, $2, $3, $4, $5, $6, $7, now()
-        {(when is null ? "" : "WHERE " + when)}
+        WHERE {when ?? "true"}
         ON CONFLICT (idempotency_key) DO UPDATE
         SET method = excluded.method, target = excluded.target, fingerprint = excluded.fingerprint, status = excluded.status,
             body = excluded.body, location = excluded.location, created_at = excluded.created_at
