@@ -108,6 +108,21 @@ public class AssignmentPreviewTests(ApiFactory api) : DeliveryTest(api)
         Assert.NotNull(bad.Json!["validation_error"]!["errors"]!["courier_id"]);
     }
 
+    [Fact]
+    public async Task TheDashboardLoadsThePreviewOnAClickOfACourierRow()
+    {
+        var page = await Client.GetStringAsync("/dashboard");
+        using var script = await Client.GetAsync("/dashboard/preview.js");
+        var code = await script.Content.ReadAsStringAsync();
+
+        Assert.Contains("src=\"/dashboard/preview.js\"", page);
+        Assert.Contains("id=\"courier-preview\"", page);
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+        Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("/couriers/${encodeURIComponent(courierId)}/assignment", code);
+        Assert.Contains("tr[data-courier-id]", code);
+    }
+
     private static long[] Ids(JsonNode list, string field) => list.AsArray().Select(o => (long)o![field]!).ToArray();
 }
 
