@@ -5,7 +5,7 @@
 #   bench/run.sh            full run (< 20 min)
 #   bench/run.sh --quick    smaller and fewer repetitions (< 3 min)
 #   bench/run.sh [--quick] --only=idempotency,preview   only the scenarios whose rows start so (no engine); writes
-#                           bench/results/only-LIST/latest.{json,md}
+#                           bench/results/only-LIST/latest.{json,md} (commas in LIST become +)
 # Environment: BENCH_KEEP=1 keeps the temporary folder (logs of the API and PostgreSQL) for a look afterwards;
 #   BENCH_WAIT_QUIET=SECONDS: before each scenario, wait up to this long for other processes on this shared machine
 #   to go quiet (default 60, 0 with --quick). How busy others were is recorded with every result either way.
@@ -22,7 +22,7 @@ wait_quiet=${BENCH_WAIT_QUIET:-60}
 for arg in "$@"; do
   case $arg in
     --quick) quick=(--quick); wait_quiet=${BENCH_WAIT_QUIET:-0} ;;
-    --only=*) only=(--only "${arg#--only=}"); out_dir=$root/bench/results/only-${arg#--only=} ;;
+    --only=*) list=${arg#--only=}; only=(--only "$list"); out_dir=$root/bench/results/only-${list//,/+} ;;
     -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac

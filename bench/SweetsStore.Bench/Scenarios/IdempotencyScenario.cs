@@ -16,6 +16,9 @@ internal static class IdempotencyScenario
 {
     private const long FirstCourier = 500_001;
 
+    // Each preview counts the whole pool (1M rows: tenths of a second), so a sample of couriers is enough.
+    private const int Previews = 60;
+
     public static async Task<List<ScenarioResult>> RunAsync(BenchContext ctx)
     {
         Ui.Section("Idempotency-Key: keyed vs plain; the assignment preview on the 1M pool");
@@ -59,13 +62,15 @@ internal static class IdempotencyScenario
             Name = "idempotency_import_10k",
             Unit = "×",
             Value = Math.Round(ratio, 3),
-            Baseline = Math.Round(10_000 / Latencies.Median(plain) * 1000),
+            Baseline = 1, // the plain import, the unit
             Ratio = Math.Round(ratio, 3),
             RatioMeaning = "orders/s with an Idempotency-Key ÷ orders/s without (same body, alternating; 1 = free)",
             Target = "≥ 0.9×",
             Met = ratio >= 0.9,
             Data = "10,000 orders into an empty table, median of " + runs + " each",
         };
+        result.Details["plain_median_ms"] = Math.Round(Latencies.Median(plain), 1);
+        result.Details["keyed_median_ms"] = Math.Round(Latencies.Median(keyed), 1);
         result.Details["plain_ms_each_run"] = plain.Select(v => Math.Round(v, 1)).ToArray();
         result.Details["keyed_ms_each_run"] = keyed.Select(v => Math.Round(v, 1)).ToArray();
         return result;
@@ -85,14 +90,17 @@ internal static class IdempotencyScenario
         for (var i = 0; i < 200; i++)
         {
             await AssignAsync(http, couriers[2 * count + i].Id, i % 2 == 0 ? Guid.NewGuid().ToString() : null);
-            await PreviewAsync(http, couriers[2 * count + i].Id);
+            if (i < 10)
+            {
+                await PreviewAsync(http, couriers[2 * count + i].Id);
+            }
         }
 
         await ctx.Db.ResetDeliveriesAsync(long.MaxValue);
 
         // Previews first (they change nothing), then the assigns of the same couriers: pairs, keyed and plain in turn.
         var preview = new Latencies();
-        for (var i = 0; i < 2 * count; i++)
+        for (var i = 0; i < Math.Min(2 * count, Previews); i++)
         {
             var t = Stopwatch.GetTimestamp();
             await PreviewAsync(http, couriers[i].Id);
@@ -122,7 +130,7 @@ internal static class IdempotencyScenario
             Name = "idempotency_assign_1m",
             Unit = "×",
             Value = Math.Round(ratio, 3),
-            Baseline = Math.Round(plain.P50, 2),
+            Baseline = 1, // the plain assign, the unit
             Ratio = Math.Round(ratio, 3),
             RatioMeaning = "p50 of an assign without a key ÷ p50 with one (throughput ratio; 1 = free), pairs alternating",
             Target = "≥ 0.9×",
@@ -143,7 +151,7 @@ internal static class IdempotencyScenario
             RatioMeaning = "p50 of GET /couriers/{id}/assignment ÷ p50 of POST /orders/assign of the same couriers, same pool",
             Target = "reported (no target); locks nothing",
             Met = true,
-            Data = $"{2 * count:N0} couriers, 1,000,000 pending orders in 1,000 regions",
+            Data = $"{Math.Min(2 * count, Previews)} couriers (before their assigns), 1,000,000 pending orders in 1,000 regions",
         };
         previewRow.Details["p50_ms"] = Math.Round(preview.P50, 2);
         previewRow.Details["p99_ms"] = Math.Round(preview.P99, 2);
