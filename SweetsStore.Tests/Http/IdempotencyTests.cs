@@ -1,8 +1,12 @@
 using System.Net;
 using System.Text;
+using Hangfire;
+using Hangfire.Storage;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using SweetsStore.Api.Idempotency;
+using SweetsStore.Api.Jobs;
 using SweetsStore.Tests.Infrastructure;
 
 namespace SweetsStore.Tests.Http;
@@ -260,6 +264,27 @@ public class IdempotencyTests(IdempotencyFactory api) : DeliveryTest(api), IClas
         Assert.Contains("\"orders\":[{\"id\":1}]", expired.Body);
         Assert.Equal(1, purged);
         Assert.Equal(["recent"], await KeysAsync());
+    }
+
+    [Fact]
+    public void ThePurgeIsARecurringJobOfTheMaintenanceQueue()
+    {
+        Maintenance.Register(Api.Services.GetRequiredService<IRecurringJobManager>());
+        using var connection = Api.Services.GetRequiredService<JobStorage>().GetConnection();
+
+        var job = Assert.Single(connection.GetRecurringJobs(), j => j.Id == IdempotencyPurge.Id);
+        Assert.Equal("*/15 * * * *", job.Cron);
+        Assert.Equal(nameof(IdempotencyPurge.PurgeAsync), job.Job.Method.Name);
+    }
+
+    [Fact]
+    public void ANonsenseRetentionStopsTheStartNamingTheSetting()
+    {
+        using var bad = Api.WithWebHostBuilder(b => b.UseSetting("Idempotency:RetentionHours", "0"));
+
+        var error = Assert.ThrowsAny<Exception>(() => bad.CreateClient());
+
+        Assert.Contains("Idempotency:RetentionHours must be from 0.01 to 8760", error.ToString());
     }
 
     [Fact]
