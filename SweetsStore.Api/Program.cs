@@ -36,9 +36,7 @@ if (builder.AddOperatorAccess() is { } securityProblem)
 
 builder.ChooseConsoleFormat();
 
-services.AddSingleton(Database.CreateDataSource(connectionString));
-services.AddSingleton(new PointReads(Database.CreatePointReadSource(connectionString, configuration.GetValue("Database:MultiplexPointReads", true))));
-services.AddDbContext<StoreDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+services.AddDatabase(connectionString, configuration);
 services.AddSingleton<IClock>(SystemClock.Instance);
 services.AddSingleton<CourierService>();
 services.AddSingleton<OrderService>();
@@ -87,6 +85,7 @@ builder.WebHost.ConfigureKestrel(k =>
     k.Limits.MaxRequestBodySize = null; // per endpoint, see BodyLimitMiddleware
 });
 
+services.AddSingleton<DatabaseReadyCheck>();
 services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
 var schema = new SchemaGate();
 services.AddSingleton(schema);

@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace SweetsStore.Data;
 
 /// <summary>Exact counts for the operator dashboard (<c>GET /stats</c>).</summary>
@@ -19,8 +17,8 @@ public sealed record StatsView(
     long JobsSucceeded,
     long JobsFailed);
 
-/// <summary>Counts of everything the dashboard shows.</summary>
-public sealed class StatsService(NpgsqlDataSource db)
+/// <summary>Counts of everything the dashboard shows; from a standby when one is configured (<see cref="StaleReads"/>).</summary>
+public sealed class StatsService(StaleReads db)
 {
     // One statement, so one round trip and one snapshot: the numbers always agree with each other.
     // Exact counts read every counted row, so the order counts are split along the two partial indexes:

@@ -3,7 +3,7 @@
 # on free ports in a temporary folder, runs every scenario, prints a table, writes bench/results/latest.json and
 # latest.md, and cleans up (processes and folder) however it ends.
 #   bench/run.sh            full run (< 20 min)
-#   bench/run.sh --quick    smaller and fewer repetitions (< 3 min)
+#   bench/run.sh --quick    smaller and fewer repetitions (~3 min)
 #   bench/run.sh [--quick] --only=idempotency,preview   only the scenarios whose rows start so (no engine); writes
 #                           bench/results/only-LIST/latest.{json,md} (commas in LIST become +)
 # Environment: BENCH_KEEP=1 keeps the temporary folder (logs of the API and PostgreSQL) for a look afterwards;

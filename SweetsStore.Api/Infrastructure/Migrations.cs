@@ -89,12 +89,14 @@ public sealed class SchemaGate
 /// Health checks' own log says every unhealthy probe at Error (the category is turned down in appsettings.json): a
 /// load balancer probing a starting process each second would fill the log. This check logs when its answer
 /// changes instead: not ready while starting at Information, ready at Information, no longer ready at Warning.
+/// It is a singleton, so that memory is per host (a check registered by type is otherwise created for each probe,
+/// and statics would be shared by every host in a test process).
 /// </remarks>
 public sealed class DatabaseReadyCheck(NpgsqlDataSource db, IServiceProvider services, ILogger<DatabaseReadyCheck> logger) : IHealthCheck
 {
     private static string[]? _expected;
-    private static string? _lastAnswer;
-    private static bool _wasReady;
+    private string? _lastAnswer;
+    private bool _wasReady;
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct)
     {
@@ -103,9 +105,12 @@ public sealed class DatabaseReadyCheck(NpgsqlDataSource db, IServiceProvider ser
         if (Interlocked.Exchange(ref _lastAnswer, answer) != answer)
         {
             var ready = result.Status == HealthStatus.Healthy;
-            logger.Log(ready || !_wasReady ? LogLevel.Information : LogLevel.Warning, "Readiness: {Status} ({Description})",
+            logger.Log(ready || !Volatile.Read(ref _wasReady) ? LogLevel.Information : LogLevel.Warning, "Readiness: {Status} ({Description})",
                 ready ? "ready" : "not ready", answer);
-            _wasReady |= ready;
+            if (ready)
+            {
+                Volatile.Write(ref _wasReady, true);
+            }
         }
 
         return result;

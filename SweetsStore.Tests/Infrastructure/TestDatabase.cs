@@ -39,17 +39,7 @@ public static class TestDatabase
         await ExecuteAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
         await ExecuteAsync($"CREATE DATABASE {name}");
         var connectionString = ConnectionStringFor(name);
-        await using (var context = new StoreDbContext(new DbContextOptionsBuilder<StoreDbContext>().UseNpgsql(connectionString).Options))
-        {
-            await context.Database.MigrateAsync();
-        }
-
-        await using (var connection = new NpgsqlConnection(connectionString))
-        {
-            // Hangfire's schema too, as the migrate step installs it (docs/decisions/0011).
-            await connection.OpenAsync();
-            Hangfire.PostgreSql.PostgreSqlObjectsInstaller.Install(connection, SweetsStore.Data.Jobs.JobTables.Schema);
-        }
+        await MigrateAsync(connectionString);
 
         // A template must have no open connections while it is cloned.
         await using (var connection = new NpgsqlConnection(connectionString))
@@ -59,6 +49,19 @@ public static class TestDatabase
 
         AppDomain.CurrentDomain.ProcessExit += (_, _) => ExecuteAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)").GetAwaiter().GetResult();
         return name;
+    }
+
+    /// <summary>The schema the migrate step makes: EF Core's migrations, then Hangfire's schema (docs/decisions/0011).</summary>
+    public static async Task MigrateAsync(string connectionString)
+    {
+        await using (var context = new StoreDbContext(new DbContextOptionsBuilder<StoreDbContext>().UseNpgsql(connectionString).Options))
+        {
+            await context.Database.MigrateAsync();
+        }
+
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        Hangfire.PostgreSql.PostgreSqlObjectsInstaller.Install(connection, SweetsStore.Data.Jobs.JobTables.Schema);
     }
 
     private static async Task ExecuteAsync(string sql)
