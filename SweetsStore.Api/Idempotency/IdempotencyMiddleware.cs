@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
+using SweetsStore.Api.Infrastructure;
 using SweetsStore.Data.Idempotency;
 
 namespace SweetsStore.Api.Idempotency;
@@ -29,7 +30,8 @@ public sealed class IdempotencyMiddleware(
     {
         var marked = context.GetEndpoint()?.Metadata.GetMetadata<IdempotentAttribute>();
         var values = context.Request.Headers[Header];
-        if (marked is null || !context.Request.Headers.ContainsKey(Header) || !HttpMethods.IsPost(context.Request.Method))
+        if (marked is null || !context.Request.Headers.ContainsKey(Header) || !HttpMethods.IsPost(context.Request.Method)
+            || Refused(context))
         {
             await next(context);
             return;
@@ -67,6 +69,13 @@ public sealed class IdempotencyMiddleware(
             await AnswerErrorAsync(context, e, request, body);
         }
     }
+
+    /// <summary>
+    /// An operator endpoint's caller that its <see cref="LocalOrApiKeyAttribute"/> will refuse: it gets that 401 whatever
+    /// its key looks like (contract 10.5 judges the caller first), and a 401 is never stored (10.1).
+    /// </summary>
+    private static bool Refused(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<LocalOrApiKeyAttribute>() is not null && !OperatorAccess.IsAllowed(context);
 
     /// <summary>1–255 characters from <c>!</c> to <c>~</c> (no space, no control character, nothing beyond ASCII).</summary>
     public static bool IsValidKey(string? key) =>

@@ -157,6 +157,36 @@ public class IdempotencyTests(IdempotencyFactory api) : DeliveryTest(api), IClas
     }
 
     [Fact]
+    public async Task ARefused401IsNotStoredSoTheRetryWithTheKeyDoesTheWork()
+    {
+        var orders = Serialize(new { data = Fake.Orders(3, regions: 1).ToArray() });
+
+        var refused = await KeyedAsync("/imports/orders", orders, "before-the-api-key", apiKey: false);
+        var keysAfterRefusal = await KeysAsync();
+        var retried = await KeyedAsync("/imports/orders", orders, "before-the-api-key");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.Status);
+        Assert.Empty(keysAfterRefusal);
+        Assert.Equal(HttpStatusCode.Accepted, retried.Status);
+        Assert.Null(retried.Replayed);
+        Assert.Equal(1L, await Api.ScalarAsync<long>("SELECT count(*) FROM imports"));
+    }
+
+    [Fact]
+    public async Task AnOperatorEndpointJudgesTheCallerBeforeTheKey()
+    {
+        var orders = Serialize(new { data = Fake.Orders(1, regions: 1).ToArray() });
+
+        var refused = await KeyedAsync("/imports/orders", orders, "has space", apiKey: false);
+        var allowed = await KeyedAsync("/imports/orders", orders, "has space");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.Status);
+        Assert.Contains("X-Api-Key", refused.Body);
+        Assert.Equal(HttpStatusCode.BadRequest, allowed.Status);
+        Assert.Contains("Idempotency-Key", allowed.Body);
+    }
+
+    [Fact]
     public async Task TheSameKeyWithAnotherBodyMethodOrPathIs422()
     {
         await Couriers(Fake.Courier(1).Build(), Fake.Courier(2).Build());
@@ -356,11 +386,15 @@ public class IdempotencyTests(IdempotencyFactory api) : DeliveryTest(api), IClas
         }
     }
 
-    private async Task<KeyedReply> KeyedAsync(string path, string body, string? key, HttpClient? client = null)
+    private async Task<KeyedReply> KeyedAsync(string path, string body, string? key, HttpClient? client = null, bool apiKey = true)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)) };
         request.Content.Headers.ContentType = new("application/json");
-        request.Headers.Add("X-Api-Key", IdempotencyFactory.ApiKey);
+        if (apiKey)
+        {
+            request.Headers.Add("X-Api-Key", IdempotencyFactory.ApiKey);
+        }
+
         if (key is not null)
         {
             request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
