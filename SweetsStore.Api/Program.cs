@@ -8,6 +8,7 @@ using NodaTime;
 using Npgsql;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
+using SweetsStore.Api.Idempotency;
 using SweetsStore.Api.Imports;
 using SweetsStore.Api.Infrastructure;
 using SweetsStore.Api.Infrastructure.OpenApi;
@@ -104,6 +105,7 @@ services.AddHostedService(sp => sp.GetRequiredService<AccessLog>());
 builder.AddBackgroundJobs(connectionString);
 builder.AddTelemetry();
 builder.AddDashboard();
+builder.AddIdempotency();
 
 var app = builder.Build();
 
@@ -139,6 +141,7 @@ if (rateLimits.Enabled)
 }
 
 app.UseRequestTimeouts();
+app.UseIdempotency();
 var controllers = app.MapControllers();
 if (rateLimits.Enabled)
 {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Data;
+using SweetsStore.Data.Idempotency;
 using SweetsStore.Domain;
 
 namespace SweetsStore.Api.Imports;
@@ -12,19 +13,26 @@ namespace SweetsStore.Api.Imports;
 /// </summary>
 public sealed class SyncImports(NpgsqlDataSource db, IOptions<InputLimits> limits, Telemetry.StoreMetrics metrics)
 {
-    public Task<IReadOnlyList<long>> OrdersAsync(Stream body, CancellationToken ct) =>
-        LoadAsync(body, ImportElements.Orders(limits.Value), BulkCopy.OrdersAsync, "orders", o => o.Id, ct);
+    // With an Idempotency-Key, the hook claims the key first in the import's transaction and stores the answer (the
+    // ids) with the rows (docs/decisions/0014); null without a key.
+    public Task<IReadOnlyList<long>> OrdersAsync(Stream body, IdempotencyHook<IReadOnlyList<long>>? idempotency, CancellationToken ct) =>
+        LoadAsync(body, ImportElements.Orders(limits.Value), BulkCopy.OrdersAsync, "orders", o => o.Id, idempotency, ct);
 
-    public Task<IReadOnlyList<long>> CouriersAsync(Stream body, CancellationToken ct) =>
-        LoadAsync(body, ImportElements.Couriers(limits.Value), BulkCopy.CouriersAsync, "couriers", c => c.Id, ct);
+    public Task<IReadOnlyList<long>> CouriersAsync(Stream body, IdempotencyHook<IReadOnlyList<long>>? idempotency, CancellationToken ct) =>
+        LoadAsync(body, ImportElements.Couriers(limits.Value), BulkCopy.CouriersAsync, "couriers", c => c.Id, idempotency, ct);
 
     private async Task<IReadOnlyList<long>> LoadAsync<T>(
         Stream body, ImportElements<T> elements, Func<NpgsqlConnection, CancellationToken, Task<BulkCopy<T>>> beginCopy,
-        string table, Func<T, long> idOf, CancellationToken ct)
+        string table, Func<T, long> idOf, IdempotencyHook<IReadOnlyList<long>>? idempotency, CancellationToken ct)
         where T : class
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        if (idempotency is not null)
+        {
+            await idempotency.ClaimAsync(connection, ct);
+        }
+
         await using var loader = await ImportLoader<T>.BeginAsync(
             connection, ImportStream.Json, limits.Value.MaxImportItems, elements, beginCopy, idOf, ct);
         try
@@ -56,8 +64,15 @@ public sealed class SyncImports(NpgsqlDataSource db, IOptions<InputLimits> limit
             throw loader.Error();
         }
 
+        IReadOnlyList<long> ids = loader.Ids.Select(i => i.Id).ToArray();
+        if (idempotency is not null)
+        {
+            await idempotency.SaveAsync(connection, ids, ct);
+        }
+
         await tx.CommitAsync(ct);
-        metrics.Imported(table, "sync", loader.Ids.Count);
-        return loader.Ids.Select(i => i.Id).ToArray();
+        idempotency?.Committed();
+        metrics.Imported(table, "sync", ids.Count);
+        return ids;
     }
 }

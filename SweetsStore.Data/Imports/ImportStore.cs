@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
+using SweetsStore.Data.Idempotency;
 
 namespace SweetsStore.Data.Imports;
 
@@ -30,13 +31,22 @@ public sealed class ImportStore(NpgsqlDataSource db)
 {
     private const string Unfinished = "status IN ('queued', 'running')";
 
-    /// <summary>Opens an upload: one transaction that stores the body chunk by chunk (nothing is visible until it commits).</summary>
-    public async Task<ImportUpload> BeginUploadAsync(string kind, string format, CancellationToken ct)
+    /// <summary>
+    /// Opens an upload: one transaction that stores the body chunk by chunk (nothing is visible until it commits). With
+    /// an <paramref name="idempotency"/> hook the transaction claims its key first and stores the answer (the import as
+    /// it is at the commit) with the upload (docs/decisions/0014).
+    /// </summary>
+    public async Task<ImportUpload> BeginUploadAsync(string kind, string format, IdempotencyHook<ImportView>? idempotency, CancellationToken ct)
     {
         var connection = await db.OpenConnectionAsync(ct);
         try
         {
             var tx = await connection.BeginTransactionAsync(ct);
+            if (idempotency is not null)
+            {
+                await idempotency.ClaimAsync(connection, ct);
+            }
+
             await using var insert = Sql.Command(connection,
                 """
                 INSERT INTO imports (kind, format, status, bytes, rows_total, rows_done, rows_invalid, attempts, created_at)
@@ -46,7 +56,7 @@ public sealed class ImportStore(NpgsqlDataSource db)
                 Sql.P(kind), Sql.P(format));
             var id = (long)(await insert.ExecuteScalarAsync(ct))!;
             var copy = await connection.BeginBinaryImportAsync("COPY import_chunks (import_id, seq, data) FROM STDIN (FORMAT BINARY)", ct);
-            return new ImportUpload(connection, tx, copy, id);
+            return new ImportUpload(connection, tx, copy, id, idempotency);
         }
         catch
         {
@@ -262,6 +272,14 @@ public sealed class ImportStore(NpgsqlDataSource db)
         FROM imports
         """;
 
+    internal static async Task<ImportView> ReadViewAsync(NpgsqlConnection connection, long id, CancellationToken ct)
+    {
+        await using var command = Sql.Command(connection, $"{SelectView} WHERE import_id = $1", Sql.P(id));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return ReadView(reader);
+    }
+
     private static ImportView ReadView(NpgsqlDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt32(8),
         r.GetInstant(9), r.GetNullableInstant(10), r.GetNullableInstant(11), r.IsDBNull(12) ? null : r.GetString(12), r.IsDBNull(13) ? null : r.GetString(13));
@@ -272,7 +290,9 @@ public sealed class ImportStore(NpgsqlDataSource db)
 /// <see cref="CommitAsync"/>; disposing before that leaves nothing behind. Its job is enqueued after the commit
 /// (docs/decisions/0011: a crash in between leaves an import without a job, which the orphan sweep enqueues).
 /// </summary>
-public sealed class ImportUpload(NpgsqlConnection connection, NpgsqlTransaction tx, NpgsqlBinaryImporter copy, long importId) : IAsyncDisposable
+public sealed class ImportUpload(
+    NpgsqlConnection connection, NpgsqlTransaction tx, NpgsqlBinaryImporter copy, long importId, IdempotencyHook<ImportView>? idempotency)
+    : IAsyncDisposable
 {
     private int _seq;
     private bool _copyOpen = true;
@@ -300,7 +320,13 @@ public sealed class ImportUpload(NpgsqlConnection connection, NpgsqlTransaction 
             await update.ExecuteNonQueryAsync(ct);
         }
 
+        if (idempotency is not null)
+        {
+            await idempotency.SaveAsync(connection, await ImportStore.ReadViewAsync(connection, ImportId, ct), ct);
+        }
+
         await tx.CommitAsync(ct);
+        idempotency?.Committed();
     }
 
     public async ValueTask DisposeAsync()

@@ -24,6 +24,7 @@ public static partial class SqlAudit
         ("Api/Jobs/HangfireSchema.cs", "JobTables.Schema", "a const string (Hangfire's schema name)"),
         ("Data/BulkCopy.cs", "column", "picked by a switch from two fixed column names; anything else throws"),
         ("Data/BulkCopy.cs", "table", "the same switch: only \"orders\" or \"couriers\" get here"),
+        ("Data/Idempotency/IdempotencyStore.cs", "when ?? \"true\"", "true, or the condition a service passes as a const string (DeliveryService.DeliveredBy); its values go in as parameters $8 on"),
         ("Data/Bundles.cs", "bundle", "one of two fixed expressions (\"$1\" or the bundle of order $1), chosen by the two fields that call it"),
     ];
 
