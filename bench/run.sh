@@ -6,7 +6,7 @@
 #   bench/run.sh --quick    smaller and fewer repetitions (~3 min)
 #   bench/run.sh [--quick] --only=idempotency,preview   only the scenarios whose rows start so (no engine); writes
 #                           bench/results/only-LIST/latest.{json,md} (commas in LIST become +)
-# Environment: BENCH_KEEP=1 keeps the temporary folder (logs of the API and PostgreSQL) for a look afterwards;
+# Environment: BENCH_OUT=DIR writes latest.json and latest.md there instead; BENCH_KEEP=1 keeps the temporary folder (logs of the API and PostgreSQL) for a look afterwards;
 #   BENCH_WAIT_QUIET=SECONDS: before each scenario, wait up to this long for other processes on this shared machine
 #   to go quiet (default 60, 0 with --quick). How busy others were is recorded with every result either way.
 set -euo pipefail
@@ -28,6 +28,7 @@ for arg in "$@"; do
   esac
 done
 
+out_dir=${BENCH_OUT:-$out_dir}
 started=$(date +%s)
 bench_work
 bench_ensure_wrk

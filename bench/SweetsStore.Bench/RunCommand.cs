@@ -83,7 +83,8 @@ internal static class RunCommand
 
         await Scenario(ImportScenario.RunAsync, ("import_10k", "orders/s"), ("import_100k", "orders/s"));
         await Scenario(AssignSequentialScenario.RunAsync, ("assign_seq_1m_p99", "ms"), ("assign_seq_p50_growth", "×"));
-        await Scenario(ConcurrentScenario.RunAsync, ("assign_concurrent", "assigns/s"), ("complete", "completes/s"));
+        await Scenario(ConcurrentScenario.RunAsync, ("assign_concurrent", "assigns/s"), ("complete", "completes/s"),
+            ("assign_concurrent_pg_cpu", "ms/assign"), ("assign_concurrent_api_cpu", "ms/assign"));
         await Scenario(GetCourierScenario.RunAsync, ("get_courier", "req/s"));
         await Scenario(c => MetricsCostScenario.RunAsync(c, options.Get("api-metrics-off"), options.GetInt("api-metrics-off-pid")),
             ("metrics_cost_get_courier", "req/s"), ("metrics_cost_assign_concurrent", "assigns/s"));

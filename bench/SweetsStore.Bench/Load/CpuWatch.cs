@@ -53,6 +53,17 @@ internal sealed class CpuWatch
         };
     }
 
+    /// <summary>CPU time of the API process and of the benchmark's PostgreSQL since the last restart, in milliseconds.</summary>
+    public (double Api, double Postgres) Milliseconds()
+    {
+        var now = Split();
+        var msPerTick = 1000.0 / ClockTicksPerSecond;
+        return ((now.Api - _start.Api) * msPerTick, (now.Postgres - _start.Postgres) * msPerTick);
+    }
+
+    // USER_HZ: the unit of /proc/PID/stat's times; 100 on every Linux this runs on (getconf CLK_TCK).
+    private const double ClockTicksPerSecond = 100;
+
     /// <summary>Shares of the whole machine's CPU time since the last restart: busy, ours, others (0..1).</summary>
     public (double Busy, double Ours, double Others) Shares()
     {
