@@ -90,7 +90,7 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
 
             if (!reader.IsDBNull(3))
             {
-                return (new AssignOutcome(reader.GetFieldValue<long[]>(4), reader.GetInstant(3)), []);
+                return (new AssignOutcome(reader.GetFieldValue<long[]>(4), reader.GetFieldValue<Instant>(3)), []);
             }
 
             type = reader.GetCourierType(0);
@@ -148,8 +148,8 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
             if (await reader.ReadAsync(ct))
             {
                 found = new Found(
-                    reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetNullableInstant(1), reader.IsDBNull(2) ? null : reader.GetInt64(2),
-                    reader.GetNullableInstant(3), reader.GetBoolean(4));
+                    reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetFieldValue<Instant?>(1), reader.IsDBNull(2) ? null : reader.GetInt64(2),
+                    reader.GetFieldValue<Instant?>(3), reader.GetBoolean(4));
             }
 
             while (await reader.NextResultAsync(ct))

@@ -1,3 +1,4 @@
+using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
 using SweetsStore.Domain;
@@ -51,6 +52,6 @@ public sealed class OrderService(NpgsqlDataSource db, PointReads reads)
         reader.GetInt32(2),
         reader.GetFieldValue<string[]>(3),
         reader.IsDBNull(4) ? null : reader.GetInt64(4),
-        reader.GetNullableInstant(5),
-        reader.GetNullableInstant(6));
+        reader.GetFieldValue<Instant?>(5),
+        reader.GetFieldValue<Instant?>(6));
 }

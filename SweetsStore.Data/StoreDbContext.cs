@@ -1,6 +1,5 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
-using NodaTime;
 using SweetsStore.Data.Entities;
 
 namespace SweetsStore.Data;
@@ -19,11 +18,6 @@ public sealed class StoreDbContext(DbContextOptions<StoreDbContext> options) : D
     public DbSet<Import> Imports => Set<Import>();
 
     public DbSet<ImportChunk> ImportChunks => Set<ImportChunk>();
-
-    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
-    {
-        configurationBuilder.Properties<Instant>().HaveConversion<InstantConverter>().HaveColumnType("timestamp with time zone");
-    }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -88,7 +88,7 @@ public static class Rfc3339
             return false;
         }
 
-        // .NET's DateTime (and so the database driver) spans years 1 to 9999 in UTC.
+        // Years 1 to 9999 in UTC: the four digits every output is written with (NodaTime's ISO pattern), year 0 excluded.
         return instant >= Earliest && instant <= Latest;
     }
 

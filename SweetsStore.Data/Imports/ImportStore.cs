@@ -257,7 +257,7 @@ public sealed class ImportStore(NpgsqlDataSource db)
 
     private static ImportView ReadView(NpgsqlDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt32(8),
-        r.GetInstant(9), r.GetNullableInstant(10), r.GetNullableInstant(11), r.IsDBNull(12) ? null : r.GetString(12), r.IsDBNull(13) ? null : r.GetString(13));
+        r.GetFieldValue<Instant>(9), r.GetFieldValue<Instant?>(10), r.GetFieldValue<Instant?>(11), r.IsDBNull(12) ? null : r.GetString(12), r.IsDBNull(13) ? null : r.GetString(13));
 }
 
 /// <summary>

@@ -29,7 +29,7 @@ public class MigrationTests
                 var services = new ServiceCollection();
                 services.AddLogging(l => l.AddProvider(logs));
                 services.AddSingleton(Database.CreateDataSource(connectionString));
-                services.AddDbContext<StoreDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+                services.AddDbContext<StoreDbContext>((sp, o) => o.UseStore(sp.GetRequiredService<NpgsqlDataSource>()));
                 return services.BuildServiceProvider();
             }).ToList();
 

@@ -39,7 +39,8 @@ public static class TestDatabase
         await ExecuteAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
         await ExecuteAsync($"CREATE DATABASE {name}");
         var connectionString = ConnectionStringFor(name);
-        await using (var context = new StoreDbContext(new DbContextOptionsBuilder<StoreDbContext>().UseNpgsql(connectionString).Options))
+        await using (var source = Database.CreateDataSource(connectionString)) // disposed: no connection stays open on the template
+        await using (var context = new StoreDbContext(new DbContextOptionsBuilder<StoreDbContext>().UseStore(source).Options))
         {
             await context.Database.MigrateAsync();
         }
