@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
@@ -58,7 +57,7 @@ services.AddControllers(o =>
         o.ValueProviderFactories.RemoveType<JQueryFormValueProviderFactory>();
         o.ValueProviderFactories.RemoveType<FormFileValueProviderFactory>();
     })
-    .AddJsonOptions(o => ConfigureJson(o.JsonSerializerOptions))
+    .AddJsonOptions(o => ApiJson.Configure(o.JsonSerializerOptions))
     .ConfigureApiBehaviorOptions(o => o.SuppressModelStateInvalidFilter = true);
 services.AddExceptionHandler<ApiExceptionHandler>();
 services.AddProblemDetails();
@@ -161,14 +160,6 @@ app.MapHealthChecks("/health/ready", new HealthCheckOptions
 
 await app.RunAsync();
 return 0;
-
-static void ConfigureJson(JsonSerializerOptions options)
-{
-    options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-    options.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
-    options.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
-    options.Converters.Add(new InstantJsonConverter());
-}
 
 static string ReasonPhrases(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
 

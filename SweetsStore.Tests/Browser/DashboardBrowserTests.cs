@@ -144,7 +144,7 @@ public class DashboardBrowserTests(KestrelFactory api, ITestOutputHelper output)
             {
                 var at = ApiFactory.Start + NodaTime.Duration.FromMinutes(7 * (k + 1) + courier);
                 await ExpectAsync(
-                    await client.PostAsJsonAsync("/orders/complete", new { courier_id = courier, order_id = deliver[k], complete_time = Rfc3339.Format(at) }),
+                    await client.PostAsJsonAsync("/orders/complete", new { courier_id = courier, order_id = deliver[k], complete_time = NodaTime.Text.InstantPattern.ExtendedIso.Format(at) }),
                     HttpStatusCode.OK);
                 completed++;
             }

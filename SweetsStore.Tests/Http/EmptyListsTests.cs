@@ -146,7 +146,7 @@ public class EmptyListsTests(ApiFactory api) : DeliveryTest(api)
         var (ids, _) = await AssignAsync(1);
         Assert.Equal([1L, 2L, 3L], ids);
         (await CompleteAsync(1, 1, At(10))).Expect(HttpStatusCode.OK);
-        Api.Clock.Now = At(20);
+        Api.Clock.Reset(At(20));
 
         (await PatchRawAsync("/couriers/1", """{"working_hours": []}""")).Expect(HttpStatusCode.OK);
 
