@@ -27,7 +27,8 @@ internal sealed class ImportChunkConfiguration : IEntityTypeConfiguration<Import
     {
         builder.ToTable("import_chunks");
         builder.HasKey(c => new { c.ImportId, c.Seq });
-        builder.HasOne<Import>().WithMany().HasForeignKey(c => c.ImportId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<Import>().WithMany().HasForeignKey(c => c.ImportId).OnDelete(DeleteBehavior.Cascade)
+            .HasConstraintName("fk_import_chunks_imports");
 
         // lz4 compresses JSON bodies several times faster than PostgreSQL's default pglz.
         builder.Property(c => c.Data).UseCompressionMethod("lz4");

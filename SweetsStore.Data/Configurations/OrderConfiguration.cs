@@ -27,7 +27,8 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         builder.Property(o => o.OrderId).ValueGeneratedNever();
         builder.Property(o => o.Seq).UseIdentityAlwaysColumn();
         builder.Property(o => o.Delivery).HasColumnType("int4multirange");
-        builder.HasOne(o => o.Bundle).WithMany().HasForeignKey(o => o.BundleId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne(o => o.Bundle).WithMany().HasForeignKey(o => o.BundleId).OnDelete(DeleteBehavior.Restrict)
+            .HasConstraintName("fk_orders_bundles");
 
         // The pool: unassigned orders per region, lightest and oldest first. The assignment engine walks it
         // per region with a LIMIT, so an assign reads only the orders it may use, however large the pool.

@@ -3,6 +3,7 @@ using System;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using NodaTime;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 using NpgsqlTypes;
 using SweetsStore.Data;
@@ -32,7 +33,7 @@ namespace SweetsStore.Data.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("BundleId"));
 
-                    b.Property<DateTime>("AssignTime")
+                    b.Property<Instant>("AssignTime")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("assign_time");
 
@@ -55,7 +56,7 @@ namespace SweetsStore.Data.Migrations
                         .HasDefaultValue(0L)
                         .HasColumnName("earnings");
 
-                    b.Property<DateTime?>("FinishedAt")
+                    b.Property<Instant?>("FinishedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("finished_at");
 
@@ -168,7 +169,7 @@ namespace SweetsStore.Data.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("bytes");
 
-                    b.Property<DateTime>("CreatedAt")
+                    b.Property<Instant>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
@@ -176,7 +177,7 @@ namespace SweetsStore.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("error");
 
-                    b.Property<DateTime?>("FinishedAt")
+                    b.Property<Instant?>("FinishedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("finished_at");
 
@@ -214,7 +215,7 @@ namespace SweetsStore.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("run_token");
 
-                    b.Property<DateTime?>("StartedAt")
+                    b.Property<Instant?>("StartedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("started_at");
 
@@ -270,7 +271,7 @@ namespace SweetsStore.Data.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("bundle_id");
 
-                    b.Property<DateTime?>("CompleteTime")
+                    b.Property<Instant?>("CompleteTime")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("complete_time");
 
