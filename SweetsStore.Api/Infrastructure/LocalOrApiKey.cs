@@ -12,6 +12,8 @@ namespace SweetsStore.Api.Infrastructure;
 /// </summary>
 public sealed class SecurityOptions
 {
+    public const string Section = "Security";
+
     /// <summary>The least length of <see cref="ApiKey"/>: a short key can be guessed.</summary>
     public const int MinKeyLength = 16;
 

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using SweetsStore.Data;
 
@@ -8,12 +9,20 @@ namespace SweetsStore.Api.Infrastructure;
 /// <summary>
 /// Applies EF Core migrations at start-up, in the background so the process is live (and says it is not
 /// ready) while the database is still down; retries until it succeeds. Several instances starting together
-/// migrate one after the other (see <see cref="MigrateAsync"/>), so each migration is applied once.
+/// migrate one after the other (see <see cref="MigrateAsync"/>), so each migration is applied once. With
+/// <c>Database:MigrateOnStartup=false</c> it only opens the <see cref="SchemaGate"/>.
 /// </summary>
-public sealed class MigrationRunner(IServiceProvider services, SchemaGate schema, ILogger<MigrationRunner> logger) : BackgroundService
+public sealed class MigrationRunner(IServiceProvider services, SchemaGate schema, IOptions<DatabaseOptions> options, ILogger<MigrationRunner> logger)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Value.MigrateOnStartup)
+        {
+            schema.Open();
+            return;
+        }
+
         var delay = TimeSpan.FromSeconds(1);
         var started = System.Diagnostics.Stopwatch.StartNew();
         while (!stoppingToken.IsCancellationRequested)

@@ -5,6 +5,7 @@ using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
 using Microsoft.Extensions.Options;
 using SweetsStore.Api.Imports;
+using SweetsStore.Api.Infrastructure;
 using SweetsStore.Data.Jobs;
 
 namespace SweetsStore.Api.Jobs;
@@ -25,11 +26,11 @@ public static class BackgroundJobs
     /// <summary>The dashboard's path.</summary>
     public const string DashboardPath = "/hangfire";
 
-    public static IHostApplicationBuilder AddBackgroundJobs(this IHostApplicationBuilder builder, string connectionString)
+    public static IHostApplicationBuilder AddBackgroundJobs(this IHostApplicationBuilder builder)
     {
         HangfireLogging.Install();
         var services = builder.Services;
-        services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSettings<JobOptions>(JobOptions.Section);
 
         services.AddSingleton<HangfireLogging.Attachment>();
         services.AddSingleton<JobStorage>(sp =>
@@ -50,7 +51,7 @@ public static class BackgroundJobs
                 EnableLongPolling = false,
             });
         });
-        services.AddSingleton(_ => new JobDataSource(DataSourceConnections.CreateSource(connectionString)));
+        services.AddSingleton(sp => new JobDataSource(DataSourceConnections.CreateSource(sp.GetRequiredService<IOptions<ConnectionStringOptions>>().Value.Postgres!)));
         services.AddSingleton<ImportJobStates>();
         services.AddSingleton<IJobFilterProvider, JobFilters>();
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
@@ -68,10 +69,7 @@ public static class BackgroundJobs
         // posting them through an operator's browser.
         services.AddAntiforgery();
 
-        if (builder.Configuration.GetValue($"{JobOptions.Section}:{nameof(JobOptions.Enabled)}", true))
-        {
-            services.AddHostedService<JobServer>();
-        }
+        services.AddHostedService<JobServer>(); // runs the servers only with Jobs:Enabled
 
         return builder;
     }

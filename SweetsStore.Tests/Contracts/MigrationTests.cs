@@ -232,25 +232,6 @@ public class MigrationTests
         Assert.Contains("\"ProductVersion\" character varying(32) NOT NULL", script);
     }
 
-    [Theory]
-    [InlineData("Jobs:LeaseSeconds", "0", "Jobs:LeaseSeconds must be from 3 to 86400")]
-    [InlineData("Jobs:Workers", "0", "Jobs:Workers must be from 1 to 64")]
-    [InlineData("Jobs:PollSeconds", "0", "Jobs:PollSeconds must be from 0.05 to 60")]
-    public void ABadJobSettingStopsTheProcessAtStartSayingWhich(string key, string value, string message)
-    {
-        using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
-        {
-            b.UseSetting("ConnectionStrings:Postgres", TestDatabase.ConnectionStringFor("never_opened"));
-            b.UseSetting("Database:MigrateOnStartup", "false");
-            b.UseSetting("Logging:LogLevel:Default", "None");
-            b.UseSetting(key, value);
-        });
-
-        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => factory.CreateClient());
-
-        Assert.Contains(message, error.Message);
-    }
-
     private static async Task WaitReadyAsync(HttpClient client)
     {
         for (var i = 0; i < 600; i++)
