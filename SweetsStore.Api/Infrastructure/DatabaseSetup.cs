@@ -31,6 +31,7 @@ public static class DatabaseSetup
         services.AddSingleton<SchemaGate>();
         services.AddHostedService<MigrationRunner>();
         services.AddHostedService<StatisticsKeeper>();
+        services.AddSingleton<ReadinessLog>();
         services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
         return builder;
     }

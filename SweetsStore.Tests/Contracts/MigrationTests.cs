@@ -55,7 +55,7 @@ public class MigrationTests
             Assert.Equal(scope.ServiceProvider.GetRequiredService<StoreDbContext>().Database.GetMigrations().LongCount(), (long)(await command.ExecuteScalarAsync())!);
 
             // Hangfire's schema too: installed by one of them, under the same lock; the others found it there.
-            Assert.Equal(HangfireSchema.Version, await HangfireSchema.InstalledVersionAsync(check, CancellationToken.None));
+            Assert.Equal(HangfireSchema.Version, await SweetsStore.Data.Jobs.JobTables.InstalledVersionAsync(check, CancellationToken.None));
             Assert.Single(logs.Messages, m => m.StartsWith("Hangfire schema 'hangfire' installed: version 0 to ", StringComparison.Ordinal));
             foreach (var p in processes)
             {
@@ -159,7 +159,7 @@ public class MigrationTests
             Assert.DoesNotContain(logs.Messages, m => m.Contains("does not exist", StringComparison.Ordinal) || m.Contains("already exists", StringComparison.Ordinal));
             await using var check = new NpgsqlConnection(TestDatabase.ConnectionStringFor(name));
             await check.OpenAsync();
-            Assert.Equal(HangfireSchema.Version, await HangfireSchema.InstalledVersionAsync(check, CancellationToken.None));
+            Assert.Equal(HangfireSchema.Version, await SweetsStore.Data.Jobs.JobTables.InstalledVersionAsync(check, CancellationToken.None));
             await using var servers = new NpgsqlCommand("SELECT count(*) FROM hangfire.server", check);
             for (var i = 0; i < 100 && (long)(await servers.ExecuteScalarAsync())! < 4; i++)
             {
