@@ -1,8 +1,7 @@
 using Microsoft.Extensions.Options;
-using Npgsql;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Data;
-using SweetsStore.Domain;
+using SweetsStore.Data.Imports;
 
 namespace SweetsStore.Api.Imports;
 
@@ -10,26 +9,22 @@ namespace SweetsStore.Api.Imports;
 /// <c>POST /couriers</c> and <c>POST /orders</c>: the body streamed into one transaction, all or nothing. The
 /// answer is the ids in request order, or a 400 listing every bad element (nothing stored).
 /// </summary>
-public sealed class SyncImports(NpgsqlDataSource db, IOptions<InputLimits> limits)
+public sealed class SyncImports(ImportStore imports, IOptions<InputLimits> limits)
 {
     public Task<IReadOnlyList<long>> OrdersAsync(Stream body, CancellationToken ct) =>
-        LoadAsync(body, ImportElements.Orders(limits.Value), BulkCopy.OrdersAsync, "orders", o => o.Id, ct);
+        LoadAsync(body, ImportElements.Orders(limits.Value), ImportTables.Orders, ct);
 
     public Task<IReadOnlyList<long>> CouriersAsync(Stream body, CancellationToken ct) =>
-        LoadAsync(body, ImportElements.Couriers(limits.Value), BulkCopy.CouriersAsync, "couriers", c => c.Id, ct);
+        LoadAsync(body, ImportElements.Couriers(limits.Value), ImportTables.Couriers, ct);
 
-    private async Task<IReadOnlyList<long>> LoadAsync<T>(
-        Stream body, ImportElements<T> elements, Func<NpgsqlConnection, CancellationToken, Task<BulkCopy<T>>> beginCopy,
-        string table, Func<T, long> idOf, CancellationToken ct)
+    private async Task<IReadOnlyList<long>> LoadAsync<T>(Stream body, ImportElements<T> elements, ImportTable<T> table, CancellationToken ct)
         where T : class
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await using var loader = await ImportLoader<T>.BeginAsync(
-            connection, ImportStream.Json, limits.Value.MaxImportItems, elements, beginCopy, idOf, ct);
+        var loader = new ImportLoader<T>(ImportStream.Json, limits.Value.MaxImportItems, elements, table);
+        ImportOutcome outcome;
         try
         {
-            await loader.ReadAllAsync(body, ct);
+            outcome = await loader.LoadAsync(imports, ImportLoader<T>.ChunksOf(body, ct), afterChunk: null, beforeCommit: null, ct);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status400BadRequest)
         {
@@ -37,26 +32,14 @@ public sealed class SyncImports(NpgsqlDataSource db, IOptions<InputLimits> limit
             throw ContractValidationException.OfImportBody(elements.Collection, FieldErrors.Of("body", Messages.Unreadable));
         }
 
-        if (loader.Failed)
+        return outcome switch
         {
-            throw loader.Error();
-        }
+            ImportOutcome.Loaded => loader.Ids.Select(i => i.Id).ToArray(),
+            ImportOutcome.Invalid or ImportOutcome.IdsExist => throw loader.Error(),
 
-        if (!await loader.CompleteAsync(ct))
-        {
-            await tx.RollbackAsync(ct);
-
-            // The unique violation waited for the conflicting import: its rows are committed now, unless it
-            // rolled back, in which case the body (already consumed) would have to be sent again.
-            if (!await loader.RejectExistingAsync(connection, table, ct))
-            {
-                throw new ContentionException("an import with some of the same ids was running and rolled back; send it again");
-            }
-
-            throw loader.Error();
-        }
-
-        await tx.CommitAsync(ct);
-        return loader.Ids.Select(i => i.Id).ToArray();
+            // The body, already consumed, would have to be sent again.
+            ImportOutcome.RaceLost => throw new ContentionException("an import with some of the same ids was running and rolled back; send it again"),
+            _ => throw new InvalidOperationException($"a synchronous import cannot end {outcome}"),
+        };
     }
 }

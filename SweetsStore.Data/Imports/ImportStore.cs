@@ -130,7 +130,7 @@ public sealed class ImportStore(NpgsqlDataSource db)
     }
 
     /// <summary>The uploaded body, chunk by chunk, streamed (never all in memory).</summary>
-    public async IAsyncEnumerable<byte[]> ReadChunksAsync(long id, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadChunksAsync(long id, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var command = Sql.Command(connection, "SELECT data FROM import_chunks WHERE import_id = $1 ORDER BY seq", Sql.P(id));
@@ -148,7 +148,7 @@ public sealed class ImportStore(NpgsqlDataSource db)
     /// one's is kept for the retention (<see cref="PurgeAsync"/>). <c>finished_at</c> is <c>clock_timestamp()</c>:
     /// <c>now()</c> would be the start of the loading transaction, so every import would seem to take no time at all.
     /// </summary>
-    public static async Task<bool> FinishAsync(
+    internal static async Task<bool> FinishAsync(
         NpgsqlConnection connection, ImportRun run, string status, long rowsDone, long rowsInvalid, string? error, string? report,
         CancellationToken ct)
     {
@@ -172,6 +172,27 @@ public sealed class ImportStore(NpgsqlDataSource db)
             await chunks.ExecuteNonQueryAsync(ct);
         }
 
+        return true;
+    }
+
+    /// <summary>Opens the transaction that loads rows into <paramref name="table"/> (a synchronous import, or a run of the job).</summary>
+    public Task<ImportSession<T>> BeginLoadAsync<T>(ImportTable<T> table, CancellationToken ct) => ImportSession<T>.BeginAsync(db, table, ct);
+
+    /// <summary>
+    /// Ends <paramref name="run"/> as failed, refused with <paramref name="error"/> and its validation
+    /// <paramref name="report"/>, in a transaction of its own (the loading one is rolled back). False: a later run holds
+    /// the import, or it ended meanwhile (<see cref="FinishAsync"/>).
+    /// </summary>
+    public async Task<bool> RefuseAsync(ImportRun run, long rows, long invalid, string error, string report, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        if (!await FinishAsync(connection, run, "failed", rows, invalid, error, report, ct))
+        {
+            return false;
+        }
+
+        await tx.CommitAsync(ct);
         return true;
     }
 
