@@ -210,7 +210,7 @@ public sealed class CourierService(NpgsqlDataSource db, PointReads reads, IClock
             await release.ExecuteNonQueryAsync(ct);
         }
 
-        return released.Count == open.Count
+        return BundleRules.IsFinished(open.Count - released.Count)
             ? await Bundles.FinishAsync(connection, bundleId.Value, courierId, clock.NowToMicroseconds(), ct)
             : 0;
     }

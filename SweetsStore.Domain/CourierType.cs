@@ -22,7 +22,7 @@ public static class CourierTypes
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown courier type"),
     };
 
-    /// <summary>Earnings coefficient C: a finished paid bundle earns 500 × C.</summary>
+    /// <summary>Earnings coefficient C: a finished bundle with a delivery pays <see cref="BundleRules.PayUnit"/> × C.</summary>
     public static int Coefficient(this CourierType type) => type switch
     {
         CourierType.Foot => 2,

@@ -83,14 +83,6 @@ public class RatingTests
     }
 
     [Fact]
-    public void BundlesPayByTheirCoefficientOnlyWhenSomethingWasDelivered()
-    {
-        Assert.Equal(1000, Rating.BundleEarnings(CourierType.Foot.Coefficient(), anyDelivered: true));
-        Assert.Equal(4500, Rating.BundleEarnings(CourierType.Car.Coefficient(), anyDelivered: true));
-        Assert.Equal(0, Rating.BundleEarnings(CourierType.Car.Coefficient(), anyDelivered: false));
-    }
-
-    [Fact]
     public void TruncatesInstantsToWholeMicroseconds()
     {
         var instant = Instant.FromUnixTimeTicks(17_000_000_000_000_007);

@@ -57,7 +57,7 @@ internal static class History
             stats.AddRange(sums.Select(kv => (courier.Id, kv.Key, kv.Value.Total, kv.Value.Count)));
             expected.Add(new Expected(
                 courier.Id,
-                (long)Rating.BundlePayUnit * courier.Type.Coefficient() * bundleCount,
+                (long)BundleRules.PayUnit * courier.Type.Coefficient() * bundleCount,
                 Rating.Compute(sums.Select(kv => new RegionDeliveries(kv.Key, kv.Value.Total, kv.Value.Count))),
                 start,
                 last.AddTicks(10)));
@@ -80,7 +80,7 @@ internal static class History
                 await copy.WriteAsync(coefficient, NpgsqlDbType.Integer);
                 await copy.WriteAsync(b.Assign, NpgsqlDbType.TimestampTz);
                 await copy.WriteAsync(b.Finished, NpgsqlDbType.TimestampTz);
-                await copy.WriteAsync((long)Rating.BundlePayUnit * coefficient, NpgsqlDbType.Bigint);
+                await copy.WriteAsync((long)BundleRules.PayUnit * coefficient, NpgsqlDbType.Bigint);
             }
 
             await copy.CompleteAsync();
