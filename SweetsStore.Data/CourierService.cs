@@ -186,7 +186,7 @@ public sealed class CourierService(NpgsqlDataSource db, PointReads reads, IClock
                 if (!reader.IsDBNull(1))
                 {
                     open.Add(new OpenOrder(
-                        reader.GetInt64(1), Weight.FromCentigrams(reader.GetInt32(2)), reader.GetInt32(3),
+                        reader.GetInt64(1), Weight.FromHundredthsOfKg(reader.GetInt32(2)), reader.GetInt32(3),
                         Sql.ParseSchedule(reader.GetFieldValue<string[]>(4)), reader.GetInt64(5)));
                 }
             }

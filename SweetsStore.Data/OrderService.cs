@@ -48,7 +48,7 @@ public sealed class OrderService(NpgsqlDataSource db, PointReads reads)
 
     private static OrderView ReadView(NpgsqlDataReader reader) => new(
         reader.GetInt64(0),
-        Weight.FromCentigrams(reader.GetInt32(1)),
+        Weight.FromHundredthsOfKg(reader.GetInt32(1)),
         reader.GetInt32(2),
         reader.GetFieldValue<string[]>(3),
         reader.IsDBNull(4) ? null : reader.GetInt64(4),

@@ -16,9 +16,9 @@ public static class CourierTypes
     /// <summary>Most weight the type carries at once, inclusive (a bundle weighing exactly this fits).</summary>
     public static Weight Capacity(this CourierType type) => type switch
     {
-        CourierType.Foot => Weight.FromCentigrams(10_00),
-        CourierType.Bike => Weight.FromCentigrams(15_00),
-        CourierType.Car => Weight.FromCentigrams(50_00),
+        CourierType.Foot => Weight.FromHundredthsOfKg(10_00),
+        CourierType.Bike => Weight.FromHundredthsOfKg(15_00),
+        CourierType.Car => Weight.FromHundredthsOfKg(50_00),
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown courier type"),
     };
 

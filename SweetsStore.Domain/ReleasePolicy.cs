@@ -39,7 +39,7 @@ public static class ReleasePolicy
             }
         }
 
-        var load = kept.Aggregate(Weight.FromCentigrams(0), (sum, o) => sum + o.Weight);
+        var load = kept.Aggregate(Weight.FromHundredthsOfKg(0), (sum, o) => sum + o.Weight);
         var capacity = type.Capacity();
         foreach (var order in kept.OrderByDescending(o => o.Weight).ThenByDescending(o => o.Age).ThenByDescending(o => o.OrderId))
         {

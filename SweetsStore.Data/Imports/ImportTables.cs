@@ -11,7 +11,7 @@ public static class ImportTables
         static async (copy, order, ct) =>
         {
             await copy.WriteAsync(order.Id, NpgsqlDbType.Bigint, ct);
-            await copy.WriteAsync(order.Weight.Centigrams, NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync(order.Weight.HundredthsOfKg, NpgsqlDbType.Integer, ct);
             await copy.WriteAsync(order.Region, NpgsqlDbType.Integer, ct);
             await copy.WriteAsync(order.DeliveryHours.ToStrings(), NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
             await copy.WriteAsync(Sql.Multirange(order.DeliveryHours), NpgsqlDbType.IntegerMultirange, ct);

@@ -300,7 +300,7 @@ namespace SweetsStore.Data.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Seq"));
 
-                    b.Property<int>("WeightCg")
+                    b.Property<int>("WeightHundredthsOfKg")
                         .HasColumnType("integer")
                         .HasColumnName("weight_cg");
 
@@ -311,11 +311,11 @@ namespace SweetsStore.Data.Migrations
                         .HasDatabaseName("ix_orders_bundle")
                         .HasFilter("bundle_id IS NOT NULL");
 
-                    b.HasIndex("Region", "WeightCg", "Seq")
+                    b.HasIndex("Region", "WeightHundredthsOfKg", "Seq")
                         .HasDatabaseName("ix_orders_pool")
                         .HasFilter("bundle_id IS NULL");
 
-                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("Region", "WeightCg", "Seq"), new[] { "OrderId", "Delivery" });
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("Region", "WeightHundredthsOfKg", "Seq"), new[] { "OrderId", "Delivery" });
 
                     b.ToTable("orders", null, t =>
                         {

@@ -140,7 +140,7 @@ public class AssignTests(ApiFactory api) : DeliveryTest(api)
         var (ids, _) = await AssignAsync(1);
 
         var candidates = orders.Select(o => new SweetsStore.Domain.Candidate(
-            (long)o["order_id"], SweetsStore.Domain.Weight.FromCentigrams((int)((decimal)o["weight"] * 100)), (long)o["order_id"]));
+            (long)o["order_id"], SweetsStore.Domain.Weight.FromHundredthsOfKg((int)((decimal)o["weight"] * 100)), (long)o["order_id"]));
         // The courier works all day, so the pool is every order.
         var expected = SweetsStore.Domain.AssignmentEngine.Choose(candidates.ToList(), SweetsStore.Domain.CourierType.Car.Capacity());
         Assert.Equal(expected.Orders.Select(o => o.OrderId).Order(), ids);
