@@ -67,6 +67,7 @@ public class SettingsTests
     [InlineData("Jobs__LeaseSeconds", "0", "Jobs__LeaseSeconds must be from 3 to 86400")]
     [InlineData("Limits__MaxListItems", "0", "Limits__MaxListItems must be from 1 to 2147483647")]
     [InlineData("ConnectionStrings__Postgres", "", "ConnectionStrings__Postgres is not set: name the PostgreSQL database (./run.sh does this for you)")]
+    [InlineData("Security__TrustLoopback", "yes please", "Security__TrustLoopback: must be true or false, not \"yes please\"")]
     public async Task TheProcessStopsWithExitCode2AndOneLine(string variable, string value, string expected)
     {
         var start = new System.Diagnostics.ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "SweetsStore.Api.dll")])
