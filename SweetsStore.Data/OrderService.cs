@@ -17,14 +17,14 @@ public sealed class OrderService(NpgsqlDataSource db, PointReads reads)
     }
 
     /// <summary>A page of orders by id, optionally only those of one status.</summary>
-    public async Task<IReadOnlyList<OrderView>> ListAsync(string? status, int offset, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<OrderView>> ListAsync(OrderStatus? status, int offset, int limit, CancellationToken ct)
     {
         var filter = status switch
         {
             null => "TRUE",
-            "pending" => "o.bundle_id IS NULL",
-            "assigned" => "o.bundle_id IS NOT NULL AND o.complete_time IS NULL",
-            "completed" => "o.complete_time IS NOT NULL",
+            OrderStatus.Pending => "o.bundle_id IS NULL",
+            OrderStatus.Assigned => "o.bundle_id IS NOT NULL AND o.complete_time IS NULL",
+            OrderStatus.Completed => "o.complete_time IS NOT NULL",
             _ => throw new ArgumentOutOfRangeException(nameof(status), status, "unknown status"),
         };
         await using var command = db.CreateCommand($"{SelectView} WHERE {filter} ORDER BY o.order_id OFFSET $1 LIMIT $2");

@@ -13,7 +13,7 @@ public sealed record AssignOutcome(IReadOnlyList<long> OrderIds, Instant? Assign
 public sealed record OrderView(
     long Id, Weight Weight, int Region, IReadOnlyList<string> DeliveryHours, long? CourierId, Instant? AssignTime, Instant? CompleteTime)
 {
-    public string Status => CompleteTime is not null ? "completed" : CourierId is not null ? "assigned" : "pending";
+    public OrderStatus Status => CompleteTime is not null ? OrderStatus.Completed : CourierId is not null ? OrderStatus.Assigned : OrderStatus.Pending;
 }
 
 /// <summary>A half-open period <c>[From, To)</c>: From inclusive, To exclusive.</summary>

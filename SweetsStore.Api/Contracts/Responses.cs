@@ -45,7 +45,7 @@ public sealed record OrderResponse(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] NodaTime.Instant? CompleteTime)
 {
     public static OrderResponse From(OrderView o) =>
-        new(o.Id, o.Weight.Kilograms, o.Region, o.DeliveryHours, o.Status, o.CourierId, o.AssignTime, o.CompleteTime);
+        new(o.Id, o.Weight.Kilograms, o.Region, o.DeliveryHours, o.Status.ToContractName(), o.CourierId, o.AssignTime, o.CompleteTime);
 }
 
 /// <summary>A page of couriers by id; <c>next_offset</c> is null on the last page.</summary>
@@ -73,8 +73,8 @@ public sealed record ImportResponse(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] System.Text.Json.JsonElement? Report)
 {
     public static ImportResponse From(Data.Imports.ImportView i) => new(
-        i.Id, i.Kind, i.Format, i.Status, i.RowsTotal, i.RowsDone, i.RowsInvalid,
-        i.Status == "succeeded" ? 1 : i.RowsTotal == 0 ? 0 : Math.Round((double)i.RowsDone / i.RowsTotal, 4),
+        i.Id, i.Kind.ToContractName(), i.Format, i.Status.ToContractName(), i.RowsTotal, i.RowsDone, i.RowsInvalid,
+        i.Status == Data.Imports.ImportStatus.Succeeded ? 1 : i.RowsTotal == 0 ? 0 : Math.Round((double)i.RowsDone / i.RowsTotal, 4),
         i.Bytes, i.Attempts, i.CreatedAt, i.StartedAt, i.FinishedAt,
         i.StartedAt is { } s && i.FinishedAt is { } f ? Math.Round((f - s).TotalSeconds, 3) : null,
         i.Error,

@@ -47,7 +47,7 @@ public sealed class ImportJob(ImportStore imports, IOptions<InputLimits> limits,
             return;
         }
 
-        if (run.Kind == "orders")
+        if (run.Kind == ImportKind.Orders)
         {
             await LoadAsync(run, ImportElements.Orders(limits.Value, MaxReported), ImportTables.Orders, ct);
         }
@@ -93,7 +93,7 @@ public sealed class ImportJob(ImportStore imports, IOptions<InputLimits> limits,
                 throw Superseded(run);
         }
 
-        logger.LogInformation("Import {ImportId}: {Rows} {Kind} loaded in {Seconds:0.0} s", run.Id, loader.Elements, run.Kind, started.Elapsed.TotalSeconds);
+        logger.LogInformation("Import {ImportId}: {Rows} {Kind} loaded in {Seconds:0.0} s", run.Id, loader.Elements, run.Kind.ToContractName(), started.Elapsed.TotalSeconds);
     }
 
     // A refused import is recorded in its own transaction: the loading one is rolled back.

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using SweetsStore.Data.Entities;
+using SweetsStore.Data.Imports;
 
 namespace SweetsStore.Data.Configurations;
 
@@ -18,6 +19,8 @@ internal sealed class ImportConfiguration : IEntityTypeConfiguration<Import>
         builder.HasKey(i => i.ImportId);
         builder.Property(i => i.ImportId).UseIdentityAlwaysColumn();
         builder.Property(i => i.Report).HasColumnType("jsonb");
+        builder.Property(i => i.Kind).HasConversion(k => ImportText.Of(k), s => ImportText.Kind(s));
+        builder.Property(i => i.Status).HasConversion(k => ImportText.Of(k), s => ImportText.Status(s));
     }
 }
 

@@ -7,14 +7,14 @@ public sealed class Import
 {
     public long ImportId { get; set; }
 
-    /// <summary><c>orders</c> or <c>couriers</c>.</summary>
-    public string Kind { get; set; } = "";
+    /// <summary>Stored as <c>orders</c> or <c>couriers</c>.</summary>
+    public Imports.ImportKind Kind { get; set; }
 
     /// <summary><c>json</c> (<c>{"data": [...]}</c>) or <c>ndjson</c> (one object per line).</summary>
     public string Format { get; set; } = "";
 
-    /// <summary><c>queued</c>, <c>running</c>, <c>succeeded</c> or <c>failed</c>.</summary>
-    public string Status { get; set; } = "queued";
+    /// <summary>Stored as <c>queued</c>, <c>running</c>, <c>succeeded</c> or <c>failed</c>.</summary>
+    public Imports.ImportStatus Status { get; set; }
 
     public long Bytes { get; set; }
 

@@ -128,7 +128,7 @@ public sealed class ImportSession<T> : IAsyncDisposable
     /// and only while the run still holds the import (<see cref="ImportStore.FinishAsync"/>). False: it does not; roll back.
     /// </summary>
     public Task<bool> FinishAsync(ImportRun run, long rows, CancellationToken ct) =>
-        ImportStore.FinishAsync(_connection, run, "succeeded", rows, 0, null, null, ct);
+        ImportStore.FinishAsync(_connection, run, ImportStatus.Succeeded, rows, 0, null, null, ct);
 
     public Task RollbackAsync(CancellationToken ct) => _tx.RollbackAsync(ct);
 

@@ -7,14 +7,14 @@ namespace SweetsStore.Data.Imports;
 
 /// <summary>An import as <c>GET /imports/{id}</c> shows it.</summary>
 public sealed record ImportView(
-    long Id, string Kind, string Format, string Status, long Bytes, long RowsTotal, long RowsDone, long RowsInvalid, int Attempts,
+    long Id, ImportKind Kind, string Format, ImportStatus Status, long Bytes, long RowsTotal, long RowsDone, long RowsInvalid, int Attempts,
     Instant CreatedAt, Instant? StartedAt, Instant? FinishedAt, string? Error, string? Report);
 
 /// <summary>
 /// One run of an import's job, started by <see cref="ImportStore.StartAsync"/>: what to load, and the token that fences
 /// the run (only the run holding the import's current token may end it).
 /// </summary>
-public sealed record ImportRun(long Id, string Kind, string Format, Guid Token);
+public sealed record ImportRun(long Id, ImportKind Kind, string Format, Guid Token);
 
 /// <summary>An import that has not ended, and the job that should load it.</summary>
 public sealed record UnfinishedImport(long Id, string JobId);
@@ -31,7 +31,7 @@ public sealed class ImportStore(NpgsqlDataSource db)
     private const string Unfinished = "status IN ('queued', 'running')";
 
     /// <summary>Opens an upload: one transaction that stores the body chunk by chunk (nothing is visible until it commits).</summary>
-    public async Task<ImportUpload> BeginUploadAsync(string kind, string format, CancellationToken ct)
+    public async Task<ImportUpload> BeginUploadAsync(ImportKind kind, string format, CancellationToken ct)
     {
         var connection = await db.OpenConnectionAsync(ct);
         try
@@ -43,7 +43,7 @@ public sealed class ImportStore(NpgsqlDataSource db)
                 VALUES ($1, $2, 'queued', 0, 0, 0, 0, 0, now())
                 RETURNING import_id
                 """,
-                Sql.P(kind), Sql.P(format));
+                Sql.P(ImportText.Of(kind)), Sql.P(format));
             var id = (long)(await insert.ExecuteScalarAsync(ct))!;
             var copy = await connection.BeginBinaryImportAsync("COPY import_chunks (import_id, seq, data) FROM STDIN (FORMAT BINARY)", ct);
             return new ImportUpload(connection, tx, copy, id);
@@ -114,7 +114,7 @@ public sealed class ImportStore(NpgsqlDataSource db)
         command.Parameters.Add(Sql.P(jobId));
         command.Parameters.Add(Sql.P(token));
         await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? new ImportRun(id, reader.GetString(0), reader.GetString(1), token) : null;
+        return await reader.ReadAsync(ct) ? new ImportRun(id, ImportText.Kind(reader.GetString(0)), reader.GetString(1), token) : null;
     }
 
     /// <summary>Progress, written outside the loading transaction so readers see it move; only by the current run.</summary>
@@ -149,7 +149,7 @@ public sealed class ImportStore(NpgsqlDataSource db)
     /// <c>now()</c> would be the start of the loading transaction, so every import would seem to take no time at all.
     /// </summary>
     internal static async Task<bool> FinishAsync(
-        NpgsqlConnection connection, ImportRun run, string status, long rowsDone, long rowsInvalid, string? error, string? report,
+        NpgsqlConnection connection, ImportRun run, ImportStatus status, long rowsDone, long rowsInvalid, string? error, string? report,
         CancellationToken ct)
     {
         await using var command = Sql.Command(connection,
@@ -158,7 +158,7 @@ public sealed class ImportStore(NpgsqlDataSource db)
                                finished_at = clock_timestamp()
             WHERE import_id = $1 AND run_token = $2 AND status = 'running'
             """,
-            Sql.P(run.Id), Sql.P(run.Token), Sql.P(status), Sql.P(rowsDone), Sql.P(rowsInvalid),
+            Sql.P(run.Id), Sql.P(run.Token), Sql.P(ImportText.Of(status)), Sql.P(rowsDone), Sql.P(rowsInvalid),
             new NpgsqlParameter<string?> { TypedValue = error, NpgsqlDbType = NpgsqlDbType.Text },
             new NpgsqlParameter<string?> { TypedValue = report, NpgsqlDbType = NpgsqlDbType.Text });
         if (await command.ExecuteNonQueryAsync(ct) != 1)
@@ -166,7 +166,7 @@ public sealed class ImportStore(NpgsqlDataSource db)
             return false;
         }
 
-        if (status == "succeeded")
+        if (status == ImportStatus.Succeeded)
         {
             await using var chunks = Sql.Command(connection, "DELETE FROM import_chunks WHERE import_id = $1", Sql.P(run.Id));
             await chunks.ExecuteNonQueryAsync(ct);
@@ -187,7 +187,7 @@ public sealed class ImportStore(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        if (!await FinishAsync(connection, run, "failed", rows, invalid, error, report, ct))
+        if (!await FinishAsync(connection, run, ImportStatus.Failed, rows, invalid, error, report, ct))
         {
             return false;
         }
@@ -277,7 +277,7 @@ public sealed class ImportStore(NpgsqlDataSource db)
         """;
 
     private static ImportView ReadView(NpgsqlDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt32(8),
+        r.GetInt64(0), ImportText.Kind(r.GetString(1)), r.GetString(2), ImportText.Status(r.GetString(3)), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt32(8),
         r.GetFieldValue<Instant>(9), r.GetFieldValue<Instant?>(10), r.GetFieldValue<Instant?>(11), r.IsDBNull(12) ? null : r.GetString(12), r.IsDBNull(13) ? null : r.GetString(13));
 }
 
