@@ -50,9 +50,3 @@ internal static class Sql
 
     public static Schedule ParseSchedule(string[] windows) => new(windows.Select(TimeWindow.Parse).ToArray());
 }
-
-internal static class PostgresErrors
-{
-    /// <summary>PostgreSQL's unique_violation.</summary>
-    public static bool IsUniqueViolation(this PostgresException e) => e.SqlState == PostgresErrorCodes.UniqueViolation;
-}

@@ -3,12 +3,6 @@ using System.Numerics;
 
 namespace SweetsStore.Domain;
 
-/// <summary>An unassigned order the engine may choose. <paramref name="Age"/>: lower is older (import sequence).</summary>
-public readonly record struct Candidate(long OrderId, Weight Weight, long Age);
-
-/// <summary>How a bundle was chosen; <see cref="Exact"/> is false only when the fallback ran.</summary>
-public readonly record struct Selection(IReadOnlyList<Candidate> Orders, Weight Total, bool Exact);
-
 /// <summary>
 /// Chooses the bundle for one courier from candidate orders that already match its regions and hours.
 /// <list type="number">

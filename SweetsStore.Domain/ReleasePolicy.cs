@@ -1,16 +1,5 @@
 namespace SweetsStore.Domain;
 
-/// <summary>An order of a courier's open bundle that is assigned and not yet delivered.</summary>
-public sealed record OpenOrder(long OrderId, Weight Weight, int Region, Schedule DeliveryHours, long Age);
-
-/// <summary>Why an open order went back to the pool after a courier was edited.</summary>
-public enum ReleaseReason
-{
-    Region,
-    Hours,
-    Capacity,
-}
-
 /// <summary>
 /// Which open orders a courier edit releases, in the contract's order: orders in a region the courier no
 /// longer serves; then orders whose delivery hours no longer intersect the working hours; then, while the

@@ -5,9 +5,6 @@ using SweetsStore.Domain;
 
 namespace SweetsStore.Api.Contracts;
 
-/// <summary>What a PATCH asks to change; null members stay as they are.</summary>
-public sealed record CourierChanges(CourierType? Type, int[]? Regions, Schedule? WorkingHours);
-
 /// <summary>
 /// Turns request JSON into validated domain input, or throws <see cref="ContractValidationException"/> listing
 /// every problem. Nothing is bound by reflection: strict types and per-element reports need the raw JSON.

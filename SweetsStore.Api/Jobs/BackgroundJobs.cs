@@ -85,11 +85,3 @@ public static class BackgroundJobs
             DisplayStorageConnectionString = false,
         }, app.ApplicationServices.GetRequiredService<JobStorage>());
 }
-
-/// <summary>Hangfire's own Npgsql data source (disposed with the host).</summary>
-internal sealed class JobDataSource(Npgsql.NpgsqlDataSource source) : IDisposable
-{
-    public Npgsql.NpgsqlDataSource Source { get; } = source;
-
-    public void Dispose() => Source.Dispose();
-}

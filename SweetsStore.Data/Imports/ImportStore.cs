@@ -5,20 +5,6 @@ using NpgsqlTypes;
 
 namespace SweetsStore.Data.Imports;
 
-/// <summary>An import as <c>GET /imports/{id}</c> shows it.</summary>
-public sealed record ImportView(
-    long Id, ImportKind Kind, string Format, ImportStatus Status, long Bytes, long RowsTotal, long RowsDone, long RowsInvalid, int Attempts,
-    Instant CreatedAt, Instant? StartedAt, Instant? FinishedAt, string? Error, string? Report);
-
-/// <summary>
-/// One run of an import's job, started by <see cref="ImportStore.StartAsync"/>: what to load, and the token that fences
-/// the run (only the run holding the import's current token may end it).
-/// </summary>
-public sealed record ImportRun(long Id, ImportKind Kind, string Format, Guid Token);
-
-/// <summary>An import that has not ended, and the job that should load it.</summary>
-public sealed record UnfinishedImport(long Id, string JobId);
-
 /// <summary>Imports and their uploaded bodies, in PostgreSQL so every API process can run any import.</summary>
 /// <remarks>
 /// The import row is what makes a job's effect happen once although Hangfire may run the job more than once (a worker
@@ -279,52 +265,4 @@ public sealed class ImportStore(NpgsqlDataSource db)
     private static ImportView ReadView(NpgsqlDataReader r) => new(
         r.GetInt64(0), ImportText.Kind(r.GetString(1)), r.GetString(2), ImportText.Status(r.GetString(3)), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt32(8),
         r.GetFieldValue<Instant>(9), r.GetFieldValue<Instant?>(10), r.GetFieldValue<Instant?>(11), r.IsDBNull(12) ? null : r.GetString(12), r.IsDBNull(13) ? null : r.GetString(13));
-}
-
-/// <summary>
-/// An upload in progress: chunks go into <c>import_chunks</c> with COPY on one transaction. Nothing is visible until
-/// <see cref="CommitAsync"/>; disposing before that leaves nothing behind. Its job is enqueued after the commit
-/// (docs/decisions/0011: a crash in between leaves an import without a job, which the orphan sweep enqueues).
-/// </summary>
-public sealed class ImportUpload(NpgsqlConnection connection, NpgsqlTransaction tx, NpgsqlBinaryImporter copy, long importId) : IAsyncDisposable
-{
-    private int _seq;
-    private bool _copyOpen = true;
-
-    public long ImportId { get; } = importId;
-
-    public async Task WriteChunkAsync(byte[] data, int length, CancellationToken ct)
-    {
-        await copy.StartRowAsync(ct);
-        await copy.WriteAsync(ImportId, NpgsqlDbType.Bigint, ct);
-        await copy.WriteAsync(_seq++, NpgsqlDbType.Integer, ct);
-        await copy.WriteAsync(length == data.Length ? data : data.AsSpan(0, length).ToArray(), NpgsqlDbType.Bytea, ct);
-    }
-
-    /// <summary>Stores the body's size and row count and commits: the import is <c>queued</c>.</summary>
-    public async Task CommitAsync(long bytes, long rowsTotal, CancellationToken ct)
-    {
-        await copy.CompleteAsync(ct);
-        await copy.DisposeAsync();
-        _copyOpen = false;
-        await using (var update = Sql.Command(connection,
-            "UPDATE imports SET bytes = $2, rows_total = $3 WHERE import_id = $1",
-            Sql.P(ImportId), Sql.P(bytes), Sql.P(rowsTotal)))
-        {
-            await update.ExecuteNonQueryAsync(ct);
-        }
-
-        await tx.CommitAsync(ct);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_copyOpen)
-        {
-            await copy.DisposeAsync();
-        }
-
-        await tx.DisposeAsync();
-        await connection.DisposeAsync();
-    }
 }

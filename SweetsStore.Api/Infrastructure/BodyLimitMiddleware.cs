@@ -2,13 +2,6 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace SweetsStore.Api.Infrastructure;
 
-/// <summary>Names the size limit an endpoint's body gets (configuration <c>Limits:BodyBytes:{Name}</c>, <see cref="Contracts.InputLimits"/>).</summary>
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class BodyLimitAttribute(string name) : Attribute
-{
-    public string Name { get; } = name;
-}
-
 /// <summary>Sets Kestrel's per-request body limit from the endpoint's <see cref="BodyLimitAttribute"/>.</summary>
 public sealed class BodyLimitMiddleware(RequestDelegate next, Microsoft.Extensions.Options.IOptions<Contracts.InputLimits> options)
 {

@@ -1,0 +1,4 @@
+namespace SweetsStore.Api.Contracts;
+
+/// <summary>One bad element of an import: by its id when it has a usable one, else by its position in <c>data</c>.</summary>
+public sealed record ElementError(long? Id, int Index, FieldErrors Errors);
