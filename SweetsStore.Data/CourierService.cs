@@ -7,7 +7,7 @@ using SweetsStore.Domain;
 namespace SweetsStore.Data;
 
 /// <summary>Courier imports, edits and reads. Each public method is one transaction.</summary>
-public sealed class CourierService(NpgsqlDataSource db, PointReads reads, IClock clock)
+public sealed class CourierService(NpgsqlDataSource db, PointReads reads, StaleReads pages, IClock clock)
 {
     /// <summary>Changes a courier and releases the open orders that no longer fit (see <see cref="ReleasePolicy"/>). Null: unknown courier.</summary>
     public async Task<CourierView?> PatchAsync(long courierId, CourierType? type, int[]? regions, Schedule? workingHours, CancellationToken ct)
@@ -133,10 +133,10 @@ public sealed class CourierService(NpgsqlDataSource db, PointReads reads, IClock
         return new CourierView(courierId, type, regions, hours, earnings, earnings > 0 ? Rating.Compute(stats) : null);
     }
 
-    /// <summary>A page of couriers by id, with earnings and rating.</summary>
+    /// <summary>A page of couriers by id, with earnings and rating; from a standby when one is configured (<see cref="StaleReads"/>).</summary>
     public async Task<IReadOnlyList<CourierView>> ListAsync(int offset, int limit, CancellationToken ct)
     {
-        await using var command = db.CreateCommand(
+        await using var command = pages.CreateCommand(
             """
             SELECT c.courier_id, c.courier_type, c.regions, c.working_hours, c.earnings,
                    array(SELECT s.region FROM courier_region_stats s WHERE s.courier_id = c.courier_id AND s.deliveries > 0 ORDER BY s.region),

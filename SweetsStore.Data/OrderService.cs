@@ -6,7 +6,7 @@ using SweetsStore.Domain;
 namespace SweetsStore.Data;
 
 /// <summary>Order reads.</summary>
-public sealed class OrderService(NpgsqlDataSource db, PointReads reads)
+public sealed class OrderService(PointReads reads, StaleReads pages)
 {
     public async Task<OrderView?> GetAsync(long orderId, CancellationToken ct)
     {
@@ -16,7 +16,7 @@ public sealed class OrderService(NpgsqlDataSource db, PointReads reads)
         return await reader.ReadAsync(ct) ? ReadView(reader) : null;
     }
 
-    /// <summary>A page of orders by id, optionally only those of one status.</summary>
+    /// <summary>A page of orders by id, optionally only those of one status; from a standby when one is configured (<see cref="StaleReads"/>).</summary>
     public async Task<IReadOnlyList<OrderView>> ListAsync(OrderStatus? status, int offset, int limit, CancellationToken ct)
     {
         var filter = status switch
@@ -27,7 +27,7 @@ public sealed class OrderService(NpgsqlDataSource db, PointReads reads)
             OrderStatus.Completed => "o.complete_time IS NOT NULL",
             _ => throw new ArgumentOutOfRangeException(nameof(status), status, "unknown status"),
         };
-        await using var command = db.CreateCommand($"{SelectView} WHERE {filter} ORDER BY o.order_id OFFSET $1 LIMIT $2");
+        await using var command = pages.CreateCommand($"{SelectView} WHERE {filter} ORDER BY o.order_id OFFSET $1 LIMIT $2");
         command.Parameters.Add(Sql.P((long)offset));
         command.Parameters.Add(Sql.P((long)limit));
         await using var reader = await command.ExecuteReaderAsync(ct);

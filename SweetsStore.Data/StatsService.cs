@@ -1,9 +1,7 @@
-using Npgsql;
-
 namespace SweetsStore.Data;
 
-/// <summary>Counts of everything the dashboard shows.</summary>
-public sealed class StatsService(NpgsqlDataSource db)
+/// <summary>Counts of everything the dashboard shows; from a standby when one is configured (<see cref="StaleReads"/>).</summary>
+public sealed class StatsService(StaleReads db)
 {
     // One statement, so one round trip and one snapshot: the numbers always agree with each other.
     // Exact counts read every counted row, so the order counts are split along the two partial indexes:

@@ -3,7 +3,7 @@
 # on free ports in a temporary folder, runs every scenario, prints a table, writes bench/results/latest.json and
 # latest.md, and cleans up (processes and folder) however it ends.
 #   bench/run.sh            full run (< 20 min)
-#   bench/run.sh --quick    smaller and fewer repetitions (< 3 min)
+#   bench/run.sh --quick    smaller and fewer repetitions (~3 min)
 # Environment: BENCH_KEEP=1 keeps the temporary folder (logs of the API and PostgreSQL) for a look afterwards;
 #   BENCH_WAIT_QUIET=SECONDS: before each scenario, wait up to this long for other processes on this shared machine
 #   to go quiet (default 60, 0 with --quick). How busy others were is recorded with every result either way.

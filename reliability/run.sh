@@ -18,6 +18,9 @@
 #      413 for oversized bodies and 400 for deep JSON on real Kestrel
 #   5  security basics: SQL audit of the product projects, imports refused from a non-loopback address without X-Api-Key,
 #      no committed secrets, no stack trace or SQL text in any response or error log
+#   6  the database primary lost (kill -9 of its postmaster) during a storm and a background import, a standby
+#      promoted: 503s only, the API follows by itself, nothing acknowledged lost with a synchronous standby; the
+#      same with an asynchronous one, losses counted (reliability/failover.sh, which also runs alone)
 #
 #   reliability/run.sh            full run (about 11 minutes here)
 #   reliability/run.sh --quick    smaller and shorter (under 4 minutes)
@@ -544,6 +547,13 @@ errors=$(unhandled_errors "$work/edge.log")
 check "3-5: no 'Unhandled error' (500) in the edge API log" "$((errors != 0))" "$errors"
 leaky=$(cat "$work"/*.out | grep -cE 'UNEXPECTED.*leaks|FAIL.*leaks' || true)
 check "1-5: no stack trace, exception or SQL text in any response" "$((leaky != 0))" "every error body of every run checked ($leaky leaks)"
+
+# =====================================================================================================
+# 6. The database primary lost, a standby promoted: reliability/failover.sh, on primary + standby pairs of its own
+# (synchronous, then asynchronous), with this run's build; its checks join this run's table.
+set +e
+FAILOVER_APP=$work/app FAILOVER_TOOL=$work/tool FAILOVER_CHECKS=$checks reliability/failover.sh "--$mode"
+set -e
 
 if ((idle_watch > 0)); then
   dl_say "waiting for the idle connections opened at the start of section 3 (Kestrel's KeepAliveTimeout)"

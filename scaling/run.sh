@@ -123,6 +123,8 @@ cpu_cap() {
   dl_on_exit "rmdir '$dir'"
   procs=$dir/cgroup.procs
 }
+# The operator key the replicas share (a deploy sets one: behind nginx no client is trusted as local).
+api_key=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
 for n in 1 2; do
   port=$(pg_free_port)
   procs=
@@ -131,7 +133,7 @@ for n in 1 2; do
     [[ -n $procs ]] && echo "$BASHPID" >"$procs"
     cd "$work/app"
     exec env ConnectionStrings__Postgres="$bouncer_cs" ASPNETCORE_URLS="http://127.0.0.1:$port" \
-      Database__MigrateOnStartup=false "${api_env[@]}" \
+      Database__MigrateOnStartup=false Security__ApiKey="$api_key" "${api_env[@]}" \
       setpriv --reuid=nobody --regid=nogroup --clear-groups -- dotnet SweetsStore.Api.dll
   ) >"$work/api$n.log" 2>&1 &
   api_pids+=("$!")
@@ -328,7 +330,7 @@ hangfire_check() {
   file=$(ls "$work"/data/orders-*.json | head -n 1)
   expected=$(grep -o '"order_id"' "$file" | wc -l)
   sql -c "TRUNCATE orders, bundles, courier_region_stats, couriers, import_chunks, imports RESTART IDENTITY"
-  reply=$(curl -s -w '\n%{http_code}' -H 'Content-Type: application/json' --data-binary @"$file" "http://127.0.0.1:${api_ports[1]}/imports/orders")
+  reply=$(curl -s -w '\n%{http_code}' -H 'Content-Type: application/json' -H "X-Api-Key: $api_key" --data-binary @"$file" "http://127.0.0.1:${api_ports[1]}/imports/orders")
   [[ $(tail -n 1 <<<"$reply") == 202 ]] || dl_die "POST /imports/orders to API 2 -> $(tail -n 1 <<<"$reply"): $(head -c 300 <<<"$reply")"
   import=$(head -n 1 <<<"$reply" | grep -o '"import_id":[0-9]*' | cut -d: -f2)
   for i in $(seq 600); do

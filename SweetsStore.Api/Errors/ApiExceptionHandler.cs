@@ -1,6 +1,4 @@
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Diagnostics;
-using Npgsql;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Domain;
 
@@ -8,8 +6,8 @@ namespace SweetsStore.Api.Errors;
 
 /// <summary>
 /// The one place exceptions become HTTP: bad input → 400 envelope, unknown resource → 404, oversized body → 413,
-/// database unreachable or not migrated → 503, anything else → 500 with a trace id (logged; never a stack
-/// trace or SQL in the body).
+/// database unavailable (down, a standby, no primary among its hosts, not migrated: <see cref="Data.Database.IsUnavailable"/>)
+/// → 503, anything else → 500 with a trace id (logged; never a stack trace or SQL in the body).
 /// </summary>
 public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
 {
@@ -72,14 +70,5 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
         return true;
     }
 
-    internal static bool IsDatabaseUnavailable(Exception exception) => exception switch
-    {
-        PostgresException p => p.SqlState is PostgresErrorCodes.UndefinedTable // migrations not applied yet
-            or PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
-            or PostgresErrorCodes.TooManyConnections or PostgresErrorCodes.QueryCanceled,
-        NpgsqlException n => n.IsTransient || n.InnerException is SocketException or TimeoutException or IOException,
-        TimeoutException or SocketException => true,
-        InvalidOperationException i when i.Message.Contains("connection pool", StringComparison.OrdinalIgnoreCase) => true,
-        _ => exception.InnerException is { } inner && IsDatabaseUnavailable(inner),
-    };
+    internal static bool IsDatabaseUnavailable(Exception exception) => Data.Database.IsUnavailable(exception);
 }

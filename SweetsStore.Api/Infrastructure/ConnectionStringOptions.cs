@@ -11,6 +11,12 @@ public sealed class ConnectionStringOptions : IValidatableObject
     /// <summary>The Npgsql connection string; <see cref="Database"/> adds its defaults where it says nothing.</summary>
     public string? Postgres { get; set; }
 
+    /// <summary>
+    /// Optional: where the reads that may be a little behind go (<see cref="StaleReads"/>: the pages of the lists
+    /// and <c>/stats</c>), typically a standby; unset, they read on the primary (docs/operations.md).
+    /// </summary>
+    public string? PostgresReads { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (string.IsNullOrWhiteSpace(Postgres))
@@ -20,6 +26,11 @@ public sealed class ConnectionStringOptions : IValidatableObject
         else if (ConnectionStringCheck.Problem(Postgres) is { } problem)
         {
             yield return new ValidationResult($"cannot be used: {problem}", [nameof(Postgres)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(PostgresReads) && ConnectionStringCheck.Problem(PostgresReads) is { } readsProblem)
+        {
+            yield return new ValidationResult($"cannot be used: {readsProblem}", [nameof(PostgresReads)]);
         }
     }
 }

@@ -6,6 +6,7 @@ using Hangfire.PostgreSql;
 using Microsoft.Extensions.Options;
 using SweetsStore.Api.Imports;
 using SweetsStore.Api.Infrastructure;
+using SweetsStore.Data;
 using SweetsStore.Data.Jobs;
 
 namespace SweetsStore.Api.Jobs;
@@ -37,21 +38,9 @@ public static class BackgroundJobs
         {
             sp.GetRequiredService<HangfireLogging.Attachment>();
             var settings = sp.GetRequiredService<IOptions<JobOptions>>().Value;
-            return new PostgreSqlStorage(new DataSourceConnections(sp.GetRequiredService<JobDataSource>().Source), new PostgreSqlStorageOptions
-            {
-                SchemaName = JobTables.Schema,
-                PrepareSchemaIfNecessary = false, // installed by the migration step, under its lock (HangfireSchema)
-                QueuePollInterval = settings.Poll,
-                InvisibilityTimeout = settings.Lease,
-                UseSlidingInvisibilityTimeout = true, // renewed while the job runs: a long import keeps its job
-                // A lock row left by a killed process blocks others this long (Hangfire's locks are held for moments).
-                DistributedLockTimeout = TimeSpan.FromMinutes(1),
-                // No LISTEN/NOTIFY: it needs a session of its own per waiting worker, which PgBouncer's transaction
-                // mode does not keep. Jobs enqueued by this process wake its workers at once anyway.
-                EnableLongPolling = false,
-            });
+            return new PostgreSqlStorage(new DataSourceConnections(sp.GetRequiredService<JobDataSource>().Source), StorageOptions(settings));
         });
-        services.AddSingleton(sp => new JobDataSource(DataSourceConnections.CreateSource(sp.GetRequiredService<IOptions<ConnectionStringOptions>>().Value.Postgres!)));
+        services.AddSingleton(sp => new JobDataSource(Database.CreateJobSource(sp.GetRequiredService<IOptions<ConnectionStringOptions>>().Value.Postgres!)));
         services.AddSingleton<ImportJobStates>();
         services.AddSingleton<IJobFilterProvider, JobFilters>();
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
@@ -73,6 +62,25 @@ public static class BackgroundJobs
 
         return builder;
     }
+
+    /// <summary>Hangfire.PostgreSql's settings (docs/decisions/0011 and 0012).</summary>
+    internal static PostgreSqlStorageOptions StorageOptions(JobOptions settings) => new()
+    {
+        SchemaName = JobTables.Schema,
+        PrepareSchemaIfNecessary = false, // installed by the migration step, under its lock (HangfireSchema)
+        QueuePollInterval = settings.Poll,
+        // A fetched job is invisible to other servers while its holder renews it (every fifth of the lease, at most
+        // once a second), and for one lease after the last renewal: a job whose holder died, or could not hand it
+        // back while the primary was lost, runs elsewhere a lease later (Hangfire.PostgreSql's default: 30 minutes).
+        InvisibilityTimeout = settings.Lease,
+        UseSlidingInvisibilityTimeout = true,
+        // A lock row left by a killed process or a lost primary blocks others this long (Jobs:LockTimeoutSeconds).
+        DistributedLockTimeout = settings.LockTimeout,
+        // No LISTEN/NOTIFY: it needs a session of its own per waiting worker, which PgBouncer's transaction mode does
+        // not keep, and Hangfire.PostgreSql opens it from the connection string, past our data source (its primary
+        // target and its password). Jobs enqueued by this process wake its workers at once anyway.
+        EnableLongPolling = false,
+    };
 
     /// <summary>The Hangfire dashboard at <c>/hangfire</c>, for operators only (<see cref="DashboardAccess"/>).</summary>
     public static IApplicationBuilder UseBackgroundJobsDashboard(this IApplicationBuilder app) =>

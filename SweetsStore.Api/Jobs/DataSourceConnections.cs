@@ -4,23 +4,12 @@ using Npgsql;
 namespace SweetsStore.Api.Jobs;
 
 /// <summary>
-/// Hangfire.PostgreSql's connections, from a data source of its own (a small pool, its own application name, none of
-/// the API's NodaTime type mapping: Hangfire reads its timestamps as <see cref="DateTime"/>). Not derived from
-/// Hangfire.PostgreSql's connection-string factories, so the storage describes itself without host or database.
+/// Hangfire.PostgreSql's connections, from the jobs' own data source (<see cref="SweetsStore.Data.Database.CreateJobSource"/>:
+/// with several hosts only the primary, as for the API's requests; a small pool; none of the API's type mapping).
+/// Not Hangfire.PostgreSql's connection-string factories: those would connect to whichever host answers first, and
+/// the storage would describe itself with the host and database.
 /// </summary>
 internal sealed class DataSourceConnections(NpgsqlDataSource source) : IConnectionFactory
 {
     public NpgsqlConnection GetOrCreateConnection() => source.CreateConnection();
-
-    /// <summary>
-    /// The operator's connection string with a pool of at most 16 (workers, schedulers, keep-alives, dashboard and the
-    /// imports' enqueues), named <c>sweetsstore-jobs</c> in <c>pg_stat_activity</c>.
-    /// </summary>
-    public static NpgsqlDataSource CreateSource(string connectionString)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "sweetsstore-jobs" };
-        builder.MaxPoolSize = Math.Min(builder.MaxPoolSize, 16);
-        builder.MinPoolSize = Math.Min(builder.MinPoolSize, builder.MaxPoolSize);
-        return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
-    }
 }

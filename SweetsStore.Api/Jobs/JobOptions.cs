@@ -31,6 +31,17 @@ public sealed class JobOptions
     [Range(3, 86_400, ErrorMessage = Settings.FromTo)]
     public double LeaseSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// How long a Hangfire lock (a row of <c>hangfire.lock</c>) keeps everyone else out when its holder never releases
+    /// it: a process killed, or a primary lost between the lock's commit and its release (the row is on the promoted
+    /// standby too). Until then, the resource waits: scheduled retries (<c>locks:schedulepoller</c>), the recurring jobs
+    /// (<c>recurring-jobs:lock</c>) or one job's state changes. Hangfire holds its locks for moments (at most about a
+    /// second seen in the failover drill, on a machine at load average 40); a live holder slower than this loses its
+    /// lock to the next taker. Hangfire.PostgreSql's default is 10 minutes. docs/decisions/0012.
+    /// </summary>
+    [Range(1, 3_600, ErrorMessage = Settings.FromTo)]
+    public double LockTimeoutSeconds { get; set; } = 15;
+
     /// <summary>How often an idle worker looks for jobs enqueued by another process (this process's own wake it at once).</summary>
     [Range(0.05, 60, ErrorMessage = Settings.FromTo)]
     public double PollSeconds { get; set; } = 2;
@@ -54,6 +65,8 @@ public sealed class JobOptions
     public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
 
     public TimeSpan Poll => TimeSpan.FromSeconds(PollSeconds);
+
+    public TimeSpan LockTimeout => TimeSpan.FromSeconds(LockTimeoutSeconds);
 
     public TimeSpan SchedulePoll => TimeSpan.FromSeconds(SchedulePollSeconds);
 

@@ -1,5 +1,8 @@
 using Hangfire;
+using Hangfire.Client;
 using Hangfire.Common;
+using Hangfire.Server;
+using Hangfire.States;
 using Microsoft.Extensions.Options;
 using SweetsStore.Api.Imports;
 using SweetsStore.Api.Infrastructure;
@@ -37,8 +40,9 @@ internal sealed class JobServer(
 
         var settings = options.Value;
         var name = Environment.MachineName; // Hangfire adds ":{process id}:{guid}" to a server's name
-        using var imports = new BackgroundJobServer(Options($"{name}.imports", [ImportJob.Queue], settings.Workers, lightweight: false), storage);
-        using var maintenance = new BackgroundJobServer(Options($"{name}.maintenance", [Maintenance.Queue], 1, lightweight: true), storage);
+        using var imports = Server($"{name}.imports", [ImportJob.Queue], settings.Workers, lightweight: false);
+        using var maintenance = Server($"{name}.maintenance", [Maintenance.Queue], 1, lightweight: true);
+        logger.LogInformation("Hangfire servers {Name}.imports ({Workers} workers) and {Name}.maintenance (1 worker) started on {Storage}", name, settings.Workers, name, storage);
         await RegisterRecurringJobsAsync(stoppingToken);
         try
         {
@@ -53,20 +57,51 @@ internal sealed class JobServer(
         await Task.WhenAll(imports.WaitForShutdownAsync(CancellationToken.None), maintenance.WaitForShutdownAsync(CancellationToken.None));
     }
 
-    private BackgroundJobServerOptions Options(string serverName, string[] queues, int workers, bool lightweight) => new()
+    /// <summary>
+    /// What Hangfire's <c>BackgroundJobServer</c> makes (workers on <paramref name="queues"/>; unless lightweight, the
+    /// schedulers of retries and recurring jobs and the storage's upkeep; heartbeats and the dead-server watchdog),
+    /// composed here for one setting it does not pass on: how long a loop waits after a storage error before trying
+    /// again (<see cref="LoopRetryDelay"/>).
+    /// </summary>
+    private BackgroundProcessingServer Server(string serverName, string[] queues, int workers, bool lightweight)
     {
-        ServerName = serverName,
-        Queues = queues,
-        WorkerCount = workers,
-        IsLightweightServer = lightweight,
-        SchedulePollingInterval = options.Value.SchedulePoll,
-        FilterProvider = filters,
-        Activator = activator,
-        // A stop cancels running jobs at once (their rows roll back, Hangfire re-queues them for another process) and
-        // waits up to 15 s for them to let go: inside the host's own shutdown timeout and supervisord's stopwaitsecs.
-        StopTimeout = TimeSpan.Zero,
-        ShutdownTimeout = TimeSpan.FromSeconds(15),
-    };
+        var settings = options.Value;
+        var stateChanger = new BackgroundJobStateChanger(filters);
+        var processes = new List<IBackgroundProcessDispatcherBuilder>
+        {
+            new Worker(queues, new BackgroundJobPerformer(filters, activator), stateChanger).UseBackgroundPool(workers),
+        };
+        if (!lightweight)
+        {
+            processes.Add(new DelayedJobScheduler(settings.SchedulePoll, stateChanger).UseBackgroundPool(1));
+            processes.Add(new RecurringJobScheduler(new BackgroundJobFactory(filters), settings.SchedulePoll, new DefaultTimeZoneResolver()).UseBackgroundPool(1));
+        }
+
+        return new BackgroundProcessingServer(
+            storage,
+            processes,
+            new Dictionary<string, object> { ["Queues"] = queues, ["WorkerCount"] = workers },
+            new BackgroundProcessingServerOptions
+            {
+                ServerName = serverName,
+                ExcludeStorageProcesses = lightweight,
+                RetryDelay = LoopRetryDelay,
+                // A stop cancels running jobs at once (their rows roll back, Hangfire re-queues them for another
+                // process) and waits up to 15 s for them to let go: inside the host's own shutdown timeout and
+                // supervisord's stopwaitsecs.
+                StopTimeout = TimeSpan.Zero,
+                ShutdownTimeout = TimeSpan.FromSeconds(15),
+            });
+    }
+
+    /// <summary>
+    /// The wait of a Hangfire loop (a worker's fetch, a scheduler, a heartbeat, the storage's upkeep) after its
+    /// <paramref name="failures"/>-th storage error in a row: 1, 2, 3, 4, then 5 s. Hangfire's own is the square in
+    /// seconds, up to 5 minutes, so the loops came back long after the database: measured, a job enqueued when a
+    /// 60 s outage ended ran 31 s later. At most 5 s, a process's dozen loops try a lost database about twice a second
+    /// between them; each try is one connection attempt. docs/decisions/0012.
+    /// </summary>
+    internal static TimeSpan LoopRetryDelay(int failures) => TimeSpan.FromSeconds(Math.Clamp(failures, 1, 5));
 
     // Retried until the database answers (with a separate migrate step, this process may start before it does).
     private async Task RegisterRecurringJobsAsync(CancellationToken stoppingToken)

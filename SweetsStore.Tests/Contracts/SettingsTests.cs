@@ -30,6 +30,8 @@ public class SettingsTests
     [InlineData("ConnectionStrings:Postgres", "", "ConnectionStrings__Postgres is not set: name the PostgreSQL database (./run.sh does this for you)")]
     [InlineData("ConnectionStrings:Postgres", "Host=db;Maximum Pool Size=-1", "ConnectionStrings__Postgres cannot be used: Couldn't set maximum pool size")]
     [InlineData("ConnectionStrings:Postgres", "Host=db;Minimum Pool Size=9;Maximum Pool Size=4", "ConnectionStrings__Postgres cannot be used: Connection can't have 'Max Pool Size' 4 under 'Min Pool Size' 9")]
+    [InlineData("ConnectionStrings:PostgresReads", "Host=standby;Maximum Pool Size=-1", "ConnectionStrings__PostgresReads cannot be used: Couldn't set maximum pool size")]
+    [InlineData("Jobs:LockTimeoutSeconds", "0", "Jobs__LockTimeoutSeconds must be from 1 to 3600")]
     [InlineData("Security:TrustLoopback", "maybe", "Security__TrustLoopback: must be true or false, not \"maybe\"")]
     public void ANonsenseValueIsOneLineNamingItsKey(string key, string value, string expected)
     {

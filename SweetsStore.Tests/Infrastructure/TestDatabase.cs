@@ -39,18 +39,7 @@ public static class TestDatabase
         await ExecuteAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
         await ExecuteAsync($"CREATE DATABASE {name}");
         var connectionString = ConnectionStringFor(name);
-        await using (var source = Database.CreateDataSource(connectionString)) // disposed: no connection stays open on the template
-        await using (var context = new StoreDbContext(new DbContextOptionsBuilder<StoreDbContext>().UseStore(source).Options))
-        {
-            await context.Database.MigrateAsync();
-        }
-
-        await using (var connection = new NpgsqlConnection(connectionString))
-        {
-            // Hangfire's schema too, as the migrate step installs it (docs/decisions/0011).
-            await connection.OpenAsync();
-            Hangfire.PostgreSql.PostgreSqlObjectsInstaller.Install(connection, SweetsStore.Data.Jobs.JobTables.Schema);
-        }
+        await MigrateAsync(connectionString);
 
         // A template must have no open connections while it is cloned.
         await using (var connection = new NpgsqlConnection(connectionString))
@@ -60,6 +49,21 @@ public static class TestDatabase
 
         AppDomain.CurrentDomain.ProcessExit += (_, _) => ExecuteAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)").GetAwaiter().GetResult();
         return name;
+    }
+
+    /// <summary>
+    /// The schema the migrate step makes, the way it makes it (<see cref="Schema.MigrateAsync"/>: EF Core's
+    /// migrations, then Hangfire's schema, under the migration lock; docs/decisions/0011).
+    /// </summary>
+    public static async Task MigrateAsync(string connectionString)
+    {
+        await using var source = Database.CreateDataSource(connectionString); // disposed: no connection stays open on a template
+        await using var context = new StoreDbContext(new DbContextOptionsBuilder<StoreDbContext>().UseStore(source).Options);
+        await Schema.MigrateAsync(source, context, async ct =>
+        {
+            await using var connection = await source.OpenConnectionAsync(ct);
+            Hangfire.PostgreSql.PostgreSqlObjectsInstaller.Install(connection, SweetsStore.Data.Jobs.JobTables.Schema);
+        }, CancellationToken.None);
     }
 
     private static async Task ExecuteAsync(string sql)

@@ -16,6 +16,9 @@ internal sealed class BenchContext(Sizes sizes, Api api, Db db, int? apiPid)
 
     public int? ApiPid { get; } = apiPid;
 
+    /// <summary>The benchmark's PostgreSQL postmaster, when known (for the CPU shares of single runs).</summary>
+    public int? PostmasterPid { get; init; }
+
     /// <summary>Set once the assign path has been warmed up for <see cref="Sizes.AssignWarmup"/>.</summary>
     public bool WarmedUp { get; set; }
 

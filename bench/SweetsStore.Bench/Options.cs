@@ -52,7 +52,11 @@ internal sealed record Sizes
 
     public int SeqCouriers { get; init; }
 
+    /// <summary>Runs of the sequential assigns on the 1M pool: the p99 row is their median (one run's p99 rests on its few slowest samples).</summary>
     public int SeqRuns { get; init; }
+
+    /// <summary>Runs on the 100k pool (only its p50 is used, for the growth row).</summary>
+    public int SeqRunsSmall { get; init; }
 
     public int WarmupCouriers { get; init; }
 
@@ -93,14 +97,15 @@ internal sealed record Sizes
     {
         Mode = "quick",
         ImportRuns = 2,
-        SeqCouriers = 300,
-        SeqRuns = 1,
+        SeqCouriers = 500,
+        SeqRuns = 3,
+        SeqRunsSmall = 1,
         WarmupCouriers = 100,
         AssignWarmup = TimeSpan.FromSeconds(8),
         ConcurrentCouriers = 1000,
         HotCouriers = 150,
         ConcurrentRuns = 1,
-        MaxCompletes = 8_000,
+        MaxCompletes = 15_000,
         HistoryCouriers = 100,
         GetWarmup = TimeSpan.FromSeconds(1),
         GetApiWarmup = TimeSpan.FromSeconds(8),
@@ -114,7 +119,8 @@ internal sealed record Sizes
         Mode = "full",
         ImportRuns = 9,
         SeqCouriers = 1000,
-        SeqRuns = 3,
+        SeqRuns = 5,
+        SeqRunsSmall = 3,
         WarmupCouriers = 200,
         AssignWarmup = TimeSpan.FromSeconds(20),
         ConcurrentCouriers = 4000,

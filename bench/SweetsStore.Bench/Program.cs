@@ -14,6 +14,9 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
               every HTTP scenario against a running API (its database is emptied first); writes DIR/latest.json and DIR/latest.md
           SweetsStore.Bench profile --api URL --db CONNECTION_STRING --api-pid PID --pg-pid PID --label TEXT --out FILE [--keep-data] [--quick]
               where the time goes (needs pg_stat_statements; see bench/profile.sh); appends a markdown section to FILE
+          SweetsStore.Bench prototype --db CONNECTION_STRING --pg-pid PID --dir bench/prototypes --out DIR [--part assign|import|all]
+              [--rounds 4] [--variants a,b2,...] [--couriers 4000] [--import-rounds 5] [--rebuild 1] [--reload 1] [--label NAME]
+              write-path designs at the SQL level with pgbench (needs pg_stat_statements; see bench/prototypes/run.sh)
         """);
     return args.Length == 0 ? 2 : 0;
 }
@@ -24,5 +27,6 @@ return args[0] switch
     "engine" => EngineCommand.Run(options),
     "run" => await RunCommand.RunAsync(options),
     "profile" => await ProfileCommand.RunAsync(options),
+    "prototype" => await SweetsStore.Bench.Prototypes.PrototypeCommand.RunAsync(options),
     _ => throw new ArgumentException($"unknown command '{args[0]}'"),
 };

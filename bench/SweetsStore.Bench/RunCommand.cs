@@ -22,8 +22,8 @@ internal static class RunCommand
         using var api = new Api(options.Require("api"), 64);
         await using var db = new Db(options.Require("db"));
         await api.WaitReadyAsync(TimeSpan.FromSeconds(90));
-        var ctx = new BenchContext(sizes, api, db, options.GetInt("api-pid"));
         var postmaster = options.GetInt("pg-pid");
+        var ctx = new BenchContext(sizes, api, db, options.GetInt("api-pid")) { PostmasterPid = postmaster };
         var quietLimit = TimeSpan.FromSeconds(options.GetInt("wait-quiet") ?? 0);
         var loadAtStart = CpuWatch.LoadAverage();
 

@@ -10,6 +10,7 @@ public static class Cli
           gen-import --out FILE --first N --count N --regions N [--format json|ndjson] [--seed N]
           storm      --urls U1,U2 --clients N --seconds N --couriers N --regions N [--patch-percent N] [--get-percent N]
                      [--allow-503] [--allow-transport-errors] [--failover] [--acked FILE] [--timeline] [--seed N]
+                     [--acked-detail FILE] [--events FILE] [--backoff-503-ms N] [--stop-file FILE]
           probe      --urls U1,U2 --seconds N --couriers N --events FILE [--clients N] [--log FILE]
           hostile    --url U [--mutations N] [--seed N]
           slowloris  --url U --connections N [--baseline-seconds N] [--attack-seconds N] [--clients N]

@@ -12,7 +12,9 @@ namespace SweetsStore.Reliability;
 /// (<c>POST /orders/assign</c>) and completes every order it got, with increasing complete times from the
 /// assign time on (<c>POST /orders/complete</c>); some clients edit couriers (<c>PATCH /couriers/{id}</c>) or
 /// read them. Clients pick couriers at random, so one courier is often worked from two processes at once.
-/// Every completion answered 200 is written to <c>--acked</c> so the database can be checked for it afterwards.
+/// Every completion answered 200 is written to <c>--acked</c> so the database can be checked for it afterwards;
+/// <c>--acked-detail</c> also writes every acknowledged bundle and the times (what was answered, and when), so a
+/// failover drill can tell an acknowledged write that the new primary lacks. <c>--events</c>: see <see cref="Failover"/>.
 /// </summary>
 public static class Storm
 {
@@ -34,6 +36,13 @@ public static class Storm
         var failover = options.Flag("failover");
         var acked = options.Maybe("acked");
         var seed = options.Int("seed", 42);
+        var ackedDetail = options.Maybe("acked-detail");
+        var backoff503 = options.Int("backoff-503-ms", 0);
+        var events = options.Maybe("events");
+        var stopFile = options.Maybe("stop-file");
+        var stopped = false;
+        var failoverWatch = events is null ? null : new Failover(urls, events);
+        var details = new ConcurrentQueue<string>();
 
         using var api = new ApiClient(clients * 2, TimeSpan.FromSeconds(60));
         var recorder = new Recorder();
@@ -75,8 +84,15 @@ public static class Storm
         {
             var url = failover ? Pick(random) : urls[random.Next(urls.Length)];
             var started = Stopwatch.GetTimestamp();
+            var sent = Failover.Now();
             var reply = await api.SendAsync(method, url + path, body);
             timeline.Record(started, reply.Status);
+            failoverWatch?.Record(new Sample(sent, Failover.Now(), url, endpoint, reply.Status, reply.IsJson, reply.RetryAfter));
+            if (reply.Status == 503 && backoff503 > 0)
+            {
+                await Task.Delay(backoff503); // as a client that honours Retry-After, if impatiently
+            }
+
             perUrl.AddOrUpdate(url, 1, (_, n) => n + 1);
             if (reply.Status == 0)
             {
@@ -144,7 +160,9 @@ public static class Storm
             }
 
             Interlocked.Increment(ref bundles);
-            var at = InstantPattern.ExtendedIso.Parse(json.RootElement.GetProperty("assign_time").GetString()!).GetValueOrThrow();
+            var assignTime = json.RootElement.GetProperty("assign_time").GetString()!;
+            var at = InstantPattern.ExtendedIso.Parse(assignTime).GetValueOrThrow();
+            details.Enqueue($"assign,{orders[0]},{courier},{assignTime},{Failover.Now()}");
             foreach (var order in orders)
             {
                 at += Duration.FromSeconds(random.Next(1, 900)) + Duration.FromMilliseconds(random.Next(1000));
@@ -153,6 +171,7 @@ public static class Storm
                 if (reply.Status == 200)
                 {
                     completed.Enqueue((order, courier));
+                    details.Enqueue($"complete,{order},{courier},{InstantPattern.ExtendedIso.Format(at)},{Failover.Now()}");
                 }
                 else if (reply.Status == 400 && !(patchPercent > 0 && ReleasedReasons.Any(r => reply.Body.Contains(r, StringComparison.Ordinal))))
                 {
@@ -164,7 +183,7 @@ public static class Storm
         async Task Client(int index)
         {
             var random = new Random(seed * 1000 + index);
-            while (deadline.Elapsed < limit)
+            while (deadline.Elapsed < limit && !Volatile.Read(ref stopped))
             {
                 var courier = random.Next(1, couriers + 1);
                 var roll = random.Next(100);
@@ -193,12 +212,32 @@ public static class Storm
 
         Console.WriteLine($"storm: {clients} clients over {urls.Length} processes ({string.Join(", ", urls)}), {seconds} s, couriers 1..{couriers}, " +
             $"{patchPercent}% PATCH, {getPercent}% GET, the rest assign + complete");
+        // --stop-file: the storm ends early once that file exists (run.sh decides when it has seen enough).
+        var stopWatch = stopFile is null ? Task.CompletedTask : Task.Run(async () =>
+        {
+            while (deadline.Elapsed < limit && !File.Exists(stopFile))
+            {
+                await Task.Delay(100);
+            }
+
+            Volatile.Write(ref stopped, true);
+        });
+        var clientsDone = false;
+        var readiness = failoverWatch?.WatchReadinessAsync(api, () => Volatile.Read(ref clientsDone)) ?? Task.CompletedTask;
         await Task.WhenAll(Enumerable.Range(0, clients).Select(i => Task.Run(() => Client(i))));
+        Volatile.Write(ref clientsDone, true);
+        await readiness;
+        await stopWatch;
         var elapsed = deadline.Elapsed.TotalSeconds;
 
         if (acked is not null)
         {
             await File.WriteAllLinesAsync(acked, completed.Select(c => $"{c.Order},{c.Courier}"));
+        }
+
+        if (ackedDetail is not null)
+        {
+            await File.WriteAllLinesAsync(ackedDetail, details);
         }
 
         var total = recorder.Count(_ => true);
@@ -219,7 +258,8 @@ public static class Storm
         var serverErrors = recorder.Count(s => s >= 500);
         var unanswered = recorder.Count(s => s == 0);
         Console.WriteLine($"  5xx answers: {serverErrors}{(allow503 ? " (503 allowed: database down on purpose)" : "")}; no answer: {unanswered}{(allowTransport ? " (allowed: a process is killed on purpose)" : "")}; unexpected: {recorder.UnexpectedCount}");
-        return recorder.UnexpectedCount == 0 ? 0 : 1;
+        var failoverOk = failoverWatch is null || await failoverWatch.ReportAsync();
+        return recorder.UnexpectedCount == 0 && failoverOk ? 0 : 1;
     }
 
     /// <summary>The first error message of a validation_error body ("field: message"), or the problem's title.</summary>

@@ -99,7 +99,8 @@ internal sealed class CpuWatch
 
     public static string LoadAverage() => Read("/proc/loadavg") is { } text ? string.Join(' ', text.Split(' ').Take(3)) : "?";
 
-    private static (long Busy, long Total) Machine()
+    /// <summary>The whole machine's busy and total CPU time in clock ticks (first line of /proc/stat).</summary>
+    internal static (long Busy, long Total) Machine()
     {
         var line = Read("/proc/stat")?.Split('\n')[0];
         if (line is null)
@@ -124,20 +125,23 @@ internal sealed class CpuWatch
     {
         var bench = Times(Environment.ProcessId, children: true);
         var api = _api is { } a ? Times(a, children: false) : 0;
-        long postgres = 0;
-        if (_postmaster is { } pm)
+        var postgres = _postmaster is { } pm ? PostgresTicks(pm) : 0;
+        return (bench, api, postgres);
+    }
+
+    /// <summary>A PostgreSQL server's CPU time in clock ticks: its postmaster, the children it has reaped and its live children.</summary>
+    internal static long PostgresTicks(int postmaster)
+    {
+        var ticks = Times(postmaster, children: true);
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            postgres += Times(pm, children: true);
-            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && pid != postmaster && ParentOf(pid) == postmaster)
             {
-                if (int.TryParse(Path.GetFileName(dir), out var pid) && pid != pm && ParentOf(pid) == pm)
-                {
-                    postgres += Times(pid, children: false);
-                }
+                ticks += Times(pid, children: false);
             }
         }
 
-        return (bench, api, postgres);
+        return ticks;
     }
 
     private static string[]? StatFields(int pid)
@@ -154,8 +158,8 @@ internal sealed class CpuWatch
 
     private static int ParentOf(int pid) => StatFields(pid) is { } f ? int.Parse(f[1], CultureInfo.InvariantCulture) : -1;
 
-    /// <summary>utime + stime (+ cutime + cstime) in clock ticks; fields 14–17 of /proc/PID/stat.</summary>
-    private static long Times(int pid, bool children)
+    /// <summary>utime + stime (+ cutime + cstime) in clock ticks; fields 14–17 of /proc/PID/stat (0 once the process is gone).</summary>
+    internal static long Times(int pid, bool children)
     {
         var f = StatFields(pid);
         if (f is null)

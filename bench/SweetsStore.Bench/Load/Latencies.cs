@@ -8,6 +8,8 @@ internal sealed class Latencies
 
     public int Count => _ms.Count;
 
+    public IReadOnlyList<double> Samples => _ms;
+
     public void Add(double ms)
     {
         _ms.Add(ms);

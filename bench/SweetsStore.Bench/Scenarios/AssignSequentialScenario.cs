@@ -16,7 +16,11 @@ internal static class AssignSequentialScenario
     public const long SeqFirstId = 1;
     public const long WarmupFirstId = 2001;
 
-    private sealed record Measured(Latencies Api, Latencies Sql, Latencies Engine, double QueriesPerRead, double OrdersPerBundle, int Empty);
+    private sealed record Measured(Latencies Api, Latencies Sql, Latencies Engine, double QueriesPerRead, double OrdersPerBundle, int Empty)
+    {
+        /// <summary>Checkpoints and autovacuum runs during the API's assigns, and the share of the machine others used meanwhile.</summary>
+        public (long Checkpoints, long Autovacuums, double Others) During { get; init; }
+    }
 
     public static async Task<List<ScenarioResult>> RunAsync(BenchContext ctx)
     {
@@ -39,11 +43,13 @@ internal static class AssignSequentialScenario
             Ui.Info($"pool of {poolSize:N0} orders loaded by COPY and vacuumed in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
 
             var runs = new List<Measured>();
-            for (var run = 0; run < sizes.SeqRuns; run++)
+            var count = poolSize == sizes.LargePool ? sizes.SeqRuns : sizes.SeqRunsSmall;
+            for (var run = 0; run < count; run++)
             {
+                await ctx.Db.CheckpointAsync();
                 runs.Add(await MeasureOnceAsync(ctx, couriers, warmup));
                 var m = runs[^1];
-                Ui.Info($"pool {poolSize:N0} run {run + 1}: API p50 {m.Api.P50:0.00} ms p99 {m.Api.P99:0.00} ms; SQL p50 {m.Sql.P50:0.00} ms p99 {m.Sql.P99:0.00} ms; {m.QueriesPerRead:0.00} queries per read; {m.OrdersPerBundle:0.0} orders per bundle");
+                Ui.Info($"pool {poolSize:N0} run {run + 1}: API p50 {m.Api.P50:0.00} ms p99 {m.Api.P99:0.00} ms max {m.Api.Max:0.00} ms; SQL p50 {m.Sql.P50:0.00} ms p99 {m.Sql.P99:0.00} ms; {m.QueriesPerRead:0.00} queries per read; {m.OrdersPerBundle:0.0} orders per bundle; during the API's assigns {m.During.Checkpoints} checkpoints, {m.During.Autovacuums} autovacuums, others {m.During.Others:P0} of the machine");
                 await ctx.Db.ResetDeliveriesAsync(long.MaxValue);
             }
 
@@ -87,6 +93,8 @@ internal static class AssignSequentialScenario
         var empty = 0;
         await WarmUpAsync(ctx, warmup);
 
+        var before = await ctx.Db.ActivityAsync();
+        var watch = new CpuWatch(ctx.ApiPid, ctx.PostmasterPid);
         foreach (var courier in couriers)
         {
             var started = Stopwatch.GetTimestamp();
@@ -96,7 +104,12 @@ internal static class AssignSequentialScenario
             empty += answer.OrderIds.Length == 0 ? 1 : 0;
         }
 
-        return new Measured(api, sql, engine, (double)queries / couriers.Length, (double)orders / couriers.Length, empty);
+        var others = watch.Shares().Others;
+        var after = await ctx.Db.ActivityAsync();
+        return new Measured(api, sql, engine, (double)queries / couriers.Length, (double)orders / couriers.Length, empty)
+        {
+            During = (after.Checkpoints - before.Checkpoints, after.Autovacuums - before.Autovacuums, others),
+        };
     }
 
     /// <summary>
@@ -162,7 +175,25 @@ internal static class AssignSequentialScenario
             ["couriers_per_run"] = ctx.Sizes.SeqCouriers,
             ["warmup_couriers"] = ctx.Sizes.WarmupCouriers,
             ["runs"] = ctx.Sizes.SeqRuns,
+            ["runs_100k"] = ctx.Sizes.SeqRunsSmall,
+            ["value_is"] = "the median over the runs on the 1M pool of each run's p99 (a CHECKPOINT before each run)",
         };
+        var largeRuns = measured[large];
+        var pooled = new Latencies();
+        foreach (var run in largeRuns)
+        {
+            pooled.AddRange(run.Api.Samples);
+        }
+
+        details["api_1m_p99_each_run_ms"] = largeRuns.Select(r => Math.Round(r.Api.P99, 2)).ToArray();
+        details["api_1m_p99_spread_ms"] = $"{largeRuns.Min(r => r.Api.P99):0.00}–{largeRuns.Max(r => r.Api.P99):0.00}";
+        details["api_1m_p99_all_samples_ms"] = Math.Round(pooled.P99, 2);
+        details["api_1m_samples"] = pooled.Count;
+        details["api_1m_samples_over_10ms_each_run"] = largeRuns.Select(r => r.Api.Samples.Count(x => x > 10)).ToArray();
+        details["api_1m_max_each_run_ms"] = largeRuns.Select(r => Math.Round(r.Api.Max, 2)).ToArray();
+        details["checkpoints_during_each_run"] = largeRuns.Select(r => r.During.Checkpoints).ToArray();
+        details["autovacuums_during_each_run"] = largeRuns.Select(r => r.During.Autovacuums).ToArray();
+        details["others_share_each_run"] = largeRuns.Select(r => Math.Round(r.During.Others, 3)).ToArray();
         foreach (var (pool, runs) in measured)
         {
             var key = pool == small ? "100k" : "1m";
@@ -174,7 +205,7 @@ internal static class AssignSequentialScenario
             details[$"empty_answers_{key}"] = runs.Sum(r => r.Empty);
         }
 
-        var data = $"{ctx.Sizes.SeqCouriers:N0} couriers × {ctx.Sizes.SeqRuns} runs; pools {small:N0} and {large:N0} pending orders in {Fakes.Regions:N0} regions";
+        var data = $"{ctx.Sizes.SeqCouriers:N0} couriers × {ctx.Sizes.SeqRuns} runs on {large:N0} pending orders (× {ctx.Sizes.SeqRunsSmall} on {small:N0}) in {Fakes.Regions:N0} regions";
         var p99 = new ScenarioResult
         {
             Name = "assign_seq_1m_p99",

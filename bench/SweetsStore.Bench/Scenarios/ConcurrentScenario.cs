@@ -27,7 +27,19 @@ internal static class ConcurrentScenario
         double AssignsPerSecond, Latencies AssignLatency, double HotAssignsPerSecond, Latencies HotLatency,
         long Doubles, long SqlMismatches, long OpenBundleDuplicates, int AssignErrors, string? AssignError,
         long OrdersAssigned, double CompletesPerSecond, Latencies CompleteLatency, long Completes, int CompleteErrors, string? CompleteError,
-        double SqlAssignsPerSecond, double SqlCompletesPerSecond, int SqlErrors, string? SqlError);
+        double SqlAssignsPerSecond, double SqlCompletesPerSecond, int SqlErrors, string? SqlError)
+    {
+        /// <summary>Completes/s in equal windows of the pass's steady part (see <see cref="SteadyRates"/>), API and without HTTP.</summary>
+        public double[] CompleteWindows { get; init; } = [];
+
+        public double[] SqlCompleteWindows { get; init; } = [];
+
+        /// <summary>Checkpoints and autovacuum runs during the API's complete pass.</summary>
+        public (long Checkpoints, long Autovacuums) DuringCompletes { get; init; }
+    }
+
+    /// <summary>Windows the steady part of a complete pass is cut into; the row is the median window over all runs.</summary>
+    private const int CompleteWindowCount = 3;
 
     public static async Task<List<ScenarioResult>> RunAsync(BenchContext ctx)
     {
@@ -83,8 +95,8 @@ internal static class ConcurrentScenario
         assign.Details["without_http_errors"] = runs.Sum(r => r.SqlErrors);
         assign.Details["without_http_first_error"] = runs.Select(r => r.SqlError).FirstOrDefault(e => e is not null);
 
-        var completeRate = Latencies.Median(runs.Select(r => r.CompletesPerSecond));
-        var sqlCompleteRate = Latencies.Median(runs.Select(r => r.SqlCompletesPerSecond));
+        var completeRate = Latencies.Median(runs.SelectMany(r => r.CompleteWindows));
+        var sqlCompleteRate = Latencies.Median(runs.SelectMany(r => r.SqlCompleteWindows));
         var complete = new ScenarioResult
         {
             Name = "complete",
@@ -98,6 +110,12 @@ internal static class ConcurrentScenario
             Data = $"{Latencies.Median(runs.Select(r => (double)r.Completes)):N0} of the orders assigned in assign_concurrent (whole bundles, up to {sizes.MaxCompletes:N0}) × {sizes.ConcurrentRuns} runs",
         };
         complete.Details["clients"] = sizes.Clients;
+        complete.Details["value_is"] = $"the median of completes/s over the steady part of each pass (between the 5th and 95th percentile of completion times: the first and last couriers' sequences run with fewer than {sizes.Clients} clients busy), cut into {CompleteWindowCount} equal windows per run; a CHECKPOINT before each run's assigns";
+        complete.Details["completes_per_s_windows"] = runs.SelectMany(r => r.CompleteWindows).Select(r => Math.Round(r)).ToArray();
+        complete.Details["completes_per_s_spread"] = $"{runs.SelectMany(r => r.CompleteWindows).Min():0}–{runs.SelectMany(r => r.CompleteWindows).Max():0}";
+        complete.Details["without_http_completes_per_s_windows"] = runs.SelectMany(r => r.SqlCompleteWindows).Select(r => Math.Round(r)).ToArray();
+        complete.Details["checkpoints_during_each_run"] = runs.Select(r => r.DuringCompletes.Checkpoints).ToArray();
+        complete.Details["autovacuums_during_each_run"] = runs.Select(r => r.DuringCompletes.Autovacuums).ToArray();
         complete.Details["completes_per_s_each_run"] = runs.Select(r => Math.Round(r.CompletesPerSecond)).ToArray();
         complete.Details["latency"] = runs[^1].CompleteLatency.Summary();
         complete.Details["errors"] = runs.Sum(r => r.CompleteErrors);
@@ -117,6 +135,7 @@ internal static class ConcurrentScenario
 
         // Warm-up: the concurrent path once (not counted); these couriers' bundles stay out of the checks.
         await Runner.EachAsync(warmup, clients, c => ctx.Api.AssignAsync(c.Id));
+        await ctx.Db.CheckpointAsync();
 
         var (wall, latency, errors, error) = await Ui.ProgressAsync($"run {run + 1}: {uniform.Length:N0} assigns", uniform.Length,
             progress => Runner.EachAsync(uniform, clients, async c => answers.Add(await ctx.Api.AssignAsync(c.Id)), progress));
@@ -128,7 +147,9 @@ internal static class ConcurrentScenario
         // Complete every assigned order: each courier's orders one after another, 1–30 minutes apart.
         var work = CompleteWork(answers, run, ctx.Sizes.MaxCompletes);
         var completeLatency = new ConcurrentBag<double>();
+        var completedAt = new ConcurrentBag<long>();
         var total = work.Sum(w => w.Steps.Length);
+        var activity = await ctx.Db.ActivityAsync();
         var (completeWall, _, completeErrors, completeError) = await Ui.ProgressAsync($"run {run + 1}: {total:N0} completes", work.Count,
             progress => Runner.EachAsync(work, clients, async w =>
             {
@@ -137,8 +158,10 @@ internal static class ConcurrentScenario
                     var started = Stopwatch.GetTimestamp();
                     await ctx.Api.CompleteAsync(w.CourierId, orderId, Rfc3339(time));
                     completeLatency.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    completedAt.Add(Stopwatch.GetTimestamp());
                 }
             }, progress));
+        var activityAfter = await ctx.Db.ActivityAsync();
         var completeLatencies = new Latencies();
         completeLatencies.AddRange(completeLatency);
 
@@ -146,6 +169,7 @@ internal static class ConcurrentScenario
         await ctx.Db.ResetDeliveriesAsync(long.MaxValue);
         var sqlAnswers = new ConcurrentBag<AssignAnswer>();
         await Runner.EachAsync(warmup, clients, c => ctx.Db.AssignViaSqlAsync(c.Id, default));
+        await ctx.Db.CheckpointAsync();
         var (sqlWall, _, sqlErrors, sqlError) = await Runner.EachAsync(uniform, clients, async c =>
         {
             var outcome = await ctx.Db.AssignViaSqlAsync(c.Id, default);
@@ -153,11 +177,13 @@ internal static class ConcurrentScenario
         });
         var sqlWork = CompleteWork(sqlAnswers, run, ctx.Sizes.MaxCompletes);
         var sqlCompletes = sqlWork.Sum(w => w.Steps.Length);
+        var sqlCompletedAt = new ConcurrentBag<long>();
         var (sqlCompleteWall, _, sqlCompleteErrors, sqlCompleteError) = await Runner.EachAsync(sqlWork, clients, async w =>
         {
             foreach (var (orderId, time) in w.Steps)
             {
                 await ctx.Db.CompleteViaSqlAsync(w.CourierId, orderId, NodaTime.Instant.FromDateTimeOffset(time), default);
+                sqlCompletedAt.Add(Stopwatch.GetTimestamp());
             }
         });
 
@@ -165,7 +191,39 @@ internal static class ConcurrentScenario
             uniform.Length / wall.TotalSeconds, latency, hot.Length / hotWall.TotalSeconds, hotLatency,
             doubles, mismatches, openDuplicates, errors + hotErrors, error ?? hotError, assigned,
             completeLatencies.Count / completeWall.TotalSeconds, completeLatencies, completeLatencies.Count, completeErrors, completeError,
-            uniform.Length / sqlWall.TotalSeconds, sqlCompletes / sqlCompleteWall.TotalSeconds, sqlErrors + sqlCompleteErrors, sqlError ?? sqlCompleteError);
+            uniform.Length / sqlWall.TotalSeconds, sqlCompletes / sqlCompleteWall.TotalSeconds, sqlErrors + sqlCompleteErrors, sqlError ?? sqlCompleteError)
+        {
+            CompleteWindows = SteadyRates(completedAt),
+            SqlCompleteWindows = SteadyRates(sqlCompletedAt),
+            DuringCompletes = (activityAfter.Checkpoints - activity.Checkpoints, activityAfter.Autovacuums - activity.Autovacuums),
+        };
+    }
+
+    /// <summary>
+    /// Completions per second in <see cref="CompleteWindowCount"/> equal windows between the 5th and 95th percentile
+    /// of the completion times (Stopwatch timestamps): the pass without its ramp (clients starting) and its tail (the
+    /// last couriers' sequences, with fewer clients busy).
+    /// </summary>
+    private static double[] SteadyRates(IEnumerable<long> completedAt)
+    {
+        var times = completedAt.Order().ToArray();
+        if (times.Length < 100)
+        {
+            return [];
+        }
+
+        var from = times[times.Length / 20];
+        var to = times[times.Length * 19 / 20];
+        var width = (to - from) / (double)CompleteWindowCount;
+        var rates = new double[CompleteWindowCount];
+        for (var w = 0; w < CompleteWindowCount; w++)
+        {
+            var lo = from + (long)(w * width);
+            var hi = from + (long)((w + 1) * width);
+            rates[w] = times.Count(t => t > lo && t <= hi) / (width / Stopwatch.Frequency);
+        }
+
+        return rates;
     }
 
     /// <summary>Every assigned order of whole bundles (up to <paramref name="max"/>), each courier's 1–30 minutes apart, in sequence.</summary>

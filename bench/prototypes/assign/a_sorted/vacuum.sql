@@ -1,0 +1,1 @@
+../a/vacuum.sql

@@ -1,0 +1,1 @@
+../a/claimed.sql

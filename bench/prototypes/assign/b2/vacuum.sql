@@ -1,0 +1,1 @@
+VACUUM assignments, pool, bundles;

@@ -1,0 +1,1 @@
+../b1/claimed.sql

@@ -1,0 +1,1 @@
+../b1/reset.sql
