@@ -113,7 +113,7 @@ public static class Database
         }
 
         // Every hot statement is a fixed text run thousands of times: prepare it once per connection (planning
-        // is 0.1-0.5 ms of the statements here), and skip the DISCARD ALL on each return to the pool (no
+        // costs: docs/decisions/0007, "Smaller things"), and skip the DISCARD ALL on each return to the pool (no
         // session state is ever set). Behind PgBouncer in transaction mode set "Max Auto Prepare=0".
         if (!Given("Max Auto Prepare", "MaxAutoPrepare"))
         {
