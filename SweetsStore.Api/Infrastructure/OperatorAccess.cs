@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.Extensions.Options;
 
 namespace SweetsStore.Api.Infrastructure;
@@ -112,23 +111,5 @@ public static class OperatorAccess
         Allowed,
         NoKey,
         WrongKey,
-    }
-}
-
-/// <summary>
-/// Lets a request through only when <see cref="OperatorAccess.IsAllowed"/> says so; others get 401.
-/// </summary>
-[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method)]
-public sealed class LocalOrApiKeyAttribute : Attribute, IAsyncAuthorizationFilter
-{
-    public async Task OnAuthorizationAsync(AuthorizationFilterContext context)
-    {
-        if (OperatorAccess.IsAllowed(context.HttpContext))
-        {
-            return;
-        }
-
-        await OperatorAccess.RefuseAsync(context.HttpContext);
-        context.Result = new Microsoft.AspNetCore.Mvc.EmptyResult();
     }
 }
