@@ -59,6 +59,16 @@ public class ReleasePolicyTests
     }
 
     [Fact]
+    public void OfEqualWeightAndAgeTheHigherIdGoesFirst()
+    {
+        var open = new[] { Order(1, 600, age: 5), Order(2, 600, age: 5) };
+
+        var released = ReleasePolicy.Release(open, CourierType.Foot, [1], AllDay);
+
+        Assert.Equal([2L], released.Select(r => r.Order.OrderId));
+    }
+
+    [Fact]
     public void ExactlyAtCapacityNothingGoes()
     {
         var open = new[] { Order(1, 600), Order(2, 400) };

@@ -76,4 +76,35 @@ public class WeightTests
 
         Assert.Equal(0.1m, total.Kilograms);
     }
+
+    [Fact]
+    public void ANegativeWeightCannotBeMade()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Weight.FromHundredthsOfKg(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Weight.FromHundredthsOfKg(1) - Weight.FromHundredthsOfKg(2));
+    }
+
+    [Fact]
+    public void ComparesByTheExactAmount()
+    {
+        Weight light = Weight.FromHundredthsOfKg(999), limit = Weight.FromHundredthsOfKg(1000), same = Weight.FromHundredthsOfKg(1000);
+
+        Assert.True(limit >= same);
+        Assert.True(limit <= same);
+        Assert.False(light >= limit);
+        Assert.True(limit >= light);
+        Assert.True(light < limit);
+        Assert.False(limit < same);
+        Assert.True(limit > light);
+        Assert.False(limit > same);
+    }
+
+    [Fact]
+    public void AnUnknownCourierTypeHasNoCapacityOrCoefficient()
+    {
+        var unknown = (CourierType)3;
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => unknown.Capacity());
+        Assert.Throws<ArgumentOutOfRangeException>(() => unknown.Coefficient());
+    }
 }
