@@ -1,3 +1,4 @@
+using SweetsStore.Api.Idempotency;
 using SweetsStore.Api.Infrastructure;
 using SweetsStore.Api.Infrastructure.OpenApi;
 using SweetsStore.Api.Jobs;
@@ -12,6 +13,7 @@ builder.AddOperatorAccess();       // Infrastructure/OperatorAccessSetup.cs: who
 builder.AddApi();                  // Infrastructure/ApiSetup.cs: controllers, JSON, errors, OpenAPI, imports, access log
 builder.AddInputLimits();          // Infrastructure/ApiSetup.cs: body sizes, time limits, rate limits
 builder.AddBackgroundJobs();       // Jobs/BackgroundJobs.cs: Hangfire (import jobs, maintenance, dashboard)
+builder.AddIdempotency();          // Idempotency/IdempotencyExtensions.cs: Idempotency-Key, the assignment preview
 
 var app = builder.Build();
 
@@ -38,6 +40,7 @@ app.UseBackgroundJobsDashboard();  // Hangfire's, at /hangfire
 app.UseRouting();
 app.UseMethodRouting();            // 405 with Allow for a known path
 app.UseInputLimits();
+app.UseIdempotency();              // Idempotency-Key: replays, 409, 422 (after the limits, before the endpoints)
 app.MapApi();                      // controllers, /dashboard, /, /health/live, /health/ready
 
 await app.RunAsync();

@@ -1,6 +1,7 @@
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
+using SweetsStore.Data.Idempotency;
 using SweetsStore.Domain;
 
 namespace SweetsStore.Data;
@@ -28,14 +29,16 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
     /// primary-key order (so two claims never deadlock). A claim that finds one of them taken rolls the whole
     /// transaction back and tries again without those orders. Every failed claim means another assign took
     /// orders, so the retries make progress.
+    /// With an <paramref name="idempotency"/> hook, each attempt's transaction claims the key first and stores the
+    /// answer with the bundle (docs/decisions/0014); a claim refused between two attempts ends the loop.
     /// </remarks>
-    public async Task<AssignOutcome> AssignAsync(long courierId, CancellationToken ct)
+    public async Task<AssignOutcome> AssignAsync(long courierId, IdempotencyHook<AssignOutcome>? idempotency, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var taken = new HashSet<long>();
         for (var attempt = 1; ; attempt++)
         {
-            var (outcome, lost) = await TryAssignAsync(connection, courierId, taken, ct);
+            var (outcome, lost) = await TryAssignAsync(connection, courierId, taken, idempotency, ct);
             if (outcome is not null)
             {
                 return outcome;
@@ -55,7 +58,8 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
     }
 
     private async Task<(AssignOutcome? Outcome, long[] Lost)> TryAssignAsync(
-        NpgsqlConnection connection, long courierId, IReadOnlyCollection<long> taken, CancellationToken ct)
+        NpgsqlConnection connection, long courierId, IReadOnlyCollection<long> taken, IdempotencyHook<AssignOutcome>? idempotency,
+        CancellationToken ct)
     {
         await using var tx = await connection.BeginTransactionAsync(ct);
         CourierType type;
@@ -64,7 +68,7 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
 
         // The lock and the read are separate statements: after waiting for the lock, the second statement sees
         // what the previous holder committed (a bundle it just created, say). One statement would not.
-        await using (var read = new NpgsqlBatch(connection, tx)
+        await using var read = new NpgsqlBatch(connection, tx)
         {
             BatchCommands =
             {
@@ -79,10 +83,19 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
                     WHERE c.courier_id = $1
                     """, Sql.P(courierId)),
             },
-        })
+        };
+        if (idempotency is not null)
+        {
+            read.BatchCommands.Insert(0, idempotency.ClaimCommand());
+        }
+
         await using (var reader = await read.ExecuteReaderAsync(ct))
         {
-            await reader.NextResultAsync(ct);
+            for (var skip = idempotency is null ? 1 : 2; skip > 0; skip--)
+            {
+                await reader.NextResultAsync(ct); // the claim's result, the lock's
+            }
+
             if (!await reader.ReadAsync(ct))
             {
                 throw new DomainException("courier_id", "no courier has this id");
@@ -90,7 +103,17 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
 
             if (!reader.IsDBNull(3))
             {
-                return (new AssignOutcome(reader.GetFieldValue<long[]>(4), reader.GetFieldValue<Instant>(3)), []);
+                var open = new AssignOutcome(reader.GetFieldValue<long[]>(4), reader.GetFieldValue<Instant>(3));
+                if (idempotency is null)
+                {
+                    return (open, []); // nothing written: the rollback at dispose ends the transaction
+                }
+
+                await reader.DisposeAsync();
+                await idempotency.SaveAsync(connection, open, ct);
+                await tx.CommitAsync(ct);
+                idempotency.Committed();
+                return (open, []);
             }
 
             type = reader.GetCourierType(0);
@@ -103,13 +126,23 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
         var selection = AssignmentEngine.Choose(candidates, capacity);
         if (selection.Orders.Count == 0)
         {
+            var empty = new AssignOutcome([], null);
+            if (idempotency is not null)
+            {
+                await idempotency.SaveAsync(connection, empty, ct);
+            }
+
             await tx.CommitAsync(ct);
-            return (new AssignOutcome([], null), []);
+            idempotency?.Committed();
+            return (empty, []);
         }
 
         var ids = selection.Orders.Select(o => o.OrderId).Order().ToArray();
         var now = clock.NowToMicroseconds();
-        var claimed = await TryCreateBundleAsync(connection, courierId, type, now, ids, ct);
+        var outcome = new AssignOutcome(ids, now);
+
+        // The answer goes in the claim's round trip; a lost claim rolls it back with the bundle.
+        var claimed = await TryCreateBundleAsync(connection, courierId, type, now, ids, idempotency?.SaveCommand(outcome), ct);
         if (claimed is not null)
         {
             await tx.RollbackAsync(ct);
@@ -117,7 +150,8 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
         }
 
         await tx.CommitAsync(ct);
-        return (new AssignOutcome(ids, now), []);
+        idempotency?.Committed();
+        return (outcome, []);
     }
 
     /// <summary>Marks an order delivered and keeps the courier's rating sums and earnings current.</summary>
@@ -130,19 +164,36 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
     /// returns what it found either way; the errors are decided from that here, after a commit that changed
     /// nothing. The finish does something only for a bundle this complete left without open orders (the lock
     /// keeps that true until the commit).
+    /// With an <paramref name="idempotency"/> hook the batch begins with the key's claim and stores the answer (the
+    /// order id) before COMMIT, only when the order is then this courier's and delivered: still one round trip. An error
+    /// answer is stored by the caller (it changed nothing).
     /// </remarks>
-    public async Task CompleteAsync(long courierId, long orderId, Instant completeTime, CancellationToken ct)
+    public async Task CompleteAsync(long courierId, long orderId, Instant completeTime, IdempotencyHook<long>? idempotency, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = new PipelinedTransaction(connection);
         bool courierFound;
         Found? found = null;
-        await using (var batch = tx.Batch(commit: true,
+        NpgsqlBatchCommand[] commands =
+        [
             Sql.BatchCommand("SELECT 1 FROM couriers WHERE courier_id = $1 FOR NO KEY UPDATE", Sql.P(courierId)),
             Sql.BatchCommand(CompleteSql, Sql.P(courierId), Sql.P(orderId), Sql.P(completeTime)),
-            Bundles.FinishOfOrderCommand(orderId, courierId, completeTime)))
+            Bundles.FinishOfOrderCommand(orderId, courierId, completeTime),
+        ];
+        var save = idempotency?.SaveCommand(orderId, DeliveredBy, Sql.P(orderId), Sql.P(courierId));
+        if (idempotency is not null)
+        {
+            commands = [idempotency.ClaimCommand(), .. commands, save!];
+        }
+
+        await using (var batch = tx.Batch(commit: true, commands))
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
+            if (idempotency is not null)
+            {
+                await reader.NextResultAsync(ct); // the claim's result
+            }
+
             courierFound = await reader.ReadAsync(ct);
             await reader.NextResultAsync(ct);
             if (await reader.ReadAsync(ct))
@@ -159,6 +210,7 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
         }
 
         tx.Committed();
+        idempotency?.Committed(save!.RecordsAffected == 1);
         if (!courierFound)
         {
             throw new DomainException("courier_id", "no courier has this id");
@@ -190,6 +242,10 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
             throw new InvalidOperationException($"order {orderId} passed every check but was not completed");
         }
     }
+
+    /// <summary>The condition for storing a complete's answer: order $8 is delivered, in a bundle of courier $9.</summary>
+    private const string DeliveredBy =
+        "EXISTS (SELECT 1 FROM orders o JOIN bundles b ON b.bundle_id = o.bundle_id WHERE o.order_id = $8 AND b.courier_id = $9 AND o.complete_time IS NOT NULL)";
 
     /// <summary>
     /// Completes order $2 of courier $1 at $3 when it is that courier's, still open and $3 is not before its
@@ -257,9 +313,11 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
     /// it counts as a lost race.
     /// </remarks>
     private static async Task<long[]?> TryCreateBundleAsync(
-        NpgsqlConnection connection, long courierId, CourierType type, Instant now, long[] ids, CancellationToken ct)
+        NpgsqlConnection connection, long courierId, CourierType type, Instant now, long[] ids, NpgsqlBatchCommand? alongside,
+        CancellationToken ct)
     {
-        await using var command = Sql.Command(connection,
+        await using var command = new NpgsqlBatch(connection);
+        command.BatchCommands.Add(Sql.BatchCommand(
             """
             WITH bundle AS (
                 INSERT INTO bundles (courier_id, courier_type, coefficient, assign_time)
@@ -272,7 +330,12 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
             )
             SELECT array(SELECT order_id FROM assigned)
             """,
-            Sql.P(ids), Sql.P(courierId), Sql.P(type), Sql.P(type.Coefficient()), Sql.P(now));
+            Sql.P(ids), Sql.P(courierId), Sql.P(type), Sql.P(type.Coefficient()), Sql.P(now)));
+        if (alongside is not null)
+        {
+            command.BatchCommands.Add(alongside);
+        }
+
         try
         {
             var assigned = (long[])(await command.ExecuteScalarAsync(ct))!;

@@ -4,6 +4,8 @@
 # latest.md, and cleans up (processes and folder) however it ends.
 #   bench/run.sh            full run (< 20 min)
 #   bench/run.sh --quick    smaller and fewer repetitions (~3 min)
+#   bench/run.sh [--quick] --only=idempotency,preview   only the scenarios whose rows start so (no engine); writes
+#                           bench/results/only-LIST/latest.{json,md} (commas in LIST become +)
 # Environment: BENCH_KEEP=1 keeps the temporary folder (logs of the API and PostgreSQL) for a look afterwards;
 #   BENCH_WAIT_QUIET=SECONDS: before each scenario, wait up to this long for other processes on this shared machine
 #   to go quiet (default 60, 0 with --quick). How busy others were is recorded with every result either way.
@@ -14,10 +16,13 @@ source scripts/pg.sh
 source bench/lib.sh
 
 quick=()
+only=()
+out_dir=$root/bench/results
 wait_quiet=${BENCH_WAIT_QUIET:-60}
 for arg in "$@"; do
   case $arg in
     --quick) quick=(--quick); wait_quiet=${BENCH_WAIT_QUIET:-0} ;;
+    --only=*) list=${arg#--only=}; only=(--only "$list"); out_dir=$root/bench/results/only-${list//,/+} ;;
     -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
@@ -29,8 +34,10 @@ bench_ensure_wrk
 bench_build
 say "built in $(( $(date +%s) - started )) s"
 
-# The engine first, while nothing else of ours runs.
-"${bench[@]}" engine "${quick[@]}" --out "$work/engine.json" --artifacts "$work/bdn"
+# The engine first, while nothing else of ours runs (not with --only: its rows are then left out).
+if [[ ${#only[@]} == 0 ]]; then
+  "${bench[@]}" engine "${quick[@]}" --out "$work/engine.json" --artifacts "$work/bdn"
+fi
 
 say "engine done at $(( $(date +%s) - started )) s"
 bench_start_postgres
@@ -38,5 +45,5 @@ bench_start_api
 
 mkdir -p "$root/bench/results"
 "${bench[@]}" run "${quick[@]}" --api "$api_url" --db "$connection" --api-pid "$api_pid" --pg-pid "$pg_pid" \
-  --wait-quiet "$wait_quiet" --out "$root/bench/results" --engine "$work/engine.json" --sdk "$(dotnet --version)"
+  --wait-quiet "$wait_quiet" --out "$out_dir" --engine "$work/engine.json" --sdk "$(dotnet --version)" "${only[@]}"
 say "done in $(( $(date +%s) - started )) s"

@@ -7,6 +7,8 @@
 #
 #   1  several processes, one database: 2 API processes, hundreds of couriers, thousands of orders, many
 #      clients on both processes (assign + complete, some PATCH and GET), invariants and durability afterwards
+#   1b Idempotency-Key storm: keyed imports, assigns and completes, first tries timing out, all retried with their
+#      key on both processes: every effect exactly once, every replay byte for byte
 #   2a kill -9 an API process in the middle of a large synchronous POST /orders (while PostgreSQL runs its COPY)
 #   2b kill -9 the process whose Hangfire worker is loading a background import; the other process takes the job over
 #   2c kill -9 an API process during the assign/complete storm, restart it
@@ -232,6 +234,22 @@ check "1: storm on 2 processes: no 5xx, no unexpected answer" "$storm_status" \
 db_summary store
 check_invariants store "1"
 check_acked store "$work/s1-acked.csv" "1"
+
+# =====================================================================================================
+section "1b. Idempotency-Key storm: every request keyed, most time out on their first try, all retried with their key"
+set +e
+tool keyed-storm --urls "$A,$B" --clients "$clients" --seconds "$storm_seconds" | tee "$work/s1b-keyed.out"
+keyed_status=${PIPESTATUS[0]}
+set -e
+read -r k_orders k_bundles k_completes < <(awk '/^keyed-storm done/ { print $4, $6, $8 }' "$work/s1b-keyed.out")
+db_orders=$(sql store -c "SELECT count(*) FROM orders WHERE order_id >= 50000000")
+db_bundles=$(sql store -c "SELECT count(*) FROM bundles WHERE courier_id >= 90000000")
+db_completes=$(sql store -c "SELECT count(*) FROM orders WHERE order_id >= 50000000 AND complete_time IS NOT NULL")
+check "1b: keyed storm: every retry answered, every replay byte for byte" "$keyed_status" \
+  "$(awk '/^keyed-storm done/ { print $10, "requests,", $12, "retries,", $14, "timeouts,", $16, "409s" }' "$work/s1b-keyed.out")"
+check "1b: keyed storm: every effect exactly once" "$([[ ${k_orders:-x} == "$db_orders" && ${k_bundles:-x} == "$db_bundles" && ${k_completes:-x} == "$db_completes" ]]; echo $?)" \
+  "orders $db_orders (acked ${k_orders:-?}), bundles $db_bundles (${k_bundles:-?}), completes $db_completes (${k_completes:-?})"
+check_invariants store "1b"
 
 # =====================================================================================================
 section "2a. kill -9 an API process in the middle of a synchronous POST /orders of $sync_import orders"

@@ -121,4 +121,5 @@ public sealed record ErrorResponse(string Title, int Status, string Detail, stri
 [JsonSerializable(typeof(ImportResponse))]
 [JsonSerializable(typeof(ImportPage))]
 [JsonSerializable(typeof(StatsResponse))]
+[JsonSerializable(typeof(AssignmentPreviewResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

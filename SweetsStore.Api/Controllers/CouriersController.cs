@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
+using SweetsStore.Api.Idempotency;
 using SweetsStore.Api.Imports;
 using SweetsStore.Api.Infrastructure;
 using SweetsStore.Api.Infrastructure.OpenApi;
@@ -14,7 +15,8 @@ namespace SweetsStore.Api.Controllers;
 [ApiController]
 [Route("couriers")]
 [Produces("application/json")]
-public sealed class CouriersController(CourierService couriers, SyncImports imports, IOptions<InputLimits> limits) : ControllerBase
+public sealed class CouriersController(
+    CourierService couriers, SyncImports imports, AssignmentPreviews previews, IOptions<InputLimits> limits) : ControllerBase
 {
     /// <summary>Import couriers, all or nothing.</summary>
     /// <remarks>
@@ -28,6 +30,7 @@ public sealed class CouriersController(CourierService couriers, SyncImports impo
     [EnableRateLimiting("imports")]
     [RequestTimeout("imports")]
     [JsonBody(typeof(RequestSchemas.CourierImport))]
+    [Idempotent("couriers")]
     [ProducesResponseType<CouriersCreated>(StatusCodes.Status201Created, Description = "Stored: the ids, in request order.")]
     [ProducesResponseType<ErrorSchemas.CourierImportErrorResponse>(StatusCodes.Status400BadRequest, Description =
         "Nothing was stored. couriers lists every invalid courier (by id, or by index when it has no usable id) with every " +
@@ -35,9 +38,11 @@ public sealed class CouriersController(CourierService couriers, SyncImports impo
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)]
     public async Task<IActionResult> Import(CancellationToken ct)
     {
-        var ids = await imports.CouriersAsync(Request.Body, ct);
-        return StatusCode(StatusCodes.Status201Created, new CouriersCreated(ids.Select(id => new IdItem(id)).ToArray()));
+        var ids = await imports.CouriersAsync(Request.Body, HttpContext.IdempotencyHook<IReadOnlyList<long>>(StatusCodes.Status201Created, Created), ct);
+        return StatusCode(StatusCodes.Status201Created, Created(ids));
     }
+
+    private static CouriersCreated Created(IReadOnlyList<long> ids) => new(ids.Select(id => new IdItem(id)).ToArray());
 
     /// <summary>Edit a courier; open orders that no longer fit go back to the pool.</summary>
     /// <remarks>
@@ -80,6 +85,25 @@ public sealed class CouriersController(CourierService couriers, SyncImports impo
         var courier = (period is { } p ? await couriers.GetAsync(id, p, ct) : await couriers.GetAsync(id, ct))
             ?? throw new NotFoundException($"no courier has id {id}");
         return CourierDetailsResponse.From(courier);
+    }
+
+    /// <summary>What an assign would hand this courier now, and why the other pending orders are left out.</summary>
+    /// <remarks>
+    /// Read-only: claims nothing, locks nothing. would_assign is what <c>POST /orders/assign</c> would answer at this
+    /// moment: the open bundle's open orders while the courier has one (then open_bundle shows it), else the bundle the
+    /// assignment engine would choose (same engine, same tie-breaks). left_out counts the pending orders not chosen, each
+    /// by the first reason that applies: other_region, hours_do_not_overlap, heavier_than_capacity, fits_but_not_chosen.
+    /// </remarks>
+    [HttpGet("{courier_id}/assignment")]
+    [EnableRateLimiting("reads")]
+    [ProducesResponseType<AssignmentPreviewResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ErrorSchemas.ValidationErrorResponse>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ErrorResponse>(StatusCodes.Status404NotFound, Description = "No courier has this id.")]
+    public async Task<AssignmentPreviewResponse> Assignment([FromRoute(Name = "courier_id")] string courierId, CancellationToken ct)
+    {
+        var id = Requests.PathId(courierId, "courier_id");
+        var preview = await previews.GetAsync(id, ct) ?? throw new NotFoundException($"no courier has id {id}");
+        return AssignmentPreviewResponse.From(preview);
     }
 
     /// <summary>Couriers in order of id, a page at a time, with earnings and rating.</summary>

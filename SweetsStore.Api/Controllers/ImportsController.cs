@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
+using SweetsStore.Api.Idempotency;
 using SweetsStore.Api.Imports;
 using SweetsStore.Api.Infrastructure;
 using SweetsStore.Api.Infrastructure.OpenApi;
@@ -34,6 +35,7 @@ public sealed class ImportsController(ImportStore imports, ImportQueue queue, IO
     [BodyLimit("Imports")]
     [LocalOrApiKey]
     [JsonBody(typeof(RequestSchemas.OrderImport), NdJsonItem = typeof(RequestSchemas.NewOrder))]
+    [Idempotent("orders")]
     [ProducesResponseType<ImportResponse>(StatusCodes.Status202Accepted, Description = "Stored and queued; Location names the import.")]
     [ProducesResponseType<ErrorSchemas.OrderImportErrorResponse>(StatusCodes.Status400BadRequest, Description =
         "The body's structure is wrong (no data list, an element over 1 MiB, too many elements, a bad format); nothing was stored.")]
@@ -49,6 +51,7 @@ public sealed class ImportsController(ImportStore imports, ImportQueue queue, IO
     [BodyLimit("Imports")]
     [LocalOrApiKey]
     [JsonBody(typeof(RequestSchemas.CourierImport), NdJsonItem = typeof(RequestSchemas.NewCourier))]
+    [Idempotent("couriers")]
     [ProducesResponseType<ImportResponse>(StatusCodes.Status202Accepted, Description = "Stored and queued; Location names the import.")]
     [ProducesResponseType<ErrorSchemas.CourierImportErrorResponse>(StatusCodes.Status400BadRequest, Description =
         "The body's structure is wrong (no data list, an element over 1 MiB, too many elements, a bad format); nothing was stored.")]
@@ -85,7 +88,8 @@ public sealed class ImportsController(ImportStore imports, ImportQueue queue, IO
         var scanner = new ImportStream(bodyFormat, limits.Value.MaxBackgroundImportItems);
         var buffer = new byte[ChunkBytes];
         long bytes = 0;
-        await using var upload = await imports.BeginUploadAsync(kind, bodyFormat, ct);
+        var idempotency = HttpContext.IdempotencyHook<ImportView>(StatusCodes.Status202Accepted, ImportResponse.From, i => $"/imports/{i.Id}");
+        await using var upload = await imports.BeginUploadAsync(kind, bodyFormat, idempotency, ct);
         while (true)
         {
             var filled = await FillAsync(Request.Body, buffer, ct);

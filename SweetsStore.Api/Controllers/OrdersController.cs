@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
+using SweetsStore.Api.Idempotency;
 using SweetsStore.Api.Imports;
 using SweetsStore.Api.Infrastructure;
 using SweetsStore.Api.Infrastructure.OpenApi;
@@ -27,6 +28,7 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
     [EnableRateLimiting("imports")]
     [RequestTimeout("imports")]
     [JsonBody(typeof(RequestSchemas.OrderImport))]
+    [Idempotent("orders")]
     [ProducesResponseType<OrdersCreated>(StatusCodes.Status201Created, Description = "Stored: the ids, in request order.")]
     [ProducesResponseType<ErrorSchemas.OrderImportErrorResponse>(StatusCodes.Status400BadRequest, Description =
         "Nothing was stored. orders lists every invalid order (by id, or by index when it has no usable id) with every " +
@@ -34,8 +36,8 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)]
     public async Task<IActionResult> Import(CancellationToken ct)
     {
-        var ids = await imports.OrdersAsync(Request.Body, ct);
-        return StatusCode(StatusCodes.Status201Created, new OrdersCreated(ids.Select(id => new IdItem(id)).ToArray()));
+        var ids = await imports.OrdersAsync(Request.Body, HttpContext.IdempotencyHook<IReadOnlyList<long>>(StatusCodes.Status201Created, Created), ct);
+        return StatusCode(StatusCodes.Status201Created, Created(ids));
     }
 
     /// <summary>Hand the courier a bundle of orders, or its open bundle again.</summary>
@@ -50,6 +52,7 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
     [HttpPost("assign")]
     [EnableRateLimiting("assign")]
     [JsonBody(typeof(RequestSchemas.AssignRequest))]
+    [Idempotent]
     [ProducesResponseType<AssignResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorSchemas.ValidationErrorResponse>(StatusCodes.Status400BadRequest, Description =
         "Invalid body, or no courier has this id (courier_id).")]
@@ -57,8 +60,8 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
     {
         using var body = await JsonBody.ReadAsync(Request, ct);
         var courierId = Requests.AssignCourierId(body);
-        var outcome = await deliveries.AssignAsync(courierId, ct);
-        return new AssignResponse(outcome.OrderIds.Select(id => new IdItem(id)).ToArray(), outcome.AssignTime);
+        var outcome = await deliveries.AssignAsync(courierId, HttpContext.IdempotencyHook<AssignOutcome>(StatusCodes.Status200OK, Assigned), ct);
+        return Assigned(outcome);
     }
 
     /// <summary>Mark an order delivered.</summary>
@@ -70,6 +73,7 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
     [HttpPost("complete")]
     [EnableRateLimiting("complete")]
     [JsonBody(typeof(RequestSchemas.CompleteRequest))]
+    [Idempotent]
     [ProducesResponseType<CompleteResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorSchemas.ValidationErrorResponse>(StatusCodes.Status400BadRequest, Description =
         "Invalid body; or no such courier or order, the order is not assigned or is another courier's, or complete_time " +
@@ -78,9 +82,15 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
     {
         using var body = await JsonBody.ReadAsync(Request, ct);
         var (courierId, orderId, completeTime) = Requests.Complete(body);
-        await deliveries.CompleteAsync(courierId, orderId, completeTime, ct);
+        await deliveries.CompleteAsync(
+            courierId, orderId, completeTime, HttpContext.IdempotencyHook<long>(StatusCodes.Status200OK, id => new CompleteResponse(id)), ct);
         return new CompleteResponse(orderId);
     }
+
+    private static OrdersCreated Created(IReadOnlyList<long> ids) => new(ids.Select(id => new IdItem(id)).ToArray());
+
+    private static AssignResponse Assigned(AssignOutcome outcome) =>
+        new(outcome.OrderIds.Select(id => new IdItem(id)).ToArray(), outcome.AssignTime);
 
     /// <summary>An order with its status, courier and times.</summary>
     [HttpGet("{order_id}")]

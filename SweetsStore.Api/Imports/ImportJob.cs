@@ -66,6 +66,7 @@ public sealed class ImportJob(ImportStore imports, IOptions<InputLimits> limits,
         var outcome = await loader.LoadAsync(
             imports,
             imports.ReadChunksAsync(run.Id, ct),
+            idempotency: null, // the upload stored the key's answer (docs/decisions/0014)
             afterChunk: async () =>
             {
                 if (lastProgress.Elapsed > ProgressEvery)

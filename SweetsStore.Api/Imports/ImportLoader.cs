@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using SweetsStore.Api.Contracts;
+using SweetsStore.Data.Idempotency;
 using SweetsStore.Data.Imports;
 
 namespace SweetsStore.Api.Imports;
@@ -50,14 +51,15 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
 
     /// <summary>
     /// Reads <paramref name="body"/> to its end into a new session of <paramref name="imports"/> and commits it when
-    /// everything is valid and new and <paramref name="beforeCommit"/> (in the same transaction) agrees.
+    /// everything is valid and new and <paramref name="beforeCommit"/> (in the same transaction) agrees. With an
+    /// <paramref name="idempotency"/> hook the transaction claims its key first (docs/decisions/0014).
     /// <paramref name="afterChunk"/> runs after each chunk (progress).
     /// </summary>
     public async Task<ImportOutcome> LoadAsync(
-        ImportStore imports, IAsyncEnumerable<ReadOnlyMemory<byte>> body, Func<Task>? afterChunk,
+        ImportStore imports, IAsyncEnumerable<ReadOnlyMemory<byte>> body, IdempotencyHook? idempotency, Func<Task>? afterChunk,
         Func<ImportSession<T>, Task<bool>>? beforeCommit, CancellationToken ct)
     {
-        await using var session = await imports.BeginLoadAsync(table, ct);
+        await using var session = await imports.BeginLoadAsync(table, idempotency, ct);
         await foreach (var chunk in body)
         {
             await PushAsync(session, chunk, isFinal: false, ct);

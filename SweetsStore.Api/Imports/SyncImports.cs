@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Data;
+using SweetsStore.Data.Idempotency;
 using SweetsStore.Data.Imports;
 
 namespace SweetsStore.Api.Imports;
@@ -11,20 +12,30 @@ namespace SweetsStore.Api.Imports;
 /// </summary>
 public sealed class SyncImports(ImportStore imports, IOptions<InputLimits> limits)
 {
-    public Task<IReadOnlyList<long>> OrdersAsync(Stream body, CancellationToken ct) =>
-        LoadAsync(body, ImportElements.Orders(limits.Value), ImportTables.Orders, ct);
+    // With an Idempotency-Key, the hook claims the key first in the import's transaction and stores the answer (the
+    // ids) with the rows (docs/decisions/0014); null without a key.
+    public Task<IReadOnlyList<long>> OrdersAsync(Stream body, IdempotencyHook<IReadOnlyList<long>>? idempotency, CancellationToken ct) =>
+        LoadAsync(body, ImportElements.Orders(limits.Value), ImportTables.Orders, idempotency, ct);
 
-    public Task<IReadOnlyList<long>> CouriersAsync(Stream body, CancellationToken ct) =>
-        LoadAsync(body, ImportElements.Couriers(limits.Value), ImportTables.Couriers, ct);
+    public Task<IReadOnlyList<long>> CouriersAsync(Stream body, IdempotencyHook<IReadOnlyList<long>>? idempotency, CancellationToken ct) =>
+        LoadAsync(body, ImportElements.Couriers(limits.Value), ImportTables.Couriers, idempotency, ct);
 
-    private async Task<IReadOnlyList<long>> LoadAsync<T>(Stream body, ImportElements<T> elements, ImportTable<T> table, CancellationToken ct)
+    private async Task<IReadOnlyList<long>> LoadAsync<T>(
+        Stream body, ImportElements<T> elements, ImportTable<T> table, IdempotencyHook<IReadOnlyList<long>>? idempotency, CancellationToken ct)
         where T : class
     {
         var loader = new ImportLoader<T>(ImportStream.Json, limits.Value.MaxImportItems, elements, table);
+        IReadOnlyList<long> Ids() => loader.Ids.Select(i => i.Id).ToArray();
+        Func<ImportSession<T>, Task<bool>>? saveAnswer = idempotency is null ? null : async session =>
+        {
+            await session.SaveAsync(idempotency, Ids(), ct);
+            return true;
+        };
+
         ImportOutcome outcome;
         try
         {
-            outcome = await loader.LoadAsync(imports, ImportLoader<T>.ChunksOf(body, ct), afterChunk: null, beforeCommit: null, ct);
+            outcome = await loader.LoadAsync(imports, ImportLoader<T>.ChunksOf(body, ct), idempotency, afterChunk: null, saveAnswer, ct);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status400BadRequest)
         {
@@ -32,14 +43,18 @@ public sealed class SyncImports(ImportStore imports, IOptions<InputLimits> limit
             throw ContractValidationException.OfImportBody(elements.Collection, FieldErrors.Of("body", Messages.Unreadable));
         }
 
-        return outcome switch
+        switch (outcome)
         {
-            ImportOutcome.Loaded => loader.Ids.Select(i => i.Id).ToArray(),
-            ImportOutcome.Invalid or ImportOutcome.IdsExist => throw loader.Error(),
-
-            // The body, already consumed, would have to be sent again.
-            ImportOutcome.RaceLost => throw new ContentionException("an import with some of the same ids was running and rolled back; send it again"),
-            _ => throw new InvalidOperationException($"a synchronous import cannot end {outcome}"),
-        };
+            case ImportOutcome.Loaded:
+                idempotency?.Committed();
+                return Ids();
+            case ImportOutcome.Invalid or ImportOutcome.IdsExist:
+                throw loader.Error();
+            case ImportOutcome.RaceLost:
+                // The body, already consumed, would have to be sent again.
+                throw new ContentionException("an import with some of the same ids was running and rolled back; send it again");
+            default:
+                throw new InvalidOperationException($"a synchronous import cannot end {outcome}");
+        }
     }
 }

@@ -26,9 +26,8 @@ public sealed class Maintenance(ImportStore imports, ImportQueue queue, JobStora
     {
         manager.AddOrUpdate<Maintenance>(RequeueOrphansId, Queue, m => m.RequeueOrphansAsync(CancellationToken.None), Cron.Minutely());
         manager.AddOrUpdate<Maintenance>(PurgeImportsId, Queue, m => m.PurgeImportsAsync(CancellationToken.None), Cron.Hourly());
-
-        // The purge of expired Idempotency-Key records (contract 10.1) belongs here too, as a third recurring job on
-        // this queue, when that contract lands.
+        manager.AddOrUpdate<Idempotency.IdempotencyPurge>(
+            Idempotency.IdempotencyPurge.Id, Queue, p => p.PurgeAsync(CancellationToken.None), Idempotency.IdempotencyPurge.Cron);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Npgsql;
+using SweetsStore.Data.Idempotency;
 
 namespace SweetsStore.Data.Imports;
 
@@ -130,6 +131,10 @@ public sealed class ImportSession<T> : IAsyncDisposable
     public Task<bool> FinishAsync(ImportRun run, long rows, CancellationToken ct) =>
         ImportStore.FinishAsync(_connection, run, ImportStatus.Succeeded, rows, 0, null, null, ct);
 
+    /// <summary>Stores an Idempotency-Key's answer in this transaction (after <see cref="CompleteAsync"/>).</summary>
+    public Task SaveAsync<TAnswer>(IdempotencyHook<TAnswer> idempotency, TAnswer answer, CancellationToken ct) =>
+        idempotency.SaveAsync(_connection, answer, ct);
+
     public Task RollbackAsync(CancellationToken ct) => _tx.RollbackAsync(ct);
 
     public Task CommitAsync(CancellationToken ct) => _tx.CommitAsync(ct);
@@ -141,12 +146,17 @@ public sealed class ImportSession<T> : IAsyncDisposable
         await _connection.DisposeAsync();
     }
 
-    internal static async Task<ImportSession<T>> BeginAsync(NpgsqlDataSource db, ImportTable<T> table, CancellationToken ct)
+    internal static async Task<ImportSession<T>> BeginAsync(NpgsqlDataSource db, ImportTable<T> table, IdempotencyHook? idempotency, CancellationToken ct)
     {
         var connection = await db.OpenConnectionAsync(ct);
         try
         {
             var tx = await connection.BeginTransactionAsync(ct);
+            if (idempotency is not null)
+            {
+                await idempotency.ClaimAsync(connection, ct); // the key first, before the rows (docs/decisions/0014)
+            }
+
             return new ImportSession<T>(connection, tx, table, await connection.BeginBinaryImportAsync(table.Copy, ct));
         }
         catch

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
+using SweetsStore.Data.Idempotency;
 
 namespace SweetsStore.Data.Imports;
 
@@ -16,13 +17,22 @@ public sealed class ImportStore(NpgsqlDataSource db)
 {
     private const string Unfinished = "status IN ('queued', 'running')";
 
-    /// <summary>Opens an upload: one transaction that stores the body chunk by chunk (nothing is visible until it commits).</summary>
-    public async Task<ImportUpload> BeginUploadAsync(ImportKind kind, string format, CancellationToken ct)
+    /// <summary>
+    /// Opens an upload: one transaction that stores the body chunk by chunk (nothing is visible until it commits). With
+    /// an <paramref name="idempotency"/> hook the transaction claims its key first and stores the answer (the import as
+    /// it is at the commit) with the upload (docs/decisions/0014).
+    /// </summary>
+    public async Task<ImportUpload> BeginUploadAsync(ImportKind kind, string format, IdempotencyHook<ImportView>? idempotency, CancellationToken ct)
     {
         var connection = await db.OpenConnectionAsync(ct);
         try
         {
             var tx = await connection.BeginTransactionAsync(ct);
+            if (idempotency is not null)
+            {
+                await idempotency.ClaimAsync(connection, ct);
+            }
+
             await using var insert = Sql.Command(connection,
                 """
                 INSERT INTO imports (kind, format, status, bytes, rows_total, rows_done, rows_invalid, attempts, created_at)
@@ -32,7 +42,7 @@ public sealed class ImportStore(NpgsqlDataSource db)
                 Sql.P(ImportText.Of(kind)), Sql.P(format));
             var id = (long)(await insert.ExecuteScalarAsync(ct))!;
             var copy = await connection.BeginBinaryImportAsync("COPY import_chunks (import_id, seq, data) FROM STDIN (FORMAT BINARY)", ct);
-            return new ImportUpload(connection, tx, copy, id);
+            return new ImportUpload(connection, tx, copy, id, idempotency);
         }
         catch
         {
@@ -162,7 +172,8 @@ public sealed class ImportStore(NpgsqlDataSource db)
     }
 
     /// <summary>Opens the transaction that loads rows into <paramref name="table"/> (a synchronous import, or a run of the job).</summary>
-    public Task<ImportSession<T>> BeginLoadAsync<T>(ImportTable<T> table, CancellationToken ct) => ImportSession<T>.BeginAsync(db, table, ct);
+    public Task<ImportSession<T>> BeginLoadAsync<T>(ImportTable<T> table, IdempotencyHook? idempotency, CancellationToken ct) =>
+        ImportSession<T>.BeginAsync(db, table, idempotency, ct);
 
     /// <summary>
     /// Ends <paramref name="run"/> as failed, refused with <paramref name="error"/> and its validation
@@ -261,6 +272,14 @@ public sealed class ImportStore(NpgsqlDataSource db)
                created_at, started_at, finished_at, error, report::text
         FROM imports
         """;
+
+    internal static async Task<ImportView> ReadViewAsync(NpgsqlConnection connection, long id, CancellationToken ct)
+    {
+        await using var command = Sql.Command(connection, $"{SelectView} WHERE import_id = $1", Sql.P(id));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return ReadView(reader);
+    }
 
     private static ImportView ReadView(NpgsqlDataReader r) => new(
         r.GetInt64(0), ImportText.Kind(r.GetString(1)), r.GetString(2), ImportText.Status(r.GetString(3)), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt32(8),

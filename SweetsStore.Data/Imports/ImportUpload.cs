@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using SweetsStore.Data.Idempotency;
 
 namespace SweetsStore.Data.Imports;
 
@@ -8,7 +9,9 @@ namespace SweetsStore.Data.Imports;
 /// <see cref="CommitAsync"/>; disposing before that leaves nothing behind. Its job is enqueued after the commit
 /// (docs/decisions/0011: a crash in between leaves an import without a job, which the orphan sweep enqueues).
 /// </summary>
-public sealed class ImportUpload(NpgsqlConnection connection, NpgsqlTransaction tx, NpgsqlBinaryImporter copy, long importId) : IAsyncDisposable
+public sealed class ImportUpload(
+    NpgsqlConnection connection, NpgsqlTransaction tx, NpgsqlBinaryImporter copy, long importId, IdempotencyHook<ImportView>? idempotency)
+    : IAsyncDisposable
 {
     private int _seq;
     private bool _copyOpen = true;
@@ -36,7 +39,13 @@ public sealed class ImportUpload(NpgsqlConnection connection, NpgsqlTransaction 
             await update.ExecuteNonQueryAsync(ct);
         }
 
+        if (idempotency is not null)
+        {
+            await idempotency.SaveAsync(connection, await ImportStore.ReadViewAsync(connection, ImportId, ct), ct);
+        }
+
         await tx.CommitAsync(ct);
+        idempotency?.Committed();
     }
 
     public async ValueTask DisposeAsync()

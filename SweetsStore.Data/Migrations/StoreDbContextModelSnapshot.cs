@@ -152,6 +152,60 @@ namespace SweetsStore.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("SweetsStore.Data.Entities.IdempotencyRecord", b =>
+                {
+                    b.Property<string>("IdempotencyKey")
+                        .HasColumnType("text")
+                        .HasColumnName("idempotency_key");
+
+                    b.Property<byte[]>("Body")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("body");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<byte[]>("Fingerprint")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("fingerprint");
+
+                    b.Property<string>("Location")
+                        .HasColumnType("text")
+                        .HasColumnName("location");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("method");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("target");
+
+                    b.HasKey("IdempotencyKey")
+                        .HasName("pk_idempotency_keys");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_idempotency_keys_created_at");
+
+                    b.ToTable("idempotency_keys", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_idempotency_keys_fingerprint", "octet_length(fingerprint) = 32");
+
+                            t.HasCheckConstraint("ck_idempotency_keys_key", "idempotency_key ~ '^[!-~]{1,255}$'");
+
+                            t.HasCheckConstraint("ck_idempotency_keys_status", "status BETWEEN 200 AND 499");
+                        });
+                });
+
             modelBuilder.Entity("SweetsStore.Data.Entities.Import", b =>
                 {
                     b.Property<long>("ImportId")

@@ -121,7 +121,10 @@ public class MigrationTests
             }
 
             // Hangfire's servers start once the schema is there: no "relation … does not exist" from them, nor anything else.
-            var problems = logs.Messages.Where(m => !m.StartsWith("Health check database with status Unhealthy", StringComparison.Ordinal)).ToList();
+            // The readiness check's "not ready" lines while migrating are expected; their level says whether any host of
+            // this process was ever ready (DatabaseReadyCheck keeps that in a static, shared by the test classes' hosts).
+            var problems = logs.Messages.Where(m => !m.StartsWith("Health check database with status Unhealthy", StringComparison.Ordinal)
+                                                    && !m.StartsWith("Readiness: not ready (", StringComparison.Ordinal)).ToList();
             Assert.True(problems.Count == 0, string.Join("\n", problems));
         }
         finally

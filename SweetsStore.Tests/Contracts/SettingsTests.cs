@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using SweetsStore.Api.Idempotency;
 using SweetsStore.Api.Infrastructure;
 using SweetsStore.Api.Jobs;
 
@@ -31,6 +32,7 @@ public class SettingsTests
     [InlineData("ConnectionStrings:Postgres", "Host=db;Maximum Pool Size=-1", "ConnectionStrings__Postgres cannot be used: Couldn't set maximum pool size")]
     [InlineData("ConnectionStrings:Postgres", "Host=db;Minimum Pool Size=9;Maximum Pool Size=4", "ConnectionStrings__Postgres cannot be used: Connection can't have 'Max Pool Size' 4 under 'Min Pool Size' 9")]
     [InlineData("ConnectionStrings:PostgresReads", "Host=standby;Maximum Pool Size=-1", "ConnectionStrings__PostgresReads cannot be used: Couldn't set maximum pool size")]
+    [InlineData("Idempotency:RetentionHours", "0", "Idempotency__RetentionHours must be from 0.01 to 8760")]
     [InlineData("Jobs:LockTimeoutSeconds", "0", "Jobs__LockTimeoutSeconds must be from 1 to 3600")]
     [InlineData("Security:TrustLoopback", "maybe", "Security__TrustLoopback: must be true or false, not \"maybe\"")]
     public void ANonsenseValueIsOneLineNamingItsKey(string key, string value, string expected)
@@ -69,6 +71,7 @@ public class SettingsTests
     [InlineData("Jobs__LeaseSeconds", "0", "Jobs__LeaseSeconds must be from 3 to 86400")]
     [InlineData("Limits__MaxListItems", "0", "Limits__MaxListItems must be from 1 to 2147483647")]
     [InlineData("ConnectionStrings__Postgres", "", "ConnectionStrings__Postgres is not set: name the PostgreSQL database (./run.sh does this for you)")]
+    [InlineData("Idempotency__RetentionHours", "0", "Idempotency__RetentionHours must be from 0.01 to 8760")]
     [InlineData("Security__TrustLoopback", "yes please", "Security__TrustLoopback: must be true or false, not \"yes please\"")]
     public async Task TheProcessStopsWithExitCode2AndOneLine(string variable, string value, string expected)
     {
@@ -109,6 +112,7 @@ public class SettingsTests
         builder.AddApi();
         builder.AddInputLimits();
         builder.AddBackgroundJobs();
+        builder.AddIdempotency();
         return builder.Build().Services;
     }
 }

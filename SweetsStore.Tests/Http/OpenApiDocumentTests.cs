@@ -86,6 +86,8 @@ public class OpenApiDocumentTests : IClassFixture<OperatorKeyFactory>, IAsyncLif
         await GetDocumentedAsync(shape, "/health/ready", "/health/ready", HttpStatusCode.OK);
         await GetDocumentedAsync(shape, "/couriers/{courier_id}", "/couriers/99", HttpStatusCode.NotFound);
         await GetDocumentedAsync(shape, "/orders/{order_id}", "/orders/99", HttpStatusCode.NotFound);
+        await GetDocumentedAsync(shape, "/couriers/{courier_id}/assignment", "/couriers/2/assignment", HttpStatusCode.OK);
+        await GetDocumentedAsync(shape, "/couriers/{courier_id}/assignment", "/couriers/99/assignment", HttpStatusCode.NotFound);
         using var withoutKey = _api.CreateClient();
         using var refused = await withoutKey.PostAsync("/imports/orders", new StringContent(Example(shape, "post", "/imports/orders", "application/json").ToJsonString()));
         Documented(shape, "post", "/imports/orders", await Reply.ReadAsync(refused), HttpStatusCode.Unauthorized);
@@ -192,11 +194,12 @@ public class OpenApiDocumentTests : IClassFixture<OperatorKeyFactory>, IAsyncLif
         Assert.Equal(["courier_id", "courier_type", "earnings", "regions", "working_hours"], Required(schemas["CourierDetailsResponse"]!));
         Assert.Equal(["pending", "assigned", "completed"], schemas["OrderResponse"]!["properties"]!["status"]!["enum"]!.AsArray().Select(e => (string)e!));
 
-        // Nothing is nullable but the pages' next_offset, which is written as null on the last page.
+        // Nothing is nullable but the pages' next_offset, which is written as null on the last page, and the preview's
+        // open_bundle, null when the courier has none.
         var nullable = schemas.AsObject()
             .SelectMany(s => (s.Value!["properties"]?.AsObject() ?? []).Where(p => p.Value!["nullable"] is not null).Select(p => $"{s.Key}.{p.Key}"))
             .ToList();
-        Assert.Equal(["CourierPage.next_offset", "ImportPage.next_offset", "OrderPage.next_offset"], nullable.Order());
+        Assert.Equal(["AssignmentPreviewResponse.open_bundle", "CourierPage.next_offset", "ImportPage.next_offset", "OrderPage.next_offset"], nullable.Order());
 
         // Path and query parameters say what they hold, though the actions read them from strings.
         var patch = document["paths"]!["/couriers/{courier_id}"]!["patch"]!["parameters"]![0]!["schema"]!;
@@ -213,6 +216,35 @@ public class OpenApiDocumentTests : IClassFixture<OperatorKeyFactory>, IAsyncLif
         Assert.Contains("(/swagger/api.md)", (string)document["info"]!["description"]!);
         Assert.Empty(shape.Check(schemas["CourierDetailsResponse"]!, JsonNode.Parse(
             """{"courier_id": 2, "courier_type": "foot", "regions": [11, 33, 2], "working_hours": ["09:00-18:00"], "rating": 4.93, "earnings": 10000}""")));
+    }
+
+    [Fact]
+    public async Task EveryPostDocumentsItsIdempotencyKeyAndThePreviewItsExample()
+    {
+        var document = (await GetAsync(DocumentPath)).Expect(HttpStatusCode.OK);
+        var shape = new OpenApiShape(document);
+
+        var posts = Operations(document).Where(o => o.Method == "post").Select(o => o.Path).Order().ToArray();
+        Assert.Equal(["/couriers", "/imports/couriers", "/imports/orders", "/orders", "/orders/assign", "/orders/complete"], posts);
+        foreach (var path in posts)
+        {
+            var operation = document["paths"]![path]!["post"]!;
+            var key = operation["parameters"]!.AsArray().Single(p => (string)p!["name"]! == "Idempotency-Key")!;
+            Assert.Equal(("header", false), ((string)key["in"]!, (bool?)key["required"] ?? false));
+            Assert.Equal("^[!-~]{1,255}$", (string)key["schema"]!["pattern"]!);
+            var responses = operation["responses"]!.AsObject();
+            Assert.NotNull(responses["409"]!["headers"]!["Retry-After"]);
+            Assert.Equal(["detail", "status", "title", "trace_id"], Properties(shape, responses["409"]!).Order());
+            Assert.Equal(["detail", "status", "title", "trace_id"], Properties(shape, responses["422"]!).Order());
+            var success = Assert.Single(responses, r => r.Key.StartsWith('2'));
+            Assert.NotNull(success.Value!["headers"]!["Idempotent-Replayed"]);
+        }
+
+        var preview = document["paths"]!["/couriers/{courier_id}/assignment"]!["get"]!["responses"]!;
+        var example = preview["200"]!["content"]!["application/json"]!["example"];
+        Assert.NotNull(example);
+        Assert.Empty(shape.Check(Schema(preview["200"]!), example));
+        Assert.NotNull(preview["404"]);
     }
 
     [Fact]

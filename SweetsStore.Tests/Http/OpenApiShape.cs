@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 namespace SweetsStore.Tests.Http;
 
 /// <summary>
-/// Checks a JSON value against a schema of an OpenAPI 3.0 document: the keywords our document uses ($ref, type,
+/// Checks a JSON value against a schema of an OpenAPI 3.0 document: the keywords our document uses ($ref, allOf, type,
 /// nullable, enum, format date-time, pattern, length, range, multipleOf, items, properties, required,
 /// additionalProperties). Returns every violation, each with its JSON path; none means the value fits.
 /// </summary>
@@ -70,6 +70,11 @@ public sealed class OpenApiShape(JsonNode document)
         if (schema["enum"] is JsonArray allowed && !allowed.Any(a => JsonNode.DeepEquals(a, value)))
         {
             problems.Add($"{path}: {value.ToJsonString()} is not one of {allowed.ToJsonString()}");
+        }
+
+        foreach (var part in schema["allOf"]?.AsArray() ?? [])
+        {
+            Walk(Resolve(part!), value, path, problems);
         }
 
         switch (kind)

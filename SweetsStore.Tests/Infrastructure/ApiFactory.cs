@@ -49,7 +49,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         // retries scheduled for them.
         await using var command = new NpgsqlCommand(
             """
-            TRUNCATE couriers, orders, bundles, courier_region_stats, import_chunks, imports RESTART IDENTITY CASCADE;
+            TRUNCATE couriers, orders, bundles, courier_region_stats, import_chunks, imports, idempotency_keys RESTART IDENTITY CASCADE;
             TRUNCATE hangfire.job, hangfire.jobqueue CASCADE;
             DELETE FROM hangfire.set WHERE key = 'schedule';
             """, connection);

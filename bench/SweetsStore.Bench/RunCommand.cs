@@ -85,6 +85,7 @@ internal static class RunCommand
         await Scenario(AssignSequentialScenario.RunAsync, ("assign_seq_1m_p99", "ms"), ("assign_seq_p50_growth", "×"));
         await Scenario(ConcurrentScenario.RunAsync, ("assign_concurrent", "assigns/s"), ("complete", "completes/s"));
         await Scenario(GetCourierScenario.RunAsync, ("get_courier", "req/s"));
+        await Scenario(IdempotencyScenario.RunAsync, ("idempotency_import_10k", "×"), ("idempotency_assign_1m", "×"), ("preview_1m", "ms"));
         if (only is null || only.Any(o => "engine".StartsWith(o, StringComparison.Ordinal)))
         {
             results.AddRange(EngineResults(options.Get("engine")));

@@ -35,6 +35,7 @@ public static class Cli
                 "seed" => await Seeding.SeedAsync(options),
                 "gen-import" => await Seeding.GenerateImportAsync(options),
                 "storm" => await Storm.RunAsync(options),
+                "keyed-storm" => await KeyedStorm.RunAsync(options),
                 "probe" => await OutageProbe.RunAsync(options),
                 "hostile" => await HostileKestrel.RunAsync(options),
                 "slowloris" => await Slowloris.RunAsync(options),

@@ -24,6 +24,7 @@ public static partial class SqlAudit
         ("Data/Jobs/JobTables.cs", "Schema", "a const string in the same class (Hangfire's schema name)"),
         ("Data/Imports/ImportSession.cs", "_table.IdColumn", "the fixed id column of one of the two ImportTables (internal: nothing else can make one)"),
         ("Data/Imports/ImportSession.cs", "_table.Table", "the fixed table of one of the two ImportTables"),
+        ("Data/Idempotency/IdempotencyStore.cs", "when ?? \"true\"", "true, or the condition a service passes as a const string (DeliveryService.DeliveredBy); its values go in as parameters $8 on"),
         ("Data/Bundles.cs", "bundle", "one of two fixed expressions (\"$1\" or the bundle of order $1), chosen by the two fields that call it"),
     ];
 

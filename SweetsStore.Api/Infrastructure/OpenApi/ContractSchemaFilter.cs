@@ -9,7 +9,8 @@ namespace SweetsStore.Api.Infrastructure.OpenApi;
 
 /// <summary>
 /// Makes each object schema of our own types say what the serializer does: a property is required unless it is
-/// omitted when null (then it is optional and never null), and nullable only when null is written as such. The
+/// omitted when null (then it is optional and never null), and nullable only when null is written as such (a nullable
+/// property of one of our types as a nullable <c>allOf</c> of its <c>$ref</c>). The
 /// contract's constraints on each field come from <see cref="ContractFields"/>.
 /// </summary>
 public sealed class ContractSchemaFilter(ContractFields fields, IOptions<Microsoft.AspNetCore.Mvc.JsonOptions> json) : ISchemaFilter
@@ -44,10 +45,17 @@ public sealed class ContractSchemaFilter(ContractFields fields, IOptions<Microso
                 objectSchema.Required.Add(name);
             }
 
+            var nullable = !optional && nullability.Create(property).ReadState == NullabilityState.Nullable;
             if (propertySchema is OpenApiSchema concrete)
             {
                 fields.TryApply(context.Type, name, concrete);
-                SetNullable(concrete, !optional && nullability.Create(property).ReadState == NullabilityState.Nullable);
+                SetNullable(concrete, nullable);
+            }
+            else if (nullable && propertySchema is OpenApiSchemaReference reference)
+            {
+                // One of our types, written as null when absent (the preview's open_bundle): OpenAPI 3.0 cannot make a
+                // $ref nullable, so the reference is wrapped in an allOf that is.
+                objectSchema.Properties[name] = new OpenApiSchema { Type = JsonSchemaType.Object | JsonSchemaType.Null, AllOf = [reference] };
             }
         }
     }

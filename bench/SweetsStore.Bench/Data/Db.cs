@@ -268,11 +268,11 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
     /// called directly, without HTTP: the ceiling of the concurrent scenario, and for profiling.
     /// </summary>
     public Task<AssignOutcome> AssignViaSqlAsync(long courierId, CancellationToken ct) =>
-        Deliveries.AssignAsync(courierId, ct);
+        Deliveries.AssignAsync(courierId, idempotency: null, ct);
 
     /// <summary>The API's whole complete (<see cref="DeliveryService.CompleteAsync"/>) called directly, without HTTP.</summary>
     public Task CompleteViaSqlAsync(long courierId, long orderId, Instant completeTime, CancellationToken ct) =>
-        Deliveries.CompleteAsync(courierId, orderId, completeTime, ct);
+        Deliveries.CompleteAsync(courierId, orderId, completeTime, idempotency: null, ct);
 
     private DeliveryService Deliveries => _deliveries ??= new DeliveryService(Source, SystemClock.Instance);
 
