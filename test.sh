@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 source scripts/pg.sh
-scripts/browser-deps.sh # chromium and playwright-core for the dashboard's browser test; quiet when installed
+scripts/browser-deps.sh # chromium (and a font) for the dashboard's browser test; quiet when installed
 
 kept_runs=.data/test-results
 work=$(mktemp -d /tmp/sweetsstore-test.XXXXXX)

@@ -2,6 +2,7 @@ using SweetsStore.Api.Idempotency;
 using SweetsStore.Api.Infrastructure;
 using SweetsStore.Api.Infrastructure.OpenApi;
 using SweetsStore.Api.Jobs;
+using SweetsStore.Api.Telemetry;
 
 // Settings live next to the binary, wherever it is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -14,6 +15,8 @@ builder.AddApi();                  // Infrastructure/ApiSetup.cs: controllers, J
 builder.AddInputLimits();          // Infrastructure/ApiSetup.cs: body sizes, time limits, rate limits
 builder.AddBackgroundJobs();       // Jobs/BackgroundJobs.cs: Hangfire (import jobs, maintenance, dashboard)
 builder.AddIdempotency();          // Idempotency/IdempotencyExtensions.cs: Idempotency-Key, the assignment preview
+builder.AddTelemetry();            // Telemetry/: metrics (/metrics)
+builder.AddDashboard();            // the operator dashboard's services
 
 var app = builder.Build();
 
@@ -42,6 +45,7 @@ app.UseMethodRouting();            // 405 with Allow for a known path
 app.UseInputLimits();
 app.UseIdempotency();              // Idempotency-Key: replays, 409, 422 (after the limits, before the endpoints)
 app.MapApi();                      // controllers, /dashboard, /, /health/live, /health/ready
+app.MapTelemetry();                // /metrics
 
 await app.RunAsync();
 return 0;

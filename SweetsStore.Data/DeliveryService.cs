@@ -41,7 +41,7 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
             var (outcome, lost) = await TryAssignAsync(connection, courierId, taken, idempotency, ct);
             if (outcome is not null)
             {
-                return outcome;
+                return outcome with { Attempts = attempt };
             }
 
             if (attempt == MaxAttempts)
@@ -103,7 +103,7 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
 
             if (!reader.IsDBNull(3))
             {
-                var open = new AssignOutcome(reader.GetFieldValue<long[]>(4), reader.GetFieldValue<Instant>(3));
+                var open = new AssignOutcome(reader.GetFieldValue<long[]>(4), reader.GetFieldValue<Instant>(3)) { Kind = AssignKind.Repeat };
                 if (idempotency is null)
                 {
                     return (open, []); // nothing written: the rollback at dispose ends the transaction
@@ -139,7 +139,7 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
 
         var ids = selection.Orders.Select(o => o.OrderId).Order().ToArray();
         var now = clock.NowToMicroseconds();
-        var outcome = new AssignOutcome(ids, now);
+        var outcome = new AssignOutcome(ids, now) { Total = selection.Total, Capacity = capacity };
 
         // The answer goes in the claim's round trip; a lost claim rolls it back with the bundle.
         var claimed = await TryCreateBundleAsync(connection, courierId, type, now, ids, idempotency?.SaveCommand(outcome), ct);
@@ -154,7 +154,10 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
         return (outcome, []);
     }
 
-    /// <summary>Marks an order delivered and keeps the courier's rating sums and earnings current.</summary>
+    /// <summary>
+    /// Marks an order delivered and keeps the courier's rating sums and earnings current. True when it was delivered
+    /// now, false when this courier had delivered it already (nothing changed).
+    /// </summary>
     /// <exception cref="DomainException">Unknown courier or order, order not assigned or assigned to another
     /// courier, or a complete time before the bundle's assign time.</exception>
     /// <remarks>
@@ -168,7 +171,7 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
     /// order id) before COMMIT, only when the order is then this courier's and delivered: still one round trip. An error
     /// answer is stored by the caller (it changed nothing).
     /// </remarks>
-    public async Task CompleteAsync(long courierId, long orderId, Instant completeTime, IdempotencyHook<long>? idempotency, CancellationToken ct)
+    public async Task<bool> CompleteAsync(long courierId, long orderId, Instant completeTime, IdempotencyHook<long>? idempotency, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = new PipelinedTransaction(connection);
@@ -229,7 +232,7 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
 
         if (order.CompleteTime is not null)
         {
-            return; // Already delivered by this courier: the first complete time stays.
+            return false; // Already delivered by this courier: the first complete time stays.
         }
 
         if (completeTime < order.AssignTime)
@@ -241,6 +244,8 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
         {
             throw new InvalidOperationException($"order {orderId} passed every check but was not completed");
         }
+
+        return true;
     }
 
     /// <summary>The condition for storing a complete's answer: order $8 is delivered, in a bundle of courier $9.</summary>

@@ -17,6 +17,7 @@ bench_work() {
 bench_cleanup() {
   local status=$?
   bench_stop_api
+  bench_stop_api_metrics_off
   [[ -f $cluster/pgdata/PG_VERSION ]] && pg_stop "$cluster"
   if [[ ${BENCH_KEEP:-} == 1 ]]; then
     say "kept $work (API log: $work/api.log, PostgreSQL log: $cluster/postgres.log)"
@@ -90,4 +91,34 @@ bench_stop_api() {
     kill -9 "$api_pid" 2>/dev/null || true
   fi
   api_pid=
+}
+
+# bench_start_api_metrics_off: a second process of the same published API on the same database with metrics off
+# (Telemetry__Metrics=false) and no Hangfire server (jobs stay with the first), for the metrics_cost rows; sets
+# api_off_url and api_off_pid and waits for /health/ready. bench_cleanup stops it.
+bench_start_api_metrics_off() {
+  local port i
+  port=$(pg_free_port)
+  while [[ $port == "$pg_port" || $port == "${api_port:-}" ]]; do port=$(pg_free_port); done
+  api_off_url=http://127.0.0.1:$port
+  env Security__TrustLoopback=true ConnectionStrings__Postgres="${api_connection:-$connection}" ASPNETCORE_URLS="$api_off_url" \
+    DOTNET_gcServer="${DOTNET_gcServer:-1}" Telemetry__Metrics=false Jobs__Enabled=false Database__MigrateOnStartup=false \
+    dotnet "$work/api/SweetsStore.Api.dll" >>"$work/api-metrics-off.log" 2>&1 &
+  api_off_pid=$!
+  for i in $(seq 300); do
+    kill -0 "$api_off_pid" 2>/dev/null || { say "the metrics-off API exited:"; tail -n 30 "$work/api-metrics-off.log" >&2; api_off_pid=; return 1; }
+    curl -fsS -o /dev/null "$api_off_url/health/ready" 2>/dev/null && { say "API with metrics off (pid $api_off_pid) ready on $api_off_url"; return 0; }
+    sleep 0.2
+  done
+  say "the metrics-off API was not ready after 60 s"; return 1
+}
+
+bench_stop_api_metrics_off() {
+  if [[ -n ${api_off_pid:-} ]] && kill -0 "$api_off_pid" 2>/dev/null; then
+    kill "$api_off_pid" 2>/dev/null || true
+    local i
+    for i in $(seq 50); do kill -0 "$api_off_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$api_off_pid" 2>/dev/null || true
+  fi
+  api_off_pid=
 }

@@ -42,8 +42,10 @@ fi
 say "engine done at $(( $(date +%s) - started )) s"
 bench_start_postgres
 bench_start_api
+bench_start_api_metrics_off # the metrics_cost rows' other side
 
 mkdir -p "$root/bench/results"
 "${bench[@]}" run "${quick[@]}" --api "$api_url" --db "$connection" --api-pid "$api_pid" --pg-pid "$pg_pid" \
+  --api-metrics-off "$api_off_url" --api-metrics-off-pid "$api_off_pid" \
   --wait-quiet "$wait_quiet" --out "$out_dir" --engine "$work/engine.json" --sdk "$(dotnet --version)" "${only[@]}"
 say "done in $(( $(date +%s) - started )) s"

@@ -59,6 +59,11 @@ public sealed class ContractValidationException : Exception
                     writer.WriteNumber("index", element.Index);
                 }
 
+                if (element.Line is { } line)
+                {
+                    writer.WriteNumber("line", line);
+                }
+
                 writer.WritePropertyName("errors");
                 element.Errors.WriteTo(writer);
                 writer.WriteEndObject();

@@ -43,6 +43,9 @@ public sealed class ImportElements<T>
 
     public long Invalid { get; private set; }
 
+    /// <summary>Whether the elements are NDJSON lines: then every reported element also names its line (index + 1).</summary>
+    public bool NumberLines { get; set; }
+
     /// <summary>Every id seen, in order (the background job looks up which already exist).</summary>
     public IReadOnlyCollection<long> Ids => _seen;
 
@@ -97,7 +100,7 @@ public sealed class ImportElements<T>
         Invalid++;
         if (_errors.Count < MaxReported)
         {
-            _errors.Add(error);
+            _errors.Add(NumberLines ? error with { Line = error.Index + 1L } : error);
         }
     }
 

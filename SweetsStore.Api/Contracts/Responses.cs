@@ -70,15 +70,30 @@ public sealed record ImportResponse(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] NodaTime.Instant? FinishedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? DurationSeconds,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] System.Text.Json.JsonElement? Report)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] System.Text.Json.JsonElement? Report,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? ReportTruncated)
 {
-    public static ImportResponse From(Data.Imports.ImportView i) => new(
+    public static ImportResponse From(Data.Imports.ImportView i)
+    {
+        var report = i.Report is null ? (System.Text.Json.JsonElement?)null : System.Text.Json.JsonDocument.Parse(i.Report).RootElement.Clone();
+        return From(i, report, report is { } r ? Listed(r, i.Kind.ToContractName()) < i.RowsInvalid : null);
+    }
+
+    // The report lists at most a thousand bad elements; rows_invalid counts them all.
+    private static int Listed(System.Text.Json.JsonElement report, string kind) =>
+        report.TryGetProperty("validation_error", out var error) && error.TryGetProperty(kind, out var list)
+            && list.ValueKind == System.Text.Json.JsonValueKind.Array
+            ? list.GetArrayLength()
+            : 0;
+
+    private static ImportResponse From(Data.Imports.ImportView i, System.Text.Json.JsonElement? report, bool? truncated) => new(
         i.Id, i.Kind.ToContractName(), i.Format, i.Status.ToContractName(), i.RowsTotal, i.RowsDone, i.RowsInvalid,
         i.Status == Data.Imports.ImportStatus.Succeeded ? 1 : i.RowsTotal == 0 ? 0 : Math.Round((double)i.RowsDone / i.RowsTotal, 4),
         i.Bytes, i.Attempts, i.CreatedAt, i.StartedAt, i.FinishedAt,
         i.StartedAt is { } s && i.FinishedAt is { } f ? Math.Round((f - s).TotalSeconds, 3) : null,
         i.Error,
-        i.Report is null ? null : System.Text.Json.JsonDocument.Parse(i.Report).RootElement.Clone());
+        report,
+        truncated);
 }
 
 public sealed record ImportPage(IReadOnlyList<ImportResponse> Imports, int Offset, int Limit, int? NextOffset);

@@ -8,6 +8,7 @@ using SweetsStore.Api.Idempotency;
 using SweetsStore.Api.Imports;
 using SweetsStore.Api.Infrastructure;
 using SweetsStore.Api.Infrastructure.OpenApi;
+using SweetsStore.Api.Telemetry;
 using SweetsStore.Data;
 
 namespace SweetsStore.Api.Controllers;
@@ -15,7 +16,9 @@ namespace SweetsStore.Api.Controllers;
 [ApiController]
 [Route("orders")]
 [Produces("application/json")]
-public sealed class OrdersController(OrderService orders, DeliveryService deliveries, SyncImports imports) : ControllerBase
+public sealed class OrdersController(
+    OrderService orders, DeliveryService deliveries, SyncImports imports, StoreMetrics metrics, IOptions<TelemetryOptions> telemetry,
+    ILogger<OrdersController> logger) : ControllerBase
 {
     /// <summary>Import orders, all or nothing.</summary>
     /// <remarks>
@@ -61,6 +64,14 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
         using var body = await JsonBody.ReadAsync(Request, ct);
         var courierId = Requests.AssignCourierId(body);
         var outcome = await deliveries.AssignAsync(courierId, HttpContext.IdempotencyHook<AssignOutcome>(StatusCodes.Status200OK, Assigned), ct);
+        metrics.Assigned(outcome);
+        if (outcome.Attempts - 1 > telemetry.Value.AssignRetriesWarning)
+        {
+            logger.LogWarning(
+                "Assign for courier {CourierId} took {Attempts} attempts: other assigns took its chosen orders {Retries} time(s); it got {Outcome} (warned above Telemetry:AssignRetriesWarning = {Threshold})",
+                courierId, outcome.Attempts, outcome.Attempts - 1, outcome.Kind.ToString().ToLowerInvariant(), telemetry.Value.AssignRetriesWarning);
+        }
+
         return Assigned(outcome);
     }
 
@@ -82,8 +93,12 @@ public sealed class OrdersController(OrderService orders, DeliveryService delive
     {
         using var body = await JsonBody.ReadAsync(Request, ct);
         var (courierId, orderId, completeTime) = Requests.Complete(body);
-        await deliveries.CompleteAsync(
-            courierId, orderId, completeTime, HttpContext.IdempotencyHook<long>(StatusCodes.Status200OK, id => new CompleteResponse(id)), ct);
+        if (await deliveries.CompleteAsync(
+            courierId, orderId, completeTime, HttpContext.IdempotencyHook<long>(StatusCodes.Status200OK, id => new CompleteResponse(id)), ct))
+        {
+            metrics.Completed();
+        }
+
         return new CompleteResponse(orderId);
     }
 

@@ -17,7 +17,7 @@ namespace SweetsStore.Api.Imports;
 /// token makes its effect happen at most once: a crash, a takeover or any failure rolls the rows back, and a duplicate
 /// or late run changes nothing. docs/decisions/0011.
 /// </summary>
-public sealed class ImportJob(ImportStore imports, IOptions<InputLimits> limits, ILogger<ImportJob> logger)
+public sealed class ImportJob(ImportStore imports, IOptions<InputLimits> limits, Telemetry.StoreMetrics metrics, ILogger<ImportJob> logger)
 {
     /// <summary>The Hangfire queue of imports (their own workers, <c>Jobs:Workers</c> per process).</summary>
     public const string Queue = "imports";
@@ -40,6 +40,8 @@ public sealed class ImportJob(ImportStore imports, IOptions<InputLimits> limits,
     /// <summary>One run of job <paramref name="jobId"/> for import <paramref name="importId"/>.</summary>
     internal async Task RunForJobAsync(long importId, string jobId, CancellationToken ct)
     {
+        // Every line logged while this runs (ours, Npgsql's, Hangfire's) names the import and the job.
+        using var scope = logger.BeginScope("ImportId:{ImportId} JobId:{JobId}", importId, jobId);
         var run = await imports.StartAsync(importId, jobId, ct);
         if (run is null)
         {
@@ -94,6 +96,7 @@ public sealed class ImportJob(ImportStore imports, IOptions<InputLimits> limits,
                 throw Superseded(run);
         }
 
+        metrics.Imported(run.Kind.ToContractName(), "background", loader.Elements);
         logger.LogInformation("Import {ImportId}: {Rows} {Kind} loaded in {Seconds:0.0} s", run.Id, loader.Elements, run.Kind.ToContractName(), started.Elapsed.TotalSeconds);
     }
 

@@ -19,7 +19,7 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
 {
     private static readonly JsonDocumentOptions ElementOptions = new() { MaxDepth = 32 };
 
-    private readonly ImportStream _stream = new(format, maxElements);
+    private readonly ImportStream _stream = NumberLinesOf(elements, format, maxElements);
     private readonly List<T> _ready = [];
 
     /// <summary>The valid elements' ids with their positions, in order (for the answer and for "already exists").</summary>
@@ -151,5 +151,12 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
         {
             ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    // An NDJSON body's bad elements are also named by their line (ElementError.Line).
+    private static ImportStream NumberLinesOf(ImportElements<T> elements, string format, long maxElements)
+    {
+        elements.NumberLines = format == ImportStream.NdJson;
+        return new ImportStream(format, maxElements);
     }
 }

@@ -10,7 +10,7 @@ namespace SweetsStore.Api.Imports;
 /// <c>POST /couriers</c> and <c>POST /orders</c>: the body streamed into one transaction, all or nothing. The
 /// answer is the ids in request order, or a 400 listing every bad element (nothing stored).
 /// </summary>
-public sealed class SyncImports(ImportStore imports, IOptions<InputLimits> limits)
+public sealed class SyncImports(ImportStore imports, IOptions<InputLimits> limits, Telemetry.StoreMetrics metrics)
 {
     // With an Idempotency-Key, the hook claims the key first in the import's transaction and stores the answer (the
     // ids) with the rows (docs/decisions/0014); null without a key.
@@ -47,7 +47,9 @@ public sealed class SyncImports(ImportStore imports, IOptions<InputLimits> limit
         {
             case ImportOutcome.Loaded:
                 idempotency?.Committed();
-                return Ids();
+                var ids = Ids();
+                metrics.Imported(elements.Collection, "sync", ids.Count);
+                return ids;
             case ImportOutcome.Invalid or ImportOutcome.IdsExist:
                 throw loader.Error();
             case ImportOutcome.RaceLost:

@@ -43,6 +43,11 @@ public sealed class AccessLog : BackgroundService
     private long _dropped;
     private volatile bool _stopped;
 
+    // An empty execution context (no async locals: no logging scope, no current activity). The readable (not batched)
+    // line is logged in it: the console logger's scopes (the request's trace and span ids, connection, path) would
+    // otherwise print before a line that already ends with its trace id, and make every request's line three times as long.
+    private readonly ExecutionContext? _outsideRequests = EmptyContext();
+
     public AccessLog(ILogger<RequestLogging> logger, IOptions<ConsoleLoggerOptions> console, IOptionsMonitor<JsonConsoleFormatterOptions> json)
         : this(logger, console.Value.FormatterName == ConsoleFormatterNames.Json, json.CurrentValue, Console.OpenStandardOutput())
     {
@@ -71,13 +76,18 @@ public sealed class AccessLog : BackgroundService
         query ??= "";
         if (!_batched)
         {
-            if (field is null)
+            var entry = new Entry(default, method, path, query, status, elapsedMs, traceId, field, error);
+            if (_outsideRequests is null)
             {
-                _logger.LogInformation(Template, method, path, query, status, elapsedMs, traceId);
+                LogThroughLogger(entry);
             }
             else
             {
-                _logger.LogInformation(ErrorTemplate, method, path, query, status, elapsedMs, traceId, field, error);
+                ExecutionContext.Run(_outsideRequests, static state =>
+                {
+                    var (log, e) = ((AccessLog, Entry))state!;
+                    log.LogThroughLogger(e);
+                }, (this, entry));
             }
 
             return;
@@ -94,6 +104,26 @@ public sealed class AccessLog : BackgroundService
         if (_stopped)
         {
             Flush(); // after shutdown began (requests still draining): no timer any more
+        }
+    }
+
+    private static ExecutionContext? EmptyContext()
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            return Task.Run(ExecutionContext.Capture).GetAwaiter().GetResult(); // a work item that inherited nothing
+        }
+    }
+
+    private void LogThroughLogger(Entry e)
+    {
+        if (e.Field is null)
+        {
+            _logger.LogInformation(Template, e.Method, e.Path, e.Query, e.Status, e.ElapsedMs, e.TraceId);
+        }
+        else
+        {
+            _logger.LogInformation(ErrorTemplate, e.Method, e.Path, e.Query, e.Status, e.ElapsedMs, e.TraceId, e.Field, e.Error);
         }
     }
 

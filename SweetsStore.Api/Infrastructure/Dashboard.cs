@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Options;
+using SweetsStore.Data;
+
 namespace SweetsStore.Api.Infrastructure;
 
 /// <summary>
@@ -8,6 +11,15 @@ namespace SweetsStore.Api.Infrastructure;
 internal static class Dashboard
 {
     private const string Page = "dashboard/index.html";
+
+    /// <summary>The dashboard's settings and reads (<see cref="DashboardService"/>; its live charts are Telemetry's).</summary>
+    public static WebApplicationBuilder AddDashboard(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSettings<DashboardOptions>(DashboardOptions.Section);
+        builder.Services.AddSingleton<DashboardService>();
+        builder.Services.AddSingleton<RegionsCache>();
+        return builder;
+    }
 
     /// <summary>Serves <c>wwwroot</c>; browsers revalidate (cheap, by ETag) so a new version shows at once.</summary>
     public static IApplicationBuilder UseDashboardFiles(this IApplicationBuilder app) =>
@@ -25,4 +37,13 @@ internal static class Dashboard
                 return Results.File(Page, "text/html; charset=utf-8");
             })
             .ExcludeFromDescription();
+}
+
+/// <summary>The regions with the most pending orders, counted at most every <see cref="DashboardOptions.RegionsSeconds"/> for all viewers.</summary>
+public sealed class RegionsCache(DashboardService dashboard, IOptions<DashboardOptions> options)
+{
+    private readonly Telemetry.Cached<RegionsView> _regions = new(
+        ct => dashboard.PendingByRegionAsync(options.Value.RegionsShown, ct), TimeSpan.FromSeconds(options.Value.RegionsSeconds));
+
+    public Task<RegionsView> GetAsync(CancellationToken ct) => _regions.GetAsync(ct);
 }

@@ -84,7 +84,7 @@ public static class BackgroundJobs
 
     /// <summary>The Hangfire dashboard at <c>/hangfire</c>, for operators only (<see cref="DashboardAccess"/>).</summary>
     public static IApplicationBuilder UseBackgroundJobsDashboard(this IApplicationBuilder app) =>
-        app.UseHangfireDashboard(DashboardPath, new DashboardOptions
+        app.UseHangfireDashboard(DashboardPath, new Hangfire.DashboardOptions
         {
             AppPath = "/dashboard", // its "back to site" link
             DashboardTitle = "SweetsStore jobs",

@@ -59,10 +59,10 @@ public sealed class ImportStore(NpgsqlDataSource db)
         return await reader.ReadAsync(ct) ? ReadView(reader) : null;
     }
 
-    /// <summary>Newest first.</summary>
+    /// <summary>Newest first, without their reports (a report may list a thousand bad elements: <see cref="GetAsync"/> has it).</summary>
     public async Task<IReadOnlyList<ImportView>> ListAsync(int offset, int limit, CancellationToken ct)
     {
-        await using var command = db.CreateCommand($"{SelectView} ORDER BY import_id DESC OFFSET $1 LIMIT $2");
+        await using var command = db.CreateCommand($"{SelectListView} ORDER BY import_id DESC OFFSET $1 LIMIT $2");
         command.Parameters.Add(Sql.P((long)offset));
         command.Parameters.Add(Sql.P((long)limit));
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -270,6 +270,13 @@ public sealed class ImportStore(NpgsqlDataSource db)
         """
         SELECT import_id, kind, format, status, bytes, rows_total, rows_done, rows_invalid, attempts,
                created_at, started_at, finished_at, error, report::text
+        FROM imports
+        """;
+
+    private const string SelectListView =
+        """
+        SELECT import_id, kind, format, status, bytes, rows_total, rows_done, rows_invalid, attempts,
+               created_at, started_at, finished_at, error, NULL::text
         FROM imports
         """;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SweetsStore.Api.Idempotency;
 using SweetsStore.Api.Infrastructure;
 using SweetsStore.Api.Jobs;
+using SweetsStore.Api.Telemetry;
 
 namespace SweetsStore.Tests.Contracts;
 
@@ -33,6 +34,13 @@ public class SettingsTests
     [InlineData("ConnectionStrings:Postgres", "Host=db;Minimum Pool Size=9;Maximum Pool Size=4", "ConnectionStrings__Postgres cannot be used: Connection can't have 'Max Pool Size' 4 under 'Min Pool Size' 9")]
     [InlineData("ConnectionStrings:PostgresReads", "Host=standby;Maximum Pool Size=-1", "ConnectionStrings__PostgresReads cannot be used: Couldn't set maximum pool size")]
     [InlineData("Idempotency:RetentionHours", "0", "Idempotency__RetentionHours must be from 0.01 to 8760")]
+    [InlineData("Telemetry:OtlpEndpoint", "collector:4317", "Telemetry__OtlpEndpoint must be an absolute http:// or https:// URL")]
+    [InlineData("Telemetry:OtlpEndpoint", "ftp://collector", "Telemetry__OtlpEndpoint must be an absolute http:// or https:// URL")]
+    [InlineData("Telemetry:OtlpProtocol", "udp", "Telemetry__OtlpProtocol must be \"grpc\" or \"http/protobuf\"")]
+    [InlineData("Telemetry:CountsSeconds", "0", "Telemetry__CountsSeconds must be from 1 to 3600")]
+    [InlineData("Telemetry:AssignRetriesWarning", "-1", "Telemetry__AssignRetriesWarning must be from 0 to 1000")]
+    [InlineData("Dashboard:StaleBundleMinutes", "0", "Dashboard__StaleBundleMinutes must be from 1 to 525600")]
+    [InlineData("Dashboard:RegionsSeconds", "0", "Dashboard__RegionsSeconds must be from 1 to 3600")]
     [InlineData("Jobs:LockTimeoutSeconds", "0", "Jobs__LockTimeoutSeconds must be from 1 to 3600")]
     [InlineData("Security:TrustLoopback", "maybe", "Security__TrustLoopback: must be true or false, not \"maybe\"")]
     public void ANonsenseValueIsOneLineNamingItsKey(string key, string value, string expected)
@@ -113,6 +121,8 @@ public class SettingsTests
         builder.AddInputLimits();
         builder.AddBackgroundJobs();
         builder.AddIdempotency();
+        builder.AddTelemetry();
+        builder.AddDashboard();
         return builder.Build().Services;
     }
 }

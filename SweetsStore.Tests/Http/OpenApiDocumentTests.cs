@@ -82,6 +82,9 @@ public class OpenApiDocumentTests : IClassFixture<OperatorKeyFactory>, IAsyncLif
         await GetDocumentedAsync(shape, "/couriers/{courier_id}", "/couriers/1?from=2026-01-10T00:00:00Z&to=2026-01-11T00:00:00Z", HttpStatusCode.OK);
         await GetDocumentedAsync(shape, "/imports", "/imports", HttpStatusCode.OK);
         await GetDocumentedAsync(shape, "/stats", "/stats", HttpStatusCode.OK);
+        await GetDocumentedAsync(shape, "/stats/live", "/stats/live", HttpStatusCode.OK);
+        await GetDocumentedAsync(shape, "/stats/regions", "/stats/regions", HttpStatusCode.OK);
+        await GetDocumentedAsync(shape, "/stats/stale-bundles", "/stats/stale-bundles", HttpStatusCode.OK);
         await GetDocumentedAsync(shape, "/health/live", "/health/live", HttpStatusCode.OK);
         await GetDocumentedAsync(shape, "/health/ready", "/health/ready", HttpStatusCode.OK);
         await GetDocumentedAsync(shape, "/couriers/{courier_id}", "/couriers/99", HttpStatusCode.NotFound);

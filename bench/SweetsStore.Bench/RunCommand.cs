@@ -85,6 +85,8 @@ internal static class RunCommand
         await Scenario(AssignSequentialScenario.RunAsync, ("assign_seq_1m_p99", "ms"), ("assign_seq_p50_growth", "×"));
         await Scenario(ConcurrentScenario.RunAsync, ("assign_concurrent", "assigns/s"), ("complete", "completes/s"));
         await Scenario(GetCourierScenario.RunAsync, ("get_courier", "req/s"));
+        await Scenario(c => MetricsCostScenario.RunAsync(c, options.Get("api-metrics-off"), options.GetInt("api-metrics-off-pid")),
+            ("metrics_cost_get_courier", "req/s"), ("metrics_cost_assign_concurrent", "assigns/s"));
         await Scenario(IdempotencyScenario.RunAsync, ("idempotency_import_10k", "×"), ("idempotency_assign_1m", "×"), ("preview_1m", "ms"));
         if (only is null || only.Any(o => "engine".StartsWith(o, StringComparison.Ordinal)))
         {

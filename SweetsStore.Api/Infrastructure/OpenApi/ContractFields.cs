@@ -176,9 +176,15 @@ public sealed class ContractFields
                 s.Type = JsonSchemaType.Object;
                 s.AdditionalPropertiesAllowed = true;
             },
-            "Present when the import was refused: the {\"validation_error\": …} envelope a synchronous import answers with, " +
-            "listing the invalid elements (the first ones, when there are very many; rows_invalid counts them all).",
+            "Present when the import was refused (only in GET /imports/{import_id}; GET /imports leaves it out): the " +
+            "{\"validation_error\": …} envelope a synchronous import answers with, listing the invalid elements — the first " +
+            "1000 when there are more (then report_truncated is true; rows_invalid counts them all). In an NDJSON import each " +
+            "element also names its line (from 1, blank lines counted) besides its id or index.",
             null));
+        Add(typeof(ImportResponse), "report_truncated", new Field(
+            s => s.Type = JsonSchemaType.Boolean,
+            "With a report: true when it lists fewer invalid elements than rows_invalid counts (it keeps the first 1000).",
+            false));
         Add(typeof(ImportResponse), "rows_total", Count("Elements in the body, counted as it was stored."));
         Add(typeof(ImportResponse), "rows_done", Count("Elements validated and loaded so far (all of them once succeeded)."));
         Add(typeof(ImportResponse), "rows_invalid", Count("Invalid elements found (all are counted; the report lists the first ones)."));
@@ -209,6 +215,23 @@ public sealed class ContractFields
         Add(typeof(CourierPage), "couriers", List("The couriers of this page, by id."));
         Add(typeof(OrderPage), "orders", List("The orders of this page, by id."));
         Add(typeof(ImportPage), "imports", List("The imports of this page, newest first."));
+        Add(typeof(RegionsResponse), "regions", List("The regions with the most pending orders, most first (ties by region number)."));
+        Add(typeof(RegionsResponse), "regions_with_pending", Count("How many regions have any pending order."));
+        Add(typeof(RegionResponse), "pending", Count("The region's pending orders."));
+        Add(typeof(RegionResponse), "weight", new Field(
+            s =>
+            {
+                s.Type = JsonSchemaType.Number;
+                s.Format = null;
+                s.Minimum = "0";
+                s.MultipleOf = 0.01m;
+            },
+            "The total weight of the region's pending orders in kg (two decimals at most).",
+            24.5m));
+        Add(typeof(StaleBundlesResponse), "bundles", List("The oldest open bundles past the age, oldest first."));
+        Add(typeof(StaleBundlesResponse), "total", Count("How many open bundles are past the age in all."));
+        Add(typeof(StaleBundleResponse), "orders", Count("The bundle's orders."));
+        Add(typeof(StaleBundleResponse), "open_orders", Count("Its orders not yet delivered."));
         Add(typeof(ErrorSchemas.CourierImportErrorDetail), "couriers", List(
             "Every invalid courier, in request order; empty when the body as a whole is wrong (see errors)."));
         Add(typeof(ErrorSchemas.OrderImportErrorDetail), "orders", List(

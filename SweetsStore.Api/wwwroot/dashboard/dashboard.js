@@ -1,4 +1,5 @@
-// The operator dashboard: reads GET /stats, GET /imports and GET /couriers and shows them. It never changes anything.
+// The operator dashboard: reads the API's JSON (GET /stats, /stats/live, /stats/regions, /stats/stale-bundles, /imports,
+// /couriers, and /couriers/{id} and /orders/{id} for a search) and shows it. It never changes anything.
 // Plain browser JavaScript, no framework and no build step. Every value from the API is written with textContent.
 'use strict';
 
@@ -6,10 +7,24 @@
   const PAGE_SIZE = 25;      // couriers per page
   const IMPORTS_SHOWN = 10;  // latest imports
   const FAST_MS = 1000;      // poll imports this often while one is queued or running
-  const SLOW_MS = 5000;      // otherwise, and for counts and the courier page
+  const SLOW_MS = 5000;      // otherwise, and for counts, the live charts and the courier page
+  const REGIONS_MS = 15000;  // the server counts them at most every 30 s (Dashboard:RegionsSeconds)
+  const STALE_MS = 10000;
 
   const numbers = new Intl.NumberFormat('en-US');
+  const decimals = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const byId = (id) => document.getElementById(id);
+
+  // The courier table's columns, in order: a title, a cell class, and what a courier shows in it (text or a node).
+  // Add a column here and the header and every row follow.
+  const COURIER_COLUMNS = [
+    { title: 'Id', className: 'num', cell: (c) => String(c.courier_id) },
+    { title: 'Type', className: '', cell: (c) => c.courier_type },
+    { title: 'Regions', className: 'list', cell: (c) => c.regions.join(', ') },
+    { title: 'Working hours', className: 'list hours', cell: (c) => c.working_hours.join(', ') },
+    { title: 'Rating', className: 'num', cell: (c) => (c.rating == null ? '—' : c.rating.toFixed(2)) },
+    { title: 'Earnings', className: 'num', cell: (c) => numbers.format(c.earnings) },
+  ];
 
   const state = {
     offset: initialOffset(),
@@ -31,6 +46,18 @@
     return response.json();
   }
 
+  // A 404 is an answer here (a search for an id that is not there), not a failure.
+  async function getJsonOrNull(path) {
+    const response = await fetch(path, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+    if (response.status === 404) {
+      return null;
+    }
+    if (!response.ok) {
+      throw new Error(`${path} answered ${response.status}`);
+    }
+    return response.json();
+  }
+
   async function track(source, work) {
     try {
       await work();
@@ -43,6 +70,19 @@
     } finally {
       renderStatus();
     }
+  }
+
+  function cell(text, className) {
+    const td = document.createElement('td');
+    if (text instanceof Node) {
+      td.appendChild(text);
+    } else {
+      td.textContent = String(text);
+    }
+    if (className) {
+      td.className = className;
+    }
+    return td;
   }
 
   // ---- counts --------------------------------------------------------------------------------------------------
@@ -61,6 +101,226 @@
     }
     state.totalCouriers = stats.couriers;
     renderPager(null);
+  }
+
+  // ---- live charts ---------------------------------------------------------------------------------------------------
+
+  async function loadLive() {
+    const live = await getJson('/stats/live');
+    byId('live-off').hidden = live.metrics;
+    for (const chart of document.querySelectorAll('.chart')) {
+      chart.hidden = !live.metrics;
+    }
+    if (!live.metrics) {
+      return;
+    }
+    const rates = drawChart('chart-rates', [['assigns', live.assigns_per_second], ['completes', live.completes_per_second]]);
+    byId('rates-max').textContent = `${formatRate(rates)}/s`;
+    const latency = drawChart('chart-latency', [['p50', live.assign_p50_ms], ['p99', live.assign_p99_ms]]);
+    byId('latency-max').textContent = `${formatMs(latency)} ms`;
+    // The captions: rates over the last minute, latency of the latest step that had assigns.
+    const lastMinute = (values) => values.slice(-12).reduce((sum, v) => sum + v, 0) / Math.min(12, values.length || 1);
+    const latest = (values) => [...values].reverse().find((v) => v != null);
+    byId('rate-assigns').textContent = formatRate(lastMinute(live.assigns_per_second));
+    byId('rate-completes').textContent = formatRate(lastMinute(live.completes_per_second));
+    const p50 = latest(live.assign_p50_ms);
+    const p99 = latest(live.assign_p99_ms);
+    byId('latency-p50').textContent = p50 == null ? '–' : formatMs(p50);
+    byId('latency-p99').textContent = p99 == null ? '–' : formatMs(p99);
+    document.getElementById('chart-rates').dataset.end = live.end;
+  }
+
+  // Draws each series as a line in a 360 × 100 box: x over the steps, y from 0 to a rounded maximum. A null value (a step
+  // without assigns, for latency) breaks its line. Returns the maximum the y axis shows.
+  function drawChart(id, series) {
+    const svg = byId(id).querySelector('svg');
+    const values = series.flatMap(([, list]) => list).filter((v) => v != null);
+    const max = niceMax(Math.max(0, ...values));
+    for (const [name, list] of series) {
+      const path = svg.querySelector(`path.${name}`);
+      const step = list.length > 1 ? 360 / (list.length - 1) : 0;
+      let d = '';
+      let drawing = false;
+      list.forEach((v, i) => {
+        if (v == null) {
+          drawing = false;
+          return;
+        }
+        const x = (i * step).toFixed(1);
+        const y = (100 - (v / max) * 96 - 2).toFixed(1);
+        d += `${drawing ? 'L' : 'M'}${x} ${y} `;
+        drawing = true;
+      });
+      path.setAttribute('d', d.trim());
+      path.dataset.last = String(list.length ? list[list.length - 1] ?? '' : '');
+      path.dataset.max = String(Math.max(0, ...list.filter((v) => v != null)));
+    }
+    svg.dataset.max = String(max);
+    return max;
+  }
+
+  function niceMax(value) {
+    if (value <= 0) {
+      return 1;
+    }
+    const power = 10 ** Math.floor(Math.log10(value));
+    for (const m of [1, 2, 2.5, 5, 10]) {
+      if (value <= m * power) {
+        return m * power;
+      }
+    }
+    return 10 * power;
+  }
+
+  function formatRate(value) {
+    return value >= 100 ? numbers.format(Math.round(value)) : value.toFixed(value >= 10 ? 1 : 2);
+  }
+
+  function formatMs(value) {
+    return value >= 100 ? numbers.format(Math.round(value)) : value.toFixed(value >= 10 ? 1 : 2);
+  }
+
+  // ---- regions and stale bundles ---------------------------------------------------------------------------------
+
+  async function loadRegions() {
+    const page = await getJson('/stats/regions');
+    const body = document.querySelector('#regions tbody');
+    body.replaceChildren(...page.regions.map((r) => {
+      const row = document.createElement('tr');
+      row.dataset.region = String(r.region);
+      row.append(cell(numbers.format(r.region), 'num'), cell(numbers.format(r.pending), 'num'), cell(decimals.format(r.weight), 'num'));
+      return row;
+    }));
+    byId('regions-empty').hidden = page.regions.length > 0;
+    byId('regions-note').textContent = page.regions_with_pending > 0
+      ? `${numbers.format(page.regions_with_pending)} region${page.regions_with_pending === 1 ? ' has' : 's have'} pending orders; counted every 30 s at most`
+      : '';
+  }
+
+  async function loadStale() {
+    const page = await getJson('/stats/stale-bundles');
+    const body = document.querySelector('#stale tbody');
+    body.replaceChildren(...page.bundles.map((b) => {
+      const row = document.createElement('tr');
+      row.dataset.bundleId = String(b.bundle_id);
+      row.dataset.courierId = String(b.courier_id);
+      row.append(
+        cell(courierButton(b.courier_id, `${b.courier_id} · ${b.courier_type}`), 'courier'),
+        cell(b.bundle_id, 'num'),
+        cell(formatInstant(b.assign_time), 'when'),
+        cell(formatMinutes(b.open_minutes), 'num'),
+        cell(`${b.orders - b.open_orders} of ${b.orders}`, 'num'));
+      return row;
+    }));
+    byId('stale-empty').hidden = page.bundles.length > 0;
+    byId('stale-title').textContent = `Bundles open longer than ${formatMinutes(page.older_than_minutes)}`;
+    byId('stale-note').textContent = page.total > page.bundles.length
+      ? `${numbers.format(page.total)} in all; the oldest ${page.bundles.length} shown`
+      : '';
+  }
+
+  function formatMinutes(minutes) {
+    if (minutes < 120) {
+      return `${Math.floor(minutes)} min`;
+    }
+    const hours = Math.floor(minutes / 60);
+    return hours < 48 ? `${hours} h ${Math.floor(minutes % 60)} min` : `${Math.floor(hours / 24)} d ${hours % 24} h`;
+  }
+
+  // ---- search ---------------------------------------------------------------------------------------------------------
+
+  function courierButton(id, text) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'link';
+    button.textContent = text;
+    button.addEventListener('click', () => search(String(id)));
+    return button;
+  }
+
+  async function search(text) {
+    const input = byId('search-id');
+    input.value = text;
+    const body = byId('found-body');
+    const section = byId('found');
+    section.hidden = false;
+    const id = text.trim();
+    if (!/^[1-9][0-9]{0,17}$/.test(id)) {
+      body.replaceChildren(paragraph('Give a courier or order id: a whole number from 1.', 'empty'));
+      return;
+    }
+    body.replaceChildren(paragraph(`Looking for ${id}…`, 'quiet'));
+    const [courier, order] = await Promise.all([getJsonOrNull(`/couriers/${id}`), getJsonOrNull(`/orders/${id}`)]);
+    const parts = [];
+    if (courier) {
+      parts.push(describeCourier(courier));
+    }
+    if (order) {
+      parts.push(describeOrder(order));
+    }
+    if (parts.length === 0) {
+      parts.push(paragraph(`No courier and no order has id ${id}.`, 'empty'));
+    }
+    body.replaceChildren(...parts);
+  }
+
+  function paragraph(text, className) {
+    const p = document.createElement('p');
+    p.textContent = text;
+    if (className) {
+      p.className = className;
+    }
+    return p;
+  }
+
+  function describeCourier(c) {
+    const block = document.createElement('dl');
+    block.className = 'facts courier';
+    block.dataset.courierId = String(c.courier_id);
+    addFacts(block, [
+      ['Courier', `${c.courier_id} · ${c.courier_type}`],
+      ['Regions', c.regions.join(', ') || '—'],
+      ['Working hours', c.working_hours.join(', ') || '—'],
+      ['Rating', c.rating == null ? '— (no finished paid bundle yet)' : c.rating.toFixed(2)],
+      ['Earnings', numbers.format(c.earnings)],
+    ]);
+    return block;
+  }
+
+  function describeOrder(o) {
+    const block = document.createElement('dl');
+    block.className = 'facts order';
+    block.dataset.orderId = String(o.order_id);
+    const facts = [
+      ['Order', `${o.order_id} · ${o.weight} kg · region ${o.region}`],
+      ['Delivery hours', o.delivery_hours.join(', ') || '—'],
+      ['Status', o.status],
+    ];
+    if (o.courier_id != null) {
+      facts.push(['Courier', courierButton(o.courier_id, String(o.courier_id))]);
+    }
+    if (o.assign_time) {
+      facts.push(['Assigned (UTC)', formatInstant(o.assign_time)]);
+    }
+    if (o.complete_time) {
+      facts.push(['Delivered (UTC)', formatInstant(o.complete_time)]);
+    }
+    addFacts(block, facts);
+    return block;
+  }
+
+  function addFacts(block, facts) {
+    for (const [term, value] of facts) {
+      const dt = document.createElement('dt');
+      dt.textContent = term;
+      const dd = document.createElement('dd');
+      if (value instanceof Node) {
+        dd.appendChild(value);
+      } else {
+        dd.textContent = value;
+      }
+      block.append(dt, dd);
+    }
   }
 
   // ---- imports ---------------------------------------------------------------------------------------------------
@@ -111,8 +371,10 @@
     row.innerHTML =
       '<td class="num id"></td><td class="what"></td><td><span class="badge"></span></td>' +
       '<td class="progress"><div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100">' +
-      '<div class="fill"></div></div><div class="rows"></div><div class="error-text" hidden></div></td>' +
+      '<div class="fill"></div></div><div class="rows"></div><div class="error-text" hidden></div>' +
+      '<button type="button" class="link show-report" hidden>Report</button></td>' +
       '<td class="started"></td><td class="num took"></td>';
+    row.querySelector('.show-report').addEventListener('click', () => track('report', () => showReport(row.dataset.importId)));
     return row;
   }
 
@@ -141,8 +403,29 @@
     const error = row.querySelector('.error-text');
     error.hidden = !item.error;
     error.textContent = item.error || '';
+    row.querySelector('.show-report').hidden = item.status !== 'failed';
     row.querySelector('.started').textContent = formatInstant(item.started_at || item.created_at);
     row.querySelector('.took').textContent = item.duration_seconds == null ? '' : `${item.duration_seconds.toFixed(1)} s`;
+  }
+
+  // A failed import's report: GET /imports/{id} (the list leaves reports out), shown whole under the table.
+  async function showReport(importId) {
+    const item = await getJson(`/imports/${importId}`);
+    const section = byId('report');
+    section.dataset.importId = String(item.import_id);
+    byId('report-title').textContent = `Import ${item.import_id}: report`;
+    const listed = item.report && item.report.validation_error && Array.isArray(item.report.validation_error[item.kind])
+      ? item.report.validation_error[item.kind].length
+      : 0;
+    let summary = item.error || item.status;
+    if (item.report_truncated) {
+      summary += ` — the report lists the first ${numbers.format(listed)} of ${numbers.format(item.rows_invalid)} invalid ${item.kind}`;
+    }
+    byId('report-summary').textContent = summary;
+    byId('report-body').textContent = item.report ? JSON.stringify(item.report, null, 2) : 'No report: the import did not fail validation.';
+    byId('report-link').href = `/imports/${item.import_id}`;
+    section.hidden = false;
+    section.scrollIntoView({ block: 'nearest' });
   }
 
   // ---- couriers --------------------------------------------------------------------------------------------------
@@ -168,26 +451,26 @@
     }
   }
 
+  function renderCourierHeader() {
+    const row = document.querySelector('#couriers thead tr');
+    row.replaceChildren(...COURIER_COLUMNS.map((column) => {
+      const th = document.createElement('th');
+      th.scope = 'col';
+      th.textContent = column.title;
+      if (column.className) {
+        th.className = column.className;
+      }
+      return th;
+    }));
+  }
+
   function renderCouriers(couriers) {
     const body = document.querySelector('#couriers tbody');
     const rows = couriers.map((c) => {
       const row = document.createElement('tr');
       row.dataset.courierId = String(c.courier_id);
-      const cells = [
-        [c.courier_id, 'num'],
-        [c.courier_type, ''],
-        [c.regions.join(', '), 'list'],
-        [c.working_hours.join(', '), 'list'],
-        [c.rating == null ? '—' : c.rating.toFixed(2), 'num'],
-        [numbers.format(c.earnings), 'num'],
-      ];
-      for (const [text, className] of cells) {
-        const cell = document.createElement('td');
-        cell.textContent = String(text);
-        if (className) {
-          cell.className = className;
-        }
-        row.appendChild(cell);
+      for (const column of COURIER_COLUMNS) {
+        row.appendChild(cell(column.cell(c), column.className));
       }
       return row;
     });
@@ -270,6 +553,14 @@
   // ---- polling -------------------------------------------------------------------------------------------------------
   // Each loop schedules its next round only after the previous one answered, so slow answers never pile up.
 
+  function every(ms, source, load) {
+    const loop = async () => {
+      await track(source, load);
+      setTimeout(loop, ms);
+    };
+    setTimeout(loop, ms);
+  }
+
   async function importsLoop() {
     let change = null;
     await track('imports', async () => { change = await loadImports(); });
@@ -281,31 +572,40 @@
   }
 
   async function countsLoop() {
-    await refreshCountsAndCouriers();
-    setTimeout(countsLoop, SLOW_MS);
-  }
-
-  async function refreshCountsAndCouriers() {
     await track('stats', loadStats);
     await track('couriers', loadCouriers);
+    setTimeout(countsLoop, SLOW_MS);
   }
 
   async function start() {
     renderStatus();
+    renderCourierHeader();
     byId('couriers-prev').addEventListener('click', () => goTo(state.offset - PAGE_SIZE));
     byId('couriers-next').addEventListener('click', () => {
       if (lastPage && lastPage.next_offset != null) {
         goTo(lastPage.next_offset);
       }
     });
+    byId('search').addEventListener('submit', (event) => {
+      event.preventDefault();
+      track('search', () => search(byId('search-id').value));
+    });
+    byId('found-close').addEventListener('click', () => { byId('found').hidden = true; });
+    byId('report-close').addEventListener('click', () => { byId('report').hidden = true; });
     await Promise.all([
       track('stats', loadStats),
       track('couriers', loadCouriers),
       track('imports', async () => { await loadImports(); }),
+      track('live', loadLive),
+      track('regions', loadRegions),
+      track('stale', loadStale),
     ]);
     document.body.dataset.loaded = 'true';
     setTimeout(importsLoop, state.importsActive ? FAST_MS : SLOW_MS);
     setTimeout(countsLoop, SLOW_MS);
+    every(SLOW_MS, 'live', loadLive);
+    every(REGIONS_MS, 'regions', loadRegions);
+    every(STALE_MS, 'stale', loadStale);
   }
 
   start();
