@@ -19,6 +19,7 @@ public static partial class SqlAudit
         ("Data/OrderService.cs", "SelectView", "a const string in the same class"),
         ("Data/OrderService.cs", "filter", "picked by a switch from four fixed clauses; an unknown status throws before any SQL"),
         ("Data/Imports/ImportStore.cs", "SelectView", "a const string in the same class"),
+        ("Data/Imports/ImportStore.cs", "SelectListView", "a const string in the same class (the list's columns, without the report)"),
         ("Data/Imports/ImportStore.cs", "Unfinished", "a const string in the same class (the statuses of an import not ended)"),
         ("Data/StatsService.cs", "Jobs.JobTables.Schema", "a const string (Hangfire's schema name)"),
         ("Data/Jobs/JobTables.cs", "Schema", "a const string in the same class (Hangfire's schema name)"),
