@@ -1,4 +1,5 @@
 using System.Data;
+using NodaTime;
 using Npgsql;
 using SweetsStore.Domain;
 
@@ -23,7 +24,7 @@ public sealed record AssignmentPreviewView(
 {
     public Weight Capacity => Type.Capacity();
 
-    public Weight TotalWeight => WouldAssign.Aggregate(Weight.FromCentigrams(0), (sum, o) => sum + o.Weight);
+    public Weight TotalWeight => WouldAssign.Aggregate(Weight.FromHundredthsOfKg(0), (sum, o) => sum + o.Weight);
 }
 
 /// <summary>
@@ -69,7 +70,7 @@ public sealed class AssignmentPreviews(NpgsqlDataSource db)
             hours = Sql.ParseSchedule(reader.GetFieldValue<string[]>(2));
             if (!reader.IsDBNull(3))
             {
-                open = new AssignOutcome(reader.GetFieldValue<long[]>(4), reader.GetInstant(3));
+                open = new AssignOutcome(reader.GetFieldValue<long[]>(4), reader.GetFieldValue<Instant>(3));
             }
         }
 
@@ -105,7 +106,7 @@ public sealed class AssignmentPreviews(NpgsqlDataSource db)
         var orders = new List<PreviewOrder>(ids.Length);
         while (await reader.ReadAsync(ct))
         {
-            orders.Add(new PreviewOrder(reader.GetInt64(0), Weight.FromCentigrams(reader.GetInt32(1)), reader.GetInt32(2)));
+            orders.Add(new PreviewOrder(reader.GetInt64(0), Weight.FromHundredthsOfKg(reader.GetInt32(1)), reader.GetInt32(2)));
         }
 
         return orders;
@@ -131,7 +132,7 @@ public sealed class AssignmentPreviews(NpgsqlDataSource db)
                            count(*) FILTER (WHERE delivery && $2 AND weight_cg > $3)
                     FROM orders WHERE bundle_id IS NULL AND region = ANY($1)
                     """,
-                    Sql.P(regions), Sql.P(hours, NpgsqlTypes.NpgsqlDbType.IntegerMultirange), Sql.P(capacity.Centigrams)),
+                    Sql.P(regions), Sql.P(hours, NpgsqlTypes.NpgsqlDbType.IntegerMultirange), Sql.P(capacity.HundredthsOfKg)),
             },
         };
         await using var reader = await command.ExecuteReaderAsync(ct);

@@ -1,5 +1,6 @@
 using NodaTime;
 using Npgsql;
+using SweetsStore.Domain;
 
 namespace SweetsStore.Data;
 
@@ -7,10 +8,12 @@ namespace SweetsStore.Data;
 internal static class Bundles
 {
     /// <summary>
-    /// Finishes open bundle {bundle} of courier $3 if it has no open order left: stamps <c>finished_at</c> (the latest of $2, the
-    /// assign time and the bundle's last delivery), pays 500 × C (C as at assignment) when at least one order
-    /// was delivered, and adds that to the courier's earnings. Yields what it paid (0 if it did nothing).
-    /// {bundle} is $1, or the bundle of order $1.
+    /// Finishes open bundle {bundle} of courier $3 if it has no open order left (<see cref="BundleRules.IsFinished"/>):
+    /// stamps <c>finished_at</c> (the latest of $2, the assign time and the bundle's last delivery), pays $4 × C (C as at
+    /// assignment) when at least one order was delivered (<see cref="BundleRules.Pay"/>; $4 is
+    /// <see cref="BundleRules.PayUnit"/>), and adds that to the courier's earnings. Yields what it paid (0 if it did
+    /// nothing). {bundle} is $1, or the bundle of order $1. The rules are evaluated here, in the statement, so a finish
+    /// is one round trip with the complete that caused it.
     /// </summary>
     private static string FinishSql(string bundle) =>
         $"""
@@ -18,7 +21,7 @@ internal static class Bundles
             UPDATE bundles b
             SET finished_at = greatest($2, b.assign_time, (SELECT max(o.complete_time) FROM orders o WHERE o.bundle_id = b.bundle_id)),
                 earnings = CASE WHEN EXISTS (SELECT 1 FROM orders o WHERE o.bundle_id = b.bundle_id AND o.complete_time IS NOT NULL)
-                                THEN 500 * b.coefficient ELSE 0 END
+                                THEN $4 * b.coefficient ELSE 0 END
             -- courier_id first: a one-row probe of ux_bundles_open_per_courier, whatever the statistics say
             -- (with stale ones the planner walked that index filtering on bundle_id: 1.3 ms instead of 0.1).
             WHERE b.courier_id = $3 AND b.finished_at IS NULL AND b.bundle_id = {bundle}
@@ -37,11 +40,11 @@ internal static class Bundles
 
     /// <summary>Finishes the bundle of order <paramref name="orderId"/> if it is open, courier <paramref name="courierId"/>'s, and has no open order left.</summary>
     public static NpgsqlBatchCommand FinishOfOrderCommand(long orderId, long courierId, Instant finishedAt) =>
-        Sql.BatchCommand(FinishOfOrderSql, Sql.P(orderId), Sql.P(finishedAt), Sql.P(courierId));
+        Sql.BatchCommand(FinishOfOrderSql, Sql.P(orderId), Sql.P(finishedAt), Sql.P(courierId), Sql.P(BundleRules.PayUnit));
 
     public static async Task<long> FinishAsync(NpgsqlConnection connection, long bundleId, long courierId, Instant finishedAt, CancellationToken ct)
     {
-        await using var finish = Sql.Command(connection, FinishBundleSql, Sql.P(bundleId), Sql.P(finishedAt), Sql.P(courierId));
+        await using var finish = Sql.Command(connection, FinishBundleSql, Sql.P(bundleId), Sql.P(finishedAt), Sql.P(courierId), Sql.P(BundleRules.PayUnit));
         return (long)(await finish.ExecuteScalarAsync(ct))!;
     }
 }

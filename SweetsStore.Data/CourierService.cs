@@ -186,7 +186,7 @@ public sealed class CourierService(NpgsqlDataSource db, PointReads reads, StaleR
                 if (!reader.IsDBNull(1))
                 {
                     open.Add(new OpenOrder(
-                        reader.GetInt64(1), Weight.FromCentigrams(reader.GetInt32(2)), reader.GetInt32(3),
+                        reader.GetInt64(1), Weight.FromHundredthsOfKg(reader.GetInt32(2)), reader.GetInt32(3),
                         Sql.ParseSchedule(reader.GetFieldValue<string[]>(4)), reader.GetInt64(5)));
                 }
             }
@@ -210,7 +210,7 @@ public sealed class CourierService(NpgsqlDataSource db, PointReads reads, StaleR
             await release.ExecuteNonQueryAsync(ct);
         }
 
-        return released.Count == open.Count
+        return BundleRules.IsFinished(open.Count - released.Count)
             ? await Bundles.FinishAsync(connection, bundleId.Value, courierId, clock.NowToMicroseconds(), ct)
             : 0;
     }

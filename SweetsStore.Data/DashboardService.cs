@@ -5,7 +5,7 @@ using SweetsStore.Domain;
 namespace SweetsStore.Data;
 
 /// <summary>A region's pending orders: how many, and their total weight.</summary>
-public sealed record RegionPool(int Region, long Pending, long WeightCentigrams);
+public sealed record RegionPool(int Region, long Pending, long WeightHundredthsOfKg);
 
 /// <summary>The regions with the most pending orders, and how many regions have any.</summary>
 public sealed record RegionsView(IReadOnlyList<RegionPool> Top, long Regions);
@@ -85,7 +85,7 @@ public sealed class DashboardService(NpgsqlDataSource db)
         while (await reader.ReadAsync(ct))
         {
             bundles.Add(new OpenBundleView(
-                reader.GetInt64(0), reader.GetInt64(1), reader.GetCourierType(2), reader.GetInstant(3), reader.GetInt32(4), reader.GetInt32(5)));
+                reader.GetInt64(0), reader.GetInt64(1), reader.GetCourierType(2), reader.GetFieldValue<Instant>(3), reader.GetInt32(4), reader.GetInt32(5)));
             total = reader.GetInt64(6);
         }
 

@@ -8,7 +8,8 @@ public static class Database
     /// <summary>
     /// The data source every query goes through. Defaults, unless the connection string says otherwise: fail a
     /// connection attempt after 5 s (a down database answers 503 quickly instead of hanging), a pool of 50,
-    /// automatic preparation of repeated statements, and no connection reset between uses. With several hosts
+    /// automatic preparation of repeated statements, and no connection reset between uses. NodaTime types read and
+    /// write natively (<c>Instant</c> ↔ <c>timestamptz</c>) on every source but the jobs'. With several hosts
     /// (<c>Host=a,b</c> or <c>Host=a:5432,b:5433</c>) it connects only to the primary among them and follows a
     /// promotion: see <see cref="FollowPrimary"/>.
     /// </summary>
@@ -88,7 +89,7 @@ public static class Database
     }
 
     private static NpgsqlDataSource Build(NpgsqlConnectionStringBuilder builder) =>
-        new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+        new NpgsqlDataSourceBuilder(builder.ConnectionString).UseNodaTime().Build();
 
     private static bool IsMultiHost(NpgsqlConnectionStringBuilder builder) => builder.Host?.Contains(',') == true;
 
@@ -112,7 +113,7 @@ public static class Database
         }
 
         // Every hot statement is a fixed text run thousands of times: prepare it once per connection (planning
-        // is 0.1-0.5 ms of the statements here), and skip the DISCARD ALL on each return to the pool (no
+        // costs: docs/decisions/0007, "Smaller things"), and skip the DISCARD ALL on each return to the pool (no
         // session state is ever set). Behind PgBouncer in transaction mode set "Max Auto Prepare=0".
         if (!Given("Max Auto Prepare", "MaxAutoPrepare"))
         {

@@ -103,7 +103,7 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
 
             if (!reader.IsDBNull(3))
             {
-                var open = new AssignOutcome(reader.GetFieldValue<long[]>(4), reader.GetInstant(3)) { Kind = AssignKind.Repeat };
+                var open = new AssignOutcome(reader.GetFieldValue<long[]>(4), reader.GetFieldValue<Instant>(3)) { Kind = AssignKind.Repeat };
                 if (idempotency is null)
                 {
                     return (open, []); // nothing written: the rollback at dispose ends the transaction
@@ -202,8 +202,8 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
             if (await reader.ReadAsync(ct))
             {
                 found = new Found(
-                    reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetNullableInstant(1), reader.IsDBNull(2) ? null : reader.GetInt64(2),
-                    reader.GetNullableInstant(3), reader.GetBoolean(4));
+                    reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetFieldValue<Instant?>(1), reader.IsDBNull(2) ? null : reader.GetInt64(2),
+                    reader.GetFieldValue<Instant?>(3), reader.GetBoolean(4));
             }
 
             while (await reader.NextResultAsync(ct))

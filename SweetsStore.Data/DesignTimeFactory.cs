@@ -8,6 +8,6 @@ internal sealed class DesignTimeFactory : IDesignTimeDbContextFactory<StoreDbCon
 {
     public StoreDbContext CreateDbContext(string[] args) =>
         new(new DbContextOptionsBuilder<StoreDbContext>()
-            .UseNpgsql(Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") ?? "Host=localhost;Database=sweetsstore")
+            .UseStore(Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") ?? "Host=localhost;Database=sweetsstore")
             .Options);
 }

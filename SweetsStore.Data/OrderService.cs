@@ -1,3 +1,4 @@
+using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
 using SweetsStore.Domain;
@@ -16,14 +17,14 @@ public sealed class OrderService(PointReads reads, StaleReads pages)
     }
 
     /// <summary>A page of orders by id, optionally only those of one status; from a standby when one is configured (<see cref="StaleReads"/>).</summary>
-    public async Task<IReadOnlyList<OrderView>> ListAsync(string? status, int offset, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<OrderView>> ListAsync(OrderStatus? status, int offset, int limit, CancellationToken ct)
     {
         var filter = status switch
         {
             null => "TRUE",
-            "pending" => "o.bundle_id IS NULL",
-            "assigned" => "o.bundle_id IS NOT NULL AND o.complete_time IS NULL",
-            "completed" => "o.complete_time IS NOT NULL",
+            OrderStatus.Pending => "o.bundle_id IS NULL",
+            OrderStatus.Assigned => "o.bundle_id IS NOT NULL AND o.complete_time IS NULL",
+            OrderStatus.Completed => "o.complete_time IS NOT NULL",
             _ => throw new ArgumentOutOfRangeException(nameof(status), status, "unknown status"),
         };
         await using var command = pages.CreateCommand($"{SelectView} WHERE {filter} ORDER BY o.order_id OFFSET $1 LIMIT $2");
@@ -47,10 +48,10 @@ public sealed class OrderService(PointReads reads, StaleReads pages)
 
     private static OrderView ReadView(NpgsqlDataReader reader) => new(
         reader.GetInt64(0),
-        Weight.FromCentigrams(reader.GetInt32(1)),
+        Weight.FromHundredthsOfKg(reader.GetInt32(1)),
         reader.GetInt32(2),
         reader.GetFieldValue<string[]>(3),
         reader.IsDBNull(4) ? null : reader.GetInt64(4),
-        reader.GetNullableInstant(5),
-        reader.GetNullableInstant(6));
+        reader.GetFieldValue<Instant?>(5),
+        reader.GetFieldValue<Instant?>(6));
 }

@@ -10,8 +10,8 @@ namespace SweetsStore.Data;
 /// PostgreSQL keeps a generic plan for a prepared statement — ours, and the foreign-key checks it runs for every
 /// written row — until the statistics of a table it reads change. A plan made while <c>bundles</c> held a page
 /// is a sequential scan, and it stays one while the table grows to thousands of rows: every order an assign
-/// claimed then scanned all bundles for its foreign-key check (measured: 3.4–4.0 ms of PostgreSQL CPU per
-/// assign instead of 2.1 ms). Autovacuum analyzes a table after 50 rows + 10 % have changed, but looks at
+/// claimed then scanned all bundles for its foreign-key check (PostgreSQL's CPU per assign measured in
+/// docs/decisions/0007, "Planner statistics kept in step"). Autovacuum analyzes a table after 50 rows + 10 % have changed, but looks at
 /// most once a minute (<c>autovacuum_naptime</c>), so a new or emptied database ran on such plans for a
 /// minute or more. This analyzes a table as soon as the rows changed since its last ANALYZE are at least as
 /// many as it had then (and at least <c>minChanges</c>): doubling steps, so a table growing from empty is

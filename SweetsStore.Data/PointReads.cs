@@ -6,8 +6,7 @@ namespace SweetsStore.Data;
 /// Reads of one row by key for the GET endpoints (a courier with its rating, an order), through a data source of
 /// their own that multiplexes (<see cref="Database.CreatePointReadSource"/>): the queries of concurrent requests
 /// share a few connections and travel together, so PostgreSQL wakes once for several of them instead of once
-/// each. Measured on GET /couriers/{id} with 32 connections (wrk): PostgreSQL CPU per request 117–128 → 52–70 µs,
-/// the API's 150–240 → 108–141 µs.
+/// each (what that saves per request: docs/decisions/0007, "Point reads through a multiplexed data source").
 /// </summary>
 /// <remarks>
 /// Only short statements that read by key belong here. On a multiplexed connection a slow query holds up the

@@ -32,17 +32,17 @@ internal static class Pool
             {
                 if (group.Count() >= limit)
                 {
-                    horizon = Math.Min(horizon, group.Max(r => r.Candidate.Weight.Centigrams));
+                    horizon = Math.Min(horizon, group.Max(r => r.Candidate.Weight.HundredthsOfKg));
                 }
             }
 
-            var complete = rows.Where(r => r.Candidate.Weight.Centigrams < horizon).Select(r => r.Candidate).ToList();
+            var complete = rows.Where(r => r.Candidate.Weight.HundredthsOfKg < horizon).Select(r => r.Candidate).ToList();
             if (horizon == int.MaxValue)
             {
                 return complete;
             }
 
-            var weights = complete.Select(c => c.Weight.Centigrams).Order().ToArray();
+            var weights = complete.Select(c => c.Weight.HundredthsOfKg).Order().ToArray();
             if (AssignmentEngine.TryFindCutoff(weights, capacity, out _, out var heaviestUseful) && heaviestUseful < horizon)
             {
                 return complete;
@@ -70,7 +70,7 @@ internal static class Pool
             ) p
             """;
         await using var command = Sql.Command(connection, sql,
-            Sql.P(regions), Sql.P(capacity.Centigrams), Sql.P(hours, NpgsqlDbType.IntegerMultirange), Sql.P(limit));
+            Sql.P(regions), Sql.P(capacity.HundredthsOfKg), Sql.P(hours, NpgsqlDbType.IntegerMultirange), Sql.P(limit));
         if (excluded.Count > 0)
         {
             command.Parameters.Add(Sql.P(excluded.ToArray()));
@@ -80,7 +80,7 @@ internal static class Pool
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            rows.Add((reader.GetInt32(0), new Candidate(reader.GetInt64(1), Weight.FromCentigrams(reader.GetInt32(2)), reader.GetInt64(3))));
+            rows.Add((reader.GetInt32(0), new Candidate(reader.GetInt64(1), Weight.FromHundredthsOfKg(reader.GetInt32(2)), reader.GetInt64(3))));
         }
 
         return rows;

@@ -1,11 +1,10 @@
-using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
 using SweetsStore.Domain;
 
 namespace SweetsStore.Data;
 
-/// <summary>Small helpers for hand-written SQL: positional parameters and NodaTime values.</summary>
+/// <summary>Small helpers for hand-written SQL: positional parameters and domain values.</summary>
 internal static class Sql
 {
     public static NpgsqlCommand Command(NpgsqlConnection connection, string sql, params NpgsqlParameter[] parameters)
@@ -26,9 +25,6 @@ internal static class Sql
 
     public static NpgsqlParameter<T> P<T>(T value, NpgsqlDbType type) => new() { TypedValue = value, NpgsqlDbType = type };
 
-    public static NpgsqlParameter<DateTime> P(Instant value) =>
-        new() { TypedValue = value.ToDateTimeUtc(), NpgsqlDbType = NpgsqlDbType.TimestampTz };
-
     public static NpgsqlParameter<string> P(CourierType value) => new() { TypedValue = value.ToContractName(), NpgsqlDbType = NpgsqlDbType.Text };
 
     public static NpgsqlParameter<NpgsqlRange<int>[]> P(Schedule schedule) =>
@@ -47,22 +43,10 @@ internal static class Sql
         return ranges;
     }
 
-    public static Instant GetInstant(this NpgsqlDataReader reader, int ordinal) =>
-        Instant.FromDateTimeUtc(DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc));
-
-    public static Instant? GetNullableInstant(this NpgsqlDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : reader.GetInstant(ordinal);
-
     public static CourierType GetCourierType(this NpgsqlDataReader reader, int ordinal) =>
         CourierTypes.TryParse(reader.GetString(ordinal), out var type)
             ? type
             : throw new InvalidOperationException("unknown courier type in database");
 
     public static Schedule ParseSchedule(string[] windows) => new(windows.Select(TimeWindow.Parse).ToArray());
-}
-
-public static class PostgresErrors
-{
-    /// <summary>PostgreSQL's unique_violation.</summary>
-    public static bool IsUniqueViolation(this PostgresException e) => e.SqlState == PostgresErrorCodes.UniqueViolation;
 }

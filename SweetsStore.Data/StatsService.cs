@@ -1,22 +1,5 @@
 namespace SweetsStore.Data;
 
-/// <summary>Exact counts for the operator dashboard (<c>GET /stats</c>).</summary>
-public sealed record StatsView(
-    long Couriers,
-    long OrdersPending,
-    long OrdersAssigned,
-    long OrdersCompleted,
-    long BundlesOpen,
-    long BundlesFinished,
-    long ImportsQueued,
-    long ImportsRunning,
-    long ImportsSucceeded,
-    long ImportsFailed,
-    long JobsEnqueued,
-    long JobsProcessing,
-    long JobsSucceeded,
-    long JobsFailed);
-
 /// <summary>Counts of everything the dashboard shows; from a standby when one is configured (<see cref="StaleReads"/>).</summary>
 public sealed class StatsService(StaleReads db)
 {

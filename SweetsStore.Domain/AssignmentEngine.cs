@@ -3,12 +3,6 @@ using System.Numerics;
 
 namespace SweetsStore.Domain;
 
-/// <summary>An unassigned order the engine may choose. <paramref name="Age"/>: lower is older (import sequence).</summary>
-public readonly record struct Candidate(long OrderId, Weight Weight, long Age);
-
-/// <summary>How a bundle was chosen; <see cref="Exact"/> is false only when the fallback ran.</summary>
-public readonly record struct Selection(IReadOnlyList<Candidate> Orders, Weight Total, bool Exact);
-
 /// <summary>
 /// Chooses the bundle for one courier from candidate orders that already match its regions and hours.
 /// <list type="number">
@@ -31,14 +25,14 @@ public static class AssignmentEngine
     public const int TableBudgetWords = 1 << 20;
 
     private const int FirstReadBase = 32;
-    private const int FirstReadCentigramsPerRow = 50;
+    private const int FirstReadHundredthsPerRow = 50;
 
     /// <summary>
     /// How many orders per region a lightest-first read of the pool takes first (it reads again, deeper, while
     /// <see cref="TryFindCutoff"/> says the best bundle may need more). Sized so that a typical pool is read once:
     /// it grows with the capacity, i.e. with how many light orders a bundle can hold.
     /// </summary>
-    public static int FirstReadPerRegion(Weight capacity) => FirstReadBase + (capacity.Centigrams / FirstReadCentigramsPerRow);
+    public static int FirstReadPerRegion(Weight capacity) => FirstReadBase + (capacity.HundredthsOfKg / FirstReadHundredthsPerRow);
 
     /// <summary>
     /// For candidates sorted by weight ascending: the maximum count and the heaviest weight that can appear in a
@@ -46,22 +40,22 @@ public static class AssignmentEngine
     /// pool to know the cut-off). A caller reading the pool lightest-first may stop after the last order with
     /// weight ≤ <paramref name="heaviestUseful"/>.
     /// </summary>
-    public static bool TryFindCutoff(ReadOnlySpan<int> ascendingCentigrams, Weight capacity, out int maxCount, out int heaviestUseful)
+    public static bool TryFindCutoff(ReadOnlySpan<int> ascendingHundredths, Weight capacity, out int maxCount, out int heaviestUseful)
     {
         long sum = 0;
-        for (var i = 0; i < ascendingCentigrams.Length; i++)
+        for (var i = 0; i < ascendingHundredths.Length; i++)
         {
-            if (sum + ascendingCentigrams[i] > capacity.Centigrams)
+            if (sum + ascendingHundredths[i] > capacity.HundredthsOfKg)
             {
                 maxCount = i;
-                heaviestUseful = i == 0 ? -1 : (int)(capacity.Centigrams - (sum - ascendingCentigrams[i - 1]));
+                heaviestUseful = i == 0 ? -1 : (int)(capacity.HundredthsOfKg - (sum - ascendingHundredths[i - 1]));
                 return true;
             }
 
-            sum += ascendingCentigrams[i];
+            sum += ascendingHundredths[i];
         }
 
-        maxCount = ascendingCentigrams.Length;
+        maxCount = ascendingHundredths.Length;
         heaviestUseful = int.MaxValue;
         return false;
     }
@@ -73,17 +67,17 @@ public static class AssignmentEngine
     /// <summary>As <see cref="Choose(IReadOnlyList{Candidate}, Weight)"/> with another table budget (tests force the fallback).</summary>
     internal static Selection Choose(IReadOnlyList<Candidate> candidates, Weight capacity, long tableBudgetWords)
     {
-        var c = capacity.Centigrams;
-        var sorted = candidates.Where(x => x.Weight.Centigrams <= c).ToArray();
-        Array.Sort(sorted, static (a, b) => a.Weight.Centigrams != b.Weight.Centigrams
-            ? a.Weight.Centigrams.CompareTo(b.Weight.Centigrams)
+        var c = capacity.HundredthsOfKg;
+        var sorted = candidates.Where(x => x.Weight.HundredthsOfKg <= c).ToArray();
+        Array.Sort(sorted, static (a, b) => a.Weight.HundredthsOfKg != b.Weight.HundredthsOfKg
+            ? a.Weight.HundredthsOfKg.CompareTo(b.Weight.HundredthsOfKg)
             : a.Age != b.Age ? a.Age.CompareTo(b.Age) : a.OrderId.CompareTo(b.OrderId));
 
         var k = 0;
         var light = 0;
-        while (k < sorted.Length && light + sorted[k].Weight.Centigrams <= c)
+        while (k < sorted.Length && light + sorted[k].Weight.HundredthsOfKg <= c)
         {
-            light += sorted[k].Weight.Centigrams;
+            light += sorted[k].Weight.HundredthsOfKg;
             k++;
         }
 
@@ -107,7 +101,7 @@ public static class AssignmentEngine
     private static Selection Result(Candidate[] chosen, int total, bool exact)
     {
         Array.Sort(chosen, static (a, b) => a.Age != b.Age ? a.Age.CompareTo(b.Age) : a.OrderId.CompareTo(b.OrderId));
-        return new Selection(chosen, Weight.FromCentigrams(total), exact);
+        return new Selection(chosen, Weight.FromHundredthsOfKg(total), exact);
     }
 
     /// <summary>
@@ -136,12 +130,12 @@ public static class AssignmentEngine
 
         public static SwapProblem Build(Candidate[] sorted, int k, int slack)
         {
-            var wk = sorted[k - 1].Weight.Centigrams;
+            var wk = sorted[k - 1].Weight.HundredthsOfKg;
             var drops = new List<Move>();
             var adds = new List<Move>();
             for (var i = 0; i < k; i++)
             {
-                var cost = wk - sorted[i].Weight.Centigrams;
+                var cost = wk - sorted[i].Weight.HundredthsOfKg;
                 if (cost <= slack)
                 {
                     drops.Add(new Move(i, -1, cost, sorted[i].Age, sorted[i].OrderId));
@@ -150,7 +144,7 @@ public static class AssignmentEngine
 
             for (var i = k; i < sorted.Length; i++)
             {
-                var cost = sorted[i].Weight.Centigrams - wk;
+                var cost = sorted[i].Weight.HundredthsOfKg - wk;
                 if (cost > slack)
                 {
                     break;
@@ -320,7 +314,7 @@ public static class AssignmentEngine
                 {
                     foreach (var drop in _moves.Where(m => m.Direction < 0 && inSet[m.Index]))
                     {
-                        var gain = sorted[add.Index].Weight.Centigrams - sorted[drop.Index].Weight.Centigrams;
+                        var gain = sorted[add.Index].Weight.HundredthsOfKg - sorted[drop.Index].Weight.HundredthsOfKg;
                         if (gain > bestGain && gain <= room)
                         {
                             bestGain = gain;

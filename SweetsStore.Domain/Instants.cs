@@ -13,7 +13,4 @@ public static class Instants
         var ticks = instant.ToUnixTimeTicks();
         return Instant.FromUnixTimeTicks(ticks - (((ticks % TicksPerMicrosecond) + TicksPerMicrosecond) % TicksPerMicrosecond));
     }
-
-    /// <summary>"Now" from <paramref name="clock"/>, truncated to whole microseconds.</summary>
-    public static Instant NowToMicroseconds(this IClock clock) => clock.GetCurrentInstant().TruncateToMicroseconds();
 }

@@ -3,23 +3,10 @@ using NodaTime;
 
 namespace SweetsStore.Domain;
 
-/// <summary>Delivery seconds summed per region: the whole input the rating needs.</summary>
-/// <param name="Region">The region the orders were delivered in.</param>
-/// <param name="TotalMicroseconds">Sum of the delivery times of the region's delivered orders, µs (unbounded: a few
-/// deliveries completed in year 9999 already pass <see cref="long.MaxValue"/>).</param>
-/// <param name="Deliveries">How many orders were delivered in the region (≥ 1).</param>
-public readonly record struct RegionDeliveries(int Region, BigInteger TotalMicroseconds, long Deliveries);
-
-/// <summary>The contract's rating and earnings rules, in exact integer arithmetic.</summary>
+/// <summary>The contract's rating rules, in exact integer arithmetic (what a bundle pays: <see cref="BundleRules"/>).</summary>
 public static class Rating
 {
-    /// <summary>A finished bundle pays this many units × the courier-type coefficient C.</summary>
-    public const int BundlePayUnit = 500;
-
     private const long HourMicros = 3_600_000_000L;
-
-    /// <summary>What a finished bundle pays: 500 × C when at least one of its orders was delivered, else 0.</summary>
-    public static long BundleEarnings(int coefficient, bool anyDelivered) => anyDelivered ? (long)BundlePayUnit * coefficient : 0;
 
     /// <summary>
     /// <c>t</c> = the smallest per-region average delivery time (seconds); rating = (3600 − min(t, 3600)) / 3600 × 5,

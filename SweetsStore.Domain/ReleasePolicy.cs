@@ -1,16 +1,5 @@
 namespace SweetsStore.Domain;
 
-/// <summary>An order of a courier's open bundle that is assigned and not yet delivered.</summary>
-public sealed record OpenOrder(long OrderId, Weight Weight, int Region, Schedule DeliveryHours, long Age);
-
-/// <summary>Why an open order went back to the pool after a courier was edited.</summary>
-public enum ReleaseReason
-{
-    Region,
-    Hours,
-    Capacity,
-}
-
 /// <summary>
 /// Which open orders a courier edit releases, in the contract's order: orders in a region the courier no
 /// longer serves; then orders whose delivery hours no longer intersect the working hours; then, while the
@@ -39,7 +28,7 @@ public static class ReleasePolicy
             }
         }
 
-        var load = kept.Aggregate(Weight.FromCentigrams(0), (sum, o) => sum + o.Weight);
+        var load = kept.Aggregate(Weight.FromHundredthsOfKg(0), (sum, o) => sum + o.Weight);
         var capacity = type.Capacity();
         foreach (var order in kept.OrderByDescending(o => o.Weight).ThenByDescending(o => o.Age).ThenByDescending(o => o.OrderId))
         {

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace SweetsStore.Domain;
 
 /// <summary>
-/// An exact weight in hundredths of a kilogram (centigrams of the contract's kg with two decimals).
+/// An exact weight as a whole number of hundredths of a kilogram (the contract's kg with two decimals: 5.05 kg is 505).
 /// Sums never go through floating point.
 /// </summary>
 public readonly record struct Weight : IComparable<Weight>
@@ -14,16 +14,16 @@ public readonly record struct Weight : IComparable<Weight>
     /// <summary>Largest order weight, 50 kg, inclusive.</summary>
     public static readonly Weight MaxOrder = new(50_00);
 
-    private Weight(int centigrams) => Centigrams = centigrams;
+    private Weight(int hundredths) => HundredthsOfKg = hundredths;
 
     /// <summary>Hundredths of a kilogram.</summary>
-    public int Centigrams { get; }
+    public int HundredthsOfKg { get; }
 
     /// <summary>Wraps a count of hundredths; throws for negative values.</summary>
-    public static Weight FromCentigrams(int centigrams) =>
-        centigrams >= 0
-            ? new Weight(centigrams)
-            : throw new ArgumentOutOfRangeException(nameof(centigrams), centigrams, "weight cannot be negative");
+    public static Weight FromHundredthsOfKg(int hundredths) =>
+        hundredths >= 0
+            ? new Weight(hundredths)
+            : throw new ArgumentOutOfRangeException(nameof(hundredths), hundredths, "weight cannot be negative");
 
     /// <summary>
     /// Reads a JSON number's text as an order weight: 0.01 ≤ w ≤ 50 with at most two decimals by value
@@ -124,7 +124,7 @@ public readonly record struct Weight : IComparable<Weight>
             hundredths *= 10;
         }
 
-        if (hundredths < MinOrder.Centigrams || hundredths > MaxOrder.Centigrams)
+        if (hundredths < MinOrder.HundredthsOfKg || hundredths > MaxOrder.HundredthsOfKg)
         {
             return false;
         }
@@ -134,21 +134,21 @@ public readonly record struct Weight : IComparable<Weight>
     }
 
     /// <summary>Kilograms as an exact decimal (e.g. 5.05).</summary>
-    public decimal Kilograms => Centigrams / 100m;
+    public decimal Kilograms => HundredthsOfKg / 100m;
 
-    public static Weight operator +(Weight a, Weight b) => new(checked(a.Centigrams + b.Centigrams));
+    public static Weight operator +(Weight a, Weight b) => new(checked(a.HundredthsOfKg + b.HundredthsOfKg));
 
-    public static Weight operator -(Weight a, Weight b) => FromCentigrams(checked(a.Centigrams - b.Centigrams));
+    public static Weight operator -(Weight a, Weight b) => FromHundredthsOfKg(checked(a.HundredthsOfKg - b.HundredthsOfKg));
 
-    public static bool operator <(Weight a, Weight b) => a.Centigrams < b.Centigrams;
+    public static bool operator <(Weight a, Weight b) => a.HundredthsOfKg < b.HundredthsOfKg;
 
-    public static bool operator >(Weight a, Weight b) => a.Centigrams > b.Centigrams;
+    public static bool operator >(Weight a, Weight b) => a.HundredthsOfKg > b.HundredthsOfKg;
 
-    public static bool operator <=(Weight a, Weight b) => a.Centigrams <= b.Centigrams;
+    public static bool operator <=(Weight a, Weight b) => a.HundredthsOfKg <= b.HundredthsOfKg;
 
-    public static bool operator >=(Weight a, Weight b) => a.Centigrams >= b.Centigrams;
+    public static bool operator >=(Weight a, Weight b) => a.HundredthsOfKg >= b.HundredthsOfKg;
 
-    public int CompareTo(Weight other) => Centigrams.CompareTo(other.Centigrams);
+    public int CompareTo(Weight other) => HundredthsOfKg.CompareTo(other.HundredthsOfKg);
 
     public override string ToString() => Kilograms.ToString(CultureInfo.InvariantCulture);
 }

@@ -22,7 +22,7 @@ public sealed record LiveResponse(
 /// <summary>A region's pending orders and their weight (kg).</summary>
 public sealed record RegionResponse(int Region, long Pending, decimal Weight)
 {
-    public static RegionResponse From(RegionPool r) => new(r.Region, r.Pending, r.WeightCentigrams / 100m);
+    public static RegionResponse From(RegionPool r) => new(r.Region, r.Pending, r.WeightHundredthsOfKg / 100m);
 }
 
 /// <summary>The regions with the most pending orders (ties by region number), and how many regions have any.</summary>

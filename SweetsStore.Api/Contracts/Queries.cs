@@ -1,5 +1,6 @@
 using System.Globalization;
 using SweetsStore.Data;
+using SweetsStore.Domain;
 
 namespace SweetsStore.Api.Contracts;
 
@@ -26,11 +27,10 @@ public static class Queries
         return errors is null ? (skip, take) : throw new ContractValidationException(errors);
     }
 
-    public static string? Status(string? status) => status switch
-    {
-        null or "pending" or "assigned" or "completed" => status,
-        _ => throw ContractValidationException.Field("status", "must be one of \"pending\", \"assigned\", \"completed\""),
-    };
+    public static OrderStatus? Status(string? status) =>
+        status is null ? null
+        : ContractNames.TryParseOrderStatus(status, out var parsed) ? parsed
+        : throw ContractValidationException.Field("status", "must be one of \"pending\", \"assigned\", \"completed\"");
 
     /// <summary>Both ends or neither; <c>[from, to)</c> with from ≤ to.</summary>
     public static Period? Period(string? from, string? to)

@@ -5,22 +5,6 @@ using SweetsStore.Domain;
 
 namespace SweetsStore.Api.Contracts;
 
-/// <summary>Size limits on request content (configuration section <c>Limits</c>).</summary>
-public sealed class InputLimits
-{
-    /// <summary>Most elements in one import's <c>data</c>.</summary>
-    public int MaxImportItems { get; set; } = 1_000_000;
-
-    /// <summary>Most elements in one background import (<c>POST /imports/…</c>).</summary>
-    public int MaxBackgroundImportItems { get; set; } = 10_000_000;
-
-    /// <summary>Most regions or time windows in one courier or order.</summary>
-    public int MaxListItems { get; set; } = 1_000;
-}
-
-/// <summary>What a PATCH asks to change; null members stay as they are.</summary>
-public sealed record CourierChanges(CourierType? Type, int[]? Regions, Schedule? WorkingHours);
-
 /// <summary>
 /// Turns request JSON into validated domain input, or throws <see cref="ContractValidationException"/> listing
 /// every problem. Nothing is bound by reflection: strict types and per-element reports need the raw JSON.

@@ -45,7 +45,7 @@ public sealed record OrderResponse(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] NodaTime.Instant? CompleteTime)
 {
     public static OrderResponse From(OrderView o) =>
-        new(o.Id, o.Weight.Kilograms, o.Region, o.DeliveryHours, o.Status, o.CourierId, o.AssignTime, o.CompleteTime);
+        new(o.Id, o.Weight.Kilograms, o.Region, o.DeliveryHours, o.Status.ToContractName(), o.CourierId, o.AssignTime, o.CompleteTime);
 }
 
 /// <summary>A page of couriers by id; <c>next_offset</c> is null on the last page.</summary>
@@ -76,7 +76,7 @@ public sealed record ImportResponse(
     public static ImportResponse From(Data.Imports.ImportView i)
     {
         var report = i.Report is null ? (System.Text.Json.JsonElement?)null : System.Text.Json.JsonDocument.Parse(i.Report).RootElement.Clone();
-        return From(i, report, report is { } r ? Listed(r, i.Kind) < i.RowsInvalid : null);
+        return From(i, report, report is { } r ? Listed(r, i.Kind.ToContractName()) < i.RowsInvalid : null);
     }
 
     // The report lists at most a thousand bad elements; rows_invalid counts them all.
@@ -87,8 +87,8 @@ public sealed record ImportResponse(
             : 0;
 
     private static ImportResponse From(Data.Imports.ImportView i, System.Text.Json.JsonElement? report, bool? truncated) => new(
-        i.Id, i.Kind, i.Format, i.Status, i.RowsTotal, i.RowsDone, i.RowsInvalid,
-        i.Status == "succeeded" ? 1 : i.RowsTotal == 0 ? 0 : Math.Round((double)i.RowsDone / i.RowsTotal, 4),
+        i.Id, i.Kind.ToContractName(), i.Format, i.Status.ToContractName(), i.RowsTotal, i.RowsDone, i.RowsInvalid,
+        i.Status == Data.Imports.ImportStatus.Succeeded ? 1 : i.RowsTotal == 0 ? 0 : Math.Round((double)i.RowsDone / i.RowsTotal, 4),
         i.Bytes, i.Attempts, i.CreatedAt, i.StartedAt, i.FinishedAt,
         i.StartedAt is { } s && i.FinishedAt is { } f ? Math.Round((f - s).TotalSeconds, 3) : null,
         i.Error,

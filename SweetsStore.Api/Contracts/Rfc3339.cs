@@ -1,5 +1,4 @@
 using NodaTime;
-using NodaTime.Text;
 
 namespace SweetsStore.Api.Contracts;
 
@@ -7,14 +6,10 @@ namespace SweetsStore.Api.Contracts;
 /// Strict RFC 3339 timestamps: <c>YYYY-MM-DDTHH:MM:SS</c>, an optional fraction of one or more digits after a
 /// <c>.</c>, and <c>Z</c> or <c>±HH:MM</c> (any offset RFC 3339 allows: hours 00–23). Instants carry microsecond
 /// precision (the contract's §8, PostgreSQL's): digits past the sixth are dropped, as "now" is truncated (.NET's
-/// round-trip format writes seven). Output is always UTC with <c>Z</c> and no trailing zeros.
+/// round-trip format writes seven). Input only: output is NodaTime's (<see cref="InstantJsonConverter"/>).
 /// </summary>
 public static class Rfc3339
 {
-    private static readonly InstantPattern Output = InstantPattern.ExtendedIso;
-
-    public static string Format(Instant instant) => Output.Format(instant);
-
     public static bool TryParse(string text, out Instant instant)
     {
         instant = default;
@@ -88,7 +83,7 @@ public static class Rfc3339
             return false;
         }
 
-        // .NET's DateTime (and so the database driver) spans years 1 to 9999 in UTC.
+        // Years 1 to 9999 in UTC: the four digits every output is written with (NodaTime's ISO pattern), year 0 excluded.
         return instant >= Earliest && instant <= Latest;
     }
 

@@ -41,7 +41,7 @@ public sealed class ImportsController(ImportStore imports, ImportQueue queue, IO
         "The body's structure is wrong (no data list, an element over 1 MiB, too many elements, a bad format); nothing was stored.")]
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status401Unauthorized)]
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)]
-    public Task<IActionResult> Orders([FromQuery] string? format, CancellationToken ct) => UploadAsync("orders", format, ct);
+    public Task<IActionResult> Orders([FromQuery] string? format, CancellationToken ct) => UploadAsync(ImportKind.Orders, format, ct);
 
     /// <summary>Start a background import of couriers.</summary>
     /// <remarks>As <c>POST /imports/orders</c>, for couriers: validated with the same rules as <c>POST /couriers</c>.</remarks>
@@ -57,7 +57,7 @@ public sealed class ImportsController(ImportStore imports, ImportQueue queue, IO
         "The body's structure is wrong (no data list, an element over 1 MiB, too many elements, a bad format); nothing was stored.")]
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status401Unauthorized)]
     [ProducesResponseType<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)]
-    public Task<IActionResult> Couriers([FromQuery] string? format, CancellationToken ct) => UploadAsync("couriers", format, ct);
+    public Task<IActionResult> Couriers([FromQuery] string? format, CancellationToken ct) => UploadAsync(ImportKind.Couriers, format, ct);
 
     /// <summary>An import's status, progress, timings and validation report.</summary>
     [HttpGet("{import_id}")]
@@ -82,7 +82,7 @@ public sealed class ImportsController(ImportStore imports, ImportQueue queue, IO
         return new ImportPage(page.Take(take).Select(ImportResponse.From).ToArray(), skip, take, page.Count > take ? skip + take : null);
     }
 
-    private async Task<IActionResult> UploadAsync(string kind, string? format, CancellationToken ct)
+    private async Task<IActionResult> UploadAsync(ImportKind kind, string? format, CancellationToken ct)
     {
         var bodyFormat = Format(kind, format, Request.ContentType);
         var scanner = new ImportStream(bodyFormat, limits.Value.MaxBackgroundImportItems);
@@ -98,7 +98,7 @@ public sealed class ImportsController(ImportStore imports, ImportQueue queue, IO
             if (scanner.Failed)
             {
                 // Refused before anything is stored: disposing the upload rolls it back.
-                throw ContractValidationException.OfImportBody(kind, scanner.Errors!);
+                throw ContractValidationException.OfImportBody(kind.ToContractName(), scanner.Errors!);
             }
 
             if (filled > 0)
@@ -122,7 +122,7 @@ public sealed class ImportsController(ImportStore imports, ImportQueue queue, IO
         return Accepted(location, ImportResponse.From(created!));
     }
 
-    private static string Format(string kind, string? query, string? contentType)
+    private static string Format(ImportKind kind, string? query, string? contentType)
     {
         if (query is not null)
         {
@@ -130,7 +130,7 @@ public sealed class ImportsController(ImportStore imports, ImportQueue queue, IO
             {
                 "json" => ImportStream.Json,
                 "ndjson" => ImportStream.NdJson,
-                _ => throw ContractValidationException.OfImportBody(kind, FieldErrors.Of("format", "must be \"json\" or \"ndjson\"")),
+                _ => throw ContractValidationException.OfImportBody(kind.ToContractName(), FieldErrors.Of("format", "must be \"json\" or \"ndjson\"")),
             };
         }
 

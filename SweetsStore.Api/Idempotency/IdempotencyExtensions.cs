@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
+using SweetsStore.Api.Infrastructure;
 using SweetsStore.Data.Idempotency;
 
 namespace SweetsStore.Api.Idempotency;
@@ -9,7 +10,7 @@ public static class IdempotencyExtensions
     public static IHostApplicationBuilder AddIdempotency(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSettings<IdempotencyOptions>(IdempotencyOptions.Section);
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<IdempotencyPurge>();
 

@@ -1,8 +1,9 @@
 using System.ComponentModel.DataAnnotations;
+using SweetsStore.Api.Infrastructure;
 
 namespace SweetsStore.Api.Idempotency;
 
-/// <summary><c>Idempotency-Key</c> settings (configuration section <c>Idempotency</c>), checked at start.</summary>
+/// <summary><c>Idempotency-Key</c> settings (configuration section <c>Idempotency</c>), checked at start (<see cref="Settings"/>).</summary>
 public sealed class IdempotencyOptions
 {
     public const string Section = "Idempotency";
@@ -11,7 +12,7 @@ public sealed class IdempotencyOptions
     /// How long an answer stored under a key is replayed; an older key counts as new, and the recurring purge
     /// (<see cref="IdempotencyPurge"/>, every 15 minutes) deletes it. Default 24 h, as the contract says.
     /// </summary>
-    [Range(0.01, 8760, ErrorMessage = "Idempotency:RetentionHours must be from 0.01 to 8760")]
+    [Range(0.01, 8_760, ErrorMessage = Settings.FromTo)]
     public double RetentionHours { get; set; } = 24;
 
     public TimeSpan Retention => TimeSpan.FromHours(RetentionHours);

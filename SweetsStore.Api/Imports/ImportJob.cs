@@ -4,10 +4,8 @@ using System.Text.Json;
 using Hangfire;
 using Hangfire.Server;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Api.Errors;
-using SweetsStore.Data;
 using SweetsStore.Data.Imports;
 
 namespace SweetsStore.Api.Imports;
@@ -15,12 +13,11 @@ namespace SweetsStore.Api.Imports;
 /// <summary>
 /// The Hangfire job that loads an uploaded import: streams the stored body, validates every element with the
 /// synchronous import's rules, and COPYs the rows in one transaction that also ends the import, only while this run
-/// still holds the import's token (<see cref="ImportStore.FinishAsync"/>). Hangfire runs a job at least once; the
+/// still holds the import's token (<see cref="ImportSession{T}.FinishAsync"/>). Hangfire runs a job at least once; the
 /// token makes its effect happen at most once: a crash, a takeover or any failure rolls the rows back, and a duplicate
 /// or late run changes nothing. docs/decisions/0011.
 /// </summary>
-public sealed class ImportJob(
-    ImportStore imports, NpgsqlDataSource db, IOptions<InputLimits> limits, Telemetry.StoreMetrics metrics, ILogger<ImportJob> logger)
+public sealed class ImportJob(ImportStore imports, IOptions<InputLimits> limits, Telemetry.StoreMetrics metrics, ILogger<ImportJob> logger)
 {
     /// <summary>The Hangfire queue of imports (their own workers, <c>Jobs:Workers</c> per process).</summary>
     public const string Queue = "imports";
@@ -52,81 +49,65 @@ public sealed class ImportJob(
             return;
         }
 
-        if (run.Kind == "orders")
+        if (run.Kind == ImportKind.Orders)
         {
-            await LoadAsync(run, ImportElements.Orders(limits.Value, MaxReported), BulkCopy.OrdersAsync, "orders", o => o.Id, ct);
+            await LoadAsync(run, ImportElements.Orders(limits.Value, MaxReported), ImportTables.Orders, ct);
         }
         else
         {
-            await LoadAsync(run, ImportElements.Couriers(limits.Value, MaxReported), BulkCopy.CouriersAsync, "couriers", c => c.Id, ct);
+            await LoadAsync(run, ImportElements.Couriers(limits.Value, MaxReported), ImportTables.Couriers, ct);
         }
     }
 
-    private async Task LoadAsync<T>(
-        ImportRun run, ImportElements<T> elements, Func<NpgsqlConnection, CancellationToken, Task<BulkCopy<T>>> begin,
-        string table, Func<T, long> idOf, CancellationToken ct)
+    private async Task LoadAsync<T>(ImportRun run, ImportElements<T> elements, ImportTable<T> table, CancellationToken ct)
         where T : class
     {
         var started = Stopwatch.StartNew();
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await using var loader = await ImportLoader<T>.BeginAsync(connection, run.Format, limits.Value.MaxBackgroundImportItems, elements, begin, idOf, ct);
+        var loader = new ImportLoader<T>(run.Format, limits.Value.MaxBackgroundImportItems, elements, table);
         var lastProgress = Stopwatch.StartNew();
-        await foreach (var chunk in imports.ReadChunksAsync(run.Id, ct))
-        {
-            await loader.PushAsync(chunk, isFinal: false, ct);
-            if (lastProgress.Elapsed > ProgressEvery)
+        var outcome = await loader.LoadAsync(
+            imports,
+            imports.ReadChunksAsync(run.Id, ct),
+            idempotency: null, // the upload stored the key's answer (docs/decisions/0014)
+            afterChunk: async () =>
             {
-                await imports.ProgressAsync(run, loader.Elements, loader.Invalid, ct);
-                lastProgress.Restart();
-            }
-        }
-
-        await loader.PushAsync(ReadOnlyMemory<byte>.Empty, isFinal: true, ct);
-        if (loader.Failed)
+                if (lastProgress.Elapsed > ProgressEvery)
+                {
+                    await imports.ProgressAsync(run, loader.Elements, loader.Invalid, ct);
+                    lastProgress.Restart();
+                }
+            },
+            beforeCommit: session => session.FinishAsync(run, loader.Elements, ct), // the rows commit with the import's end, or not at all
+            ct);
+        switch (outcome)
         {
-            var error = loader.Invalid > 0
-                ? $"{loader.Invalid} of {loader.Elements} {elements.Collection} are invalid; nothing was stored"
-                : "the body is not a valid import; nothing was stored";
-            await RefuseAsync(run, loader.Elements, loader.Invalid, error, Report(loader.Error()), ct);
-            return;
-        }
-
-        if (!await loader.CompleteAsync(ct))
-        {
-            await tx.RollbackAsync(ct);
-            if (!await loader.RejectExistingAsync(connection, table, ct))
-            {
+            case ImportOutcome.Invalid:
+                await RefuseAsync(run, loader.Elements, loader.Invalid, loader.Invalid > 0
+                    ? $"{loader.Invalid} of {loader.Elements} {elements.Collection} are invalid; nothing was stored"
+                    : "the body is not a valid import; nothing was stored", Report(loader.Error()), ct);
+                return;
+            case ImportOutcome.IdsExist:
+                await RefuseAsync(run, loader.Elements, loader.Invalid,
+                    $"{loader.Invalid} {elements.Collection} already exist; nothing was stored", Report(loader.Error()), ct);
+                return;
+            case ImportOutcome.RaceLost:
                 throw new InvalidOperationException("ids collided with an import that then rolled back; retrying");
-            }
-
-            await RefuseAsync(run, loader.Elements, loader.Invalid,
-                $"{loader.Invalid} {elements.Collection} already exist; nothing was stored", Report(loader.Error()), ct);
-            return;
+            case ImportOutcome.Superseded:
+                throw Superseded(run);
         }
 
-        if (!await ImportStore.FinishAsync(connection, run, "succeeded", loader.Elements, 0, null, null, ct))
-        {
-            await tx.RollbackAsync(ct);
-            throw Superseded(run);
-        }
-
-        await tx.CommitAsync(ct);
-        metrics.Imported(run.Kind, "background", loader.Elements);
-        logger.LogInformation("Import {ImportId}: {Rows} {Kind} loaded in {Seconds:0.0} s", run.Id, loader.Elements, run.Kind, started.Elapsed.TotalSeconds);
+        metrics.Imported(run.Kind.ToContractName(), "background", loader.Elements);
+        logger.LogInformation("Import {ImportId}: {Rows} {Kind} loaded in {Seconds:0.0} s", run.Id, loader.Elements, run.Kind.ToContractName(), started.Elapsed.TotalSeconds);
     }
 
     // A refused import is recorded in its own transaction: the loading one is rolled back.
     private async Task RefuseAsync(ImportRun run, long rows, long invalid, string error, string report, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        if (!await ImportStore.FinishAsync(connection, run, "failed", rows, invalid, error, report, ct))
+        if (!await imports.RefuseAsync(run, rows, invalid, error, report, ct))
         {
             throw Superseded(run);
         }
 
-        await tx.CommitAsync(ct);
         logger.LogInformation("Import {ImportId} refused: {Error}", run.Id, error);
     }
 

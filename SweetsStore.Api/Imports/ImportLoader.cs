@@ -1,103 +1,46 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
-using Npgsql;
 using SweetsStore.Api.Contracts;
-using SweetsStore.Data;
+using SweetsStore.Data.Idempotency;
+using SweetsStore.Data.Imports;
 
 namespace SweetsStore.Api.Imports;
 
 /// <summary>
-/// One import streamed end to end: body chunks in, elements validated as they complete
-/// (<see cref="ImportElements{T}"/>), valid rows straight into a binary COPY on the caller's transaction.
-/// Parsing overlaps the database's work and the body is never held whole. Once anything is invalid, copying
-/// stops (the caller rolls back) but validation goes on, so the report lists every bad element.
-/// Used by the synchronous imports and by the background import job alike.
+/// One import streamed end to end, the synchronous ones (<see cref="SyncImports"/>) and the background job
+/// (<see cref="ImportJob"/>) alike: body chunks in, elements validated as they complete (<see cref="ImportElements{T}"/>),
+/// valid rows straight into the COPY of an <see cref="ImportSession{T}"/>. Parsing overlaps the database's work and the
+/// body is never held whole. Once anything is invalid, copying stops (the session rolls back) but validation goes
+/// on, so the report lists every bad element.
 /// </summary>
-public sealed class ImportLoader<T> : IAsyncDisposable
+public sealed class ImportLoader<T>(string format, long maxElements, ImportElements<T> elements, ImportTable<T> table)
     where T : class
 {
     private static readonly JsonDocumentOptions ElementOptions = new() { MaxDepth = 32 };
 
-    private readonly ImportStream _stream;
-    private readonly ImportElements<T> _elements;
-    private readonly Func<T, long> _idOf;
+    private readonly ImportStream _stream = NumberLinesOf(elements, format, maxElements);
     private readonly List<T> _ready = [];
-    private BulkCopy<T>? _copy;
-    private bool _duplicateInTable;
-
-    private ImportLoader(ImportStream stream, ImportElements<T> elements, Func<T, long> idOf, BulkCopy<T> copy)
-    {
-        _stream = stream;
-        _elements = elements;
-        _idOf = idOf;
-        _copy = copy;
-    }
 
     /// <summary>The valid elements' ids with their positions, in order (for the answer and for "already exists").</summary>
     public List<(long Id, int Index)> Ids { get; } = [];
 
     public int Elements => _stream.Elements;
 
-    public long Invalid => _elements.Invalid;
+    public long Invalid => elements.Invalid;
 
-    public bool Failed => _stream.Failed || _elements.Invalid > 0;
+    public bool Failed => _stream.Failed || elements.Invalid > 0;
 
-    public static async Task<ImportLoader<T>> BeginAsync(
-        NpgsqlConnection connection, string format, long maxElements, ImportElements<T> elements,
-        Func<NpgsqlConnection, CancellationToken, Task<BulkCopy<T>>> beginCopy, Func<T, long> idOf, CancellationToken ct)
-    {
-        elements.NumberLines = format == ImportStream.NdJson;
-        return new(new ImportStream(format, maxElements), elements, idOf, await beginCopy(connection, ct));
-    }
-
-    /// <summary>Feeds the next piece of the body (<paramref name="isFinal"/> on the last, possibly empty, one).</summary>
-    public async Task PushAsync(ReadOnlyMemory<byte> chunk, bool isFinal, CancellationToken ct)
-    {
-        _stream.Push(chunk.Span, isFinal, Accept);
-        if (Failed)
-        {
-            _ready.Clear();
-            await CancelCopyAsync();
-            return;
-        }
-
-        if (_copy is null)
-        {
-            // The server refused a row already (an id that exists): keep reading to report what is invalid.
-            _ready.Clear();
-            return;
-        }
-
-        try
-        {
-            foreach (var item in _ready)
-            {
-                await _copy.WriteAsync(item, ct);
-            }
-        }
-        catch (PostgresException e) when (e.IsUniqueViolation())
-        {
-            _duplicateInTable = true;
-            await CancelCopyAsync();
-        }
-
-        _ready.Clear();
-    }
-
-    /// <summary>Reads <paramref name="body"/> to its end through <see cref="PushAsync"/>.</summary>
-    public async Task ReadAllAsync(Stream body, CancellationToken ct)
+    /// <summary>A request body as the chunks <see cref="LoadAsync"/> takes (128 KiB at a time, one buffer).</summary>
+    public static async IAsyncEnumerable<ReadOnlyMemory<byte>> ChunksOf(Stream body, [EnumeratorCancellation] CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(128 * 1024);
         try
         {
-            while (true)
+            int read;
+            while ((read = await body.ReadAsync(buffer, ct)) > 0)
             {
-                var read = await body.ReadAsync(buffer, ct);
-                await PushAsync(buffer.AsMemory(0, read), read == 0, ct);
-                if (read == 0)
-                {
-                    return;
-                }
+                yield return buffer.AsMemory(0, read);
             }
         }
         finally
@@ -106,74 +49,74 @@ public sealed class ImportLoader<T> : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Reads <paramref name="body"/> to its end into a new session of <paramref name="imports"/> and commits it when
+    /// everything is valid and new and <paramref name="beforeCommit"/> (in the same transaction) agrees. With an
+    /// <paramref name="idempotency"/> hook the transaction claims its key first (docs/decisions/0014).
+    /// <paramref name="afterChunk"/> runs after each chunk (progress).
+    /// </summary>
+    public async Task<ImportOutcome> LoadAsync(
+        ImportStore imports, IAsyncEnumerable<ReadOnlyMemory<byte>> body, IdempotencyHook? idempotency, Func<Task>? afterChunk,
+        Func<ImportSession<T>, Task<bool>>? beforeCommit, CancellationToken ct)
+    {
+        await using var session = await imports.BeginLoadAsync(table, idempotency, ct);
+        await foreach (var chunk in body)
+        {
+            await PushAsync(session, chunk, isFinal: false, ct);
+            if (afterChunk is not null)
+            {
+                await afterChunk();
+            }
+        }
+
+        await PushAsync(session, ReadOnlyMemory<byte>.Empty, isFinal: true, ct);
+        if (Failed)
+        {
+            return ImportOutcome.Invalid;
+        }
+
+        if (!await session.CompleteAsync(ct))
+        {
+            // The unique violation waited for the conflicting import: its rows are committed now, unless it rolled back.
+            await session.RollbackAsync(ct);
+            var existing = await session.ExistingAsync(Ids.Select(i => i.Id).ToArray(), ct);
+            if (existing.Count == 0)
+            {
+                return ImportOutcome.RaceLost;
+            }
+
+            var index = Ids.ToDictionary(i => i.Id, i => i.Index);
+            elements.RejectExisting(existing, id => index[id]);
+            return ImportOutcome.IdsExist;
+        }
+
+        if (beforeCommit is not null && !await beforeCommit(session))
+        {
+            await session.RollbackAsync(ct);
+            return ImportOutcome.Superseded;
+        }
+
+        await session.CommitAsync(ct);
+        return ImportOutcome.Loaded;
+    }
+
     /// <summary>The 400 for a failed import: the body's problem (with the list, empty), or every bad element.</summary>
     public ContractValidationException Error() =>
-        _stream.Failed ? ContractValidationException.OfImportBody(_elements.Collection, _stream.Errors!) : _elements.ToException();
+        _stream.Failed ? ContractValidationException.OfImportBody(elements.Collection, _stream.Errors!) : elements.ToException();
 
-    /// <summary>
-    /// Ends the COPY. False when some ids already exist in the table (the COPY failed; the caller must roll back
-    /// and then call <see cref="RejectExistingAsync"/>).
-    /// </summary>
-    public async Task<bool> CompleteAsync(CancellationToken ct)
+    private async Task PushAsync(ImportSession<T> session, ReadOnlyMemory<byte> chunk, bool isFinal, CancellationToken ct)
     {
-        if (_duplicateInTable)
+        _stream.Push(chunk.Span, isFinal, Accept);
+        if (Failed)
         {
-            return false;
-        }
-
-        var copy = _copy ?? throw new InvalidOperationException("the COPY is closed: the import has failed");
-        try
-        {
-            await copy.CompleteAsync(ct);
-            return true;
-        }
-        catch (PostgresException e) when (e.IsUniqueViolation())
-        {
-            return false;
-        }
-        finally
-        {
-            await copy.DisposeAsync();
-            _copy = null;
-        }
-    }
-
-    /// <summary>After a failed <see cref="CompleteAsync"/> and a rollback: reports which ids exist. False if none does any more.</summary>
-    public async Task<bool> RejectExistingAsync(NpgsqlConnection connection, string table, CancellationToken ct)
-    {
-        var existing = await BulkCopy.ExistingAsync(connection, table, Ids.Select(i => i.Id).ToArray(), ct);
-        if (existing.Count == 0)
-        {
-            return false;
-        }
-
-        var index = Ids.ToDictionary(i => i.Id, i => i.Index);
-        _elements.RejectExisting(existing, id => index[id]);
-        return true;
-    }
-
-    public ValueTask DisposeAsync() => new(CancelCopyAsync());
-
-    // Cancelling a COPY makes the server report why it had already stopped (say, an id that exists), as an
-    // exception. The batch is refused and its transaction discarded either way: the validation report, or the
-    // "already exists" report, is what the client gets.
-    private async Task CancelCopyAsync()
-    {
-        var copy = _copy;
-        _copy = null;
-        if (copy is null)
-        {
+            _ready.Clear();
+            await session.CancelAsync();
             return;
         }
 
-        try
-        {
-            await copy.DisposeAsync();
-        }
-        catch (PostgresException e)
-        {
-            _duplicateInTable |= e.IsUniqueViolation();
-        }
+        // Once the server refused a row (an id that exists) nothing more is written: reading goes on to report what is invalid.
+        await session.WriteAsync(_ready, ct);
+        _ready.Clear();
     }
 
     private void Accept(int index, ReadOnlySpan<byte> json)
@@ -191,16 +134,16 @@ public sealed class ImportLoader<T> : IAsyncDisposable
             {
                 // Only an NDJSON line gets here (the JSON scanner has checked every element): its line is index + 1.
                 var reason = JsonSyntax.Describe(json, ElementOptions.MaxDepth, "line", line: index + 1L);
-                _elements.Reject(new ElementError(null, index, FieldErrors.Of("data[" + index + "]", reason)));
+                elements.Reject(new ElementError(null, index, FieldErrors.Of("data[" + index + "]", reason)));
                 return;
             }
 
             using (document)
             {
-                if (_elements.Add(document.RootElement, index) is { } item && !Failed)
+                if (elements.Add(document.RootElement, index) is { } item && !Failed)
                 {
                     _ready.Add(item);
-                    Ids.Add((_idOf(item), index));
+                    Ids.Add((table.IdOf(item), index));
                 }
             }
         }
@@ -208,5 +151,12 @@ public sealed class ImportLoader<T> : IAsyncDisposable
         {
             ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    // An NDJSON body's bad elements are also named by their line (ElementError.Line).
+    private static ImportStream NumberLinesOf(ImportElements<T> elements, string format, long maxElements)
+    {
+        elements.NumberLines = format == ImportStream.NdJson;
+        return new ImportStream(format, maxElements);
     }
 }

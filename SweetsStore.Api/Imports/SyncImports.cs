@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Options;
-using Npgsql;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Data;
 using SweetsStore.Data.Idempotency;
-using SweetsStore.Domain;
+using SweetsStore.Data.Imports;
 
 namespace SweetsStore.Api.Imports;
 
@@ -11,33 +10,32 @@ namespace SweetsStore.Api.Imports;
 /// <c>POST /couriers</c> and <c>POST /orders</c>: the body streamed into one transaction, all or nothing. The
 /// answer is the ids in request order, or a 400 listing every bad element (nothing stored).
 /// </summary>
-public sealed class SyncImports(NpgsqlDataSource db, IOptions<InputLimits> limits, Telemetry.StoreMetrics metrics)
+public sealed class SyncImports(ImportStore imports, IOptions<InputLimits> limits, Telemetry.StoreMetrics metrics)
 {
     // With an Idempotency-Key, the hook claims the key first in the import's transaction and stores the answer (the
     // ids) with the rows (docs/decisions/0014); null without a key.
     public Task<IReadOnlyList<long>> OrdersAsync(Stream body, IdempotencyHook<IReadOnlyList<long>>? idempotency, CancellationToken ct) =>
-        LoadAsync(body, ImportElements.Orders(limits.Value), BulkCopy.OrdersAsync, "orders", o => o.Id, idempotency, ct);
+        LoadAsync(body, ImportElements.Orders(limits.Value), ImportTables.Orders, idempotency, ct);
 
     public Task<IReadOnlyList<long>> CouriersAsync(Stream body, IdempotencyHook<IReadOnlyList<long>>? idempotency, CancellationToken ct) =>
-        LoadAsync(body, ImportElements.Couriers(limits.Value), BulkCopy.CouriersAsync, "couriers", c => c.Id, idempotency, ct);
+        LoadAsync(body, ImportElements.Couriers(limits.Value), ImportTables.Couriers, idempotency, ct);
 
     private async Task<IReadOnlyList<long>> LoadAsync<T>(
-        Stream body, ImportElements<T> elements, Func<NpgsqlConnection, CancellationToken, Task<BulkCopy<T>>> beginCopy,
-        string table, Func<T, long> idOf, IdempotencyHook<IReadOnlyList<long>>? idempotency, CancellationToken ct)
+        Stream body, ImportElements<T> elements, ImportTable<T> table, IdempotencyHook<IReadOnlyList<long>>? idempotency, CancellationToken ct)
         where T : class
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        if (idempotency is not null)
+        var loader = new ImportLoader<T>(ImportStream.Json, limits.Value.MaxImportItems, elements, table);
+        IReadOnlyList<long> Ids() => loader.Ids.Select(i => i.Id).ToArray();
+        Func<ImportSession<T>, Task<bool>>? saveAnswer = idempotency is null ? null : async session =>
         {
-            await idempotency.ClaimAsync(connection, ct);
-        }
+            await session.SaveAsync(idempotency, Ids(), ct);
+            return true;
+        };
 
-        await using var loader = await ImportLoader<T>.BeginAsync(
-            connection, ImportStream.Json, limits.Value.MaxImportItems, elements, beginCopy, idOf, ct);
+        ImportOutcome outcome;
         try
         {
-            await loader.ReadAllAsync(body, ct);
+            outcome = await loader.LoadAsync(imports, ImportLoader<T>.ChunksOf(body, ct), idempotency, afterChunk: null, saveAnswer, ct);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status400BadRequest)
         {
@@ -45,34 +43,20 @@ public sealed class SyncImports(NpgsqlDataSource db, IOptions<InputLimits> limit
             throw ContractValidationException.OfImportBody(elements.Collection, FieldErrors.Of("body", Messages.Unreadable));
         }
 
-        if (loader.Failed)
+        switch (outcome)
         {
-            throw loader.Error();
-        }
-
-        if (!await loader.CompleteAsync(ct))
-        {
-            await tx.RollbackAsync(ct);
-
-            // The unique violation waited for the conflicting import: its rows are committed now, unless it
-            // rolled back, in which case the body (already consumed) would have to be sent again.
-            if (!await loader.RejectExistingAsync(connection, table, ct))
-            {
+            case ImportOutcome.Loaded:
+                idempotency?.Committed();
+                var ids = Ids();
+                metrics.Imported(elements.Collection, "sync", ids.Count);
+                return ids;
+            case ImportOutcome.Invalid or ImportOutcome.IdsExist:
+                throw loader.Error();
+            case ImportOutcome.RaceLost:
+                // The body, already consumed, would have to be sent again.
                 throw new ContentionException("an import with some of the same ids was running and rolled back; send it again");
-            }
-
-            throw loader.Error();
+            default:
+                throw new InvalidOperationException($"a synchronous import cannot end {outcome}");
         }
-
-        IReadOnlyList<long> ids = loader.Ids.Select(i => i.Id).ToArray();
-        if (idempotency is not null)
-        {
-            await idempotency.SaveAsync(connection, ids, ct);
-        }
-
-        await tx.CommitAsync(ct);
-        idempotency?.Committed();
-        metrics.Imported(table, "sync", ids.Count);
-        return ids;
     }
 }

@@ -14,8 +14,8 @@ namespace SweetsStore.Api.Infrastructure;
 /// </summary>
 /// <remarks>
 /// Why not the console logger for these too: it formats each line on the request's thread and wakes its own
-/// writer thread for one write() per line. Measured on GET /couriers/{id} (wrk, 32 connections): 40–70 µs of the
-/// API's ~200 µs of CPU per request went to that line. Queued and batched it costs a few µs; a line reaches the
+/// writer thread for one write() per line, a large share of a GET's CPU; queued and batched it costs little
+/// (measured: docs/decisions/0007, "The request log line, batched"). A line reaches the
 /// output at most <see cref="FlushInterval"/> late, and a process killed with SIGKILL loses that much.
 /// At most <see cref="MaxPending"/> lines wait: should the output fall that far behind, newer lines are
 /// dropped and counted, and the count is logged as a warning.

@@ -15,7 +15,7 @@ internal static class Dashboard
     /// <summary>The dashboard's settings and reads (<see cref="DashboardService"/>; its live charts are Telemetry's).</summary>
     public static WebApplicationBuilder AddDashboard(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSettings<DashboardOptions>(DashboardOptions.Section);
         builder.Services.AddSingleton<DashboardService>();
         builder.Services.AddSingleton<RegionsCache>();
         return builder;

@@ -24,11 +24,3 @@ internal static class HealthJson
         await writer.FlushAsync(context.RequestAborted);
     }
 }
-
-/// <summary>The build's version (from the assembly's informational version, set by the build).</summary>
-public static class Versioning
-{
-    public static string Version { get; } =
-        typeof(Versioning).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "0.0.0";
-}

@@ -7,20 +7,16 @@ namespace SweetsStore.Api.Infrastructure;
 public static class OperatorAccessSetup
 {
     /// <summary>
-    /// Reads and checks the <c>Security</c> section; returns the one line to stop on when a value is nonsense,
-    /// else null. Says at start when nobody can use the operator endpoints.
+    /// Registers the <c>Security</c> section, read and checked at start like every other (<see cref="Settings"/>): its
+    /// own reader (<see cref="SecurityOptions.Load"/>) parses the proxies' addresses and says in one line what is wrong.
+    /// Says at start when nobody can use the operator endpoints.
     /// </summary>
-    public static string? AddOperatorAccess(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddOperatorAccess(this WebApplicationBuilder builder)
     {
-        var options = SecurityOptions.Load(builder.Configuration.GetSection("Security"), out var error);
-        if (error is not null)
-        {
-            return error;
-        }
-
-        builder.Services.AddSingleton(Options.Create(options));
-        builder.Services.AddHostedService(sp => new StartupNote(sp.GetRequiredService<ILogger<SecurityOptions>>(), options));
-        return null;
+        builder.Services.AddSingleton<IOptionsFactory<SecurityOptions>>(sp => new SecurityOptionsFactory(sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddOptions<SecurityOptions>().ValidateOnStart();
+        builder.Services.AddHostedService(sp => new StartupNote(sp.GetRequiredService<ILogger<SecurityOptions>>(), sp.GetRequiredService<IOptions<SecurityOptions>>().Value));
+        return builder;
     }
 
     /// <summary>
@@ -50,6 +46,15 @@ public static class OperatorAccessSetup
         }
 
         return app.UseForwardedHeaders(forwarded);
+    }
+
+    private sealed class SecurityOptionsFactory(IConfiguration configuration) : IOptionsFactory<SecurityOptions>
+    {
+        public SecurityOptions Create(string name)
+        {
+            var options = SecurityOptions.Load(configuration.GetSection(SecurityOptions.Section), out var error);
+            return error is null ? options : throw new OptionsValidationException(name, typeof(SecurityOptions), [error]);
+        }
     }
 
     private sealed class StartupNote(ILogger logger, SecurityOptions options) : IHostedService

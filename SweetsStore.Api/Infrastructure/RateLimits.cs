@@ -1,39 +1,18 @@
 using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
 
 namespace SweetsStore.Api.Infrastructure;
 
-/// <summary>
-/// Optional per-client rate limits (configuration section <c>RateLimiting</c>), off by default. Each endpoint
-/// belongs to a group (<see cref="Groups"/>); a group allows <c>PermitLimit</c> requests per client IP per
-/// <c>WindowSeconds</c>, and answers 429 with a JSON error and <c>Retry-After</c> beyond that.
-/// </summary>
-public sealed class RateLimitOptions
-{
-    /// <summary>The groups endpoints are put in; <c>default</c> covers everything not named otherwise.</summary>
-    public static readonly IReadOnlyList<string> Groups = ["default", "imports", "assign", "complete", "reads"];
-
-    public bool Enabled { get; set; }
-
-    public Dictionary<string, RateLimitRule> Policies { get; set; } = new(StringComparer.OrdinalIgnoreCase);
-
-    public RateLimitRule For(string group) =>
-        Policies.TryGetValue(group, out var rule) ? rule : Policies.TryGetValue("default", out var fallback) ? fallback : new RateLimitRule();
-}
-
-public sealed class RateLimitRule
-{
-    public int PermitLimit { get; set; } = 1000;
-
-    public double WindowSeconds { get; set; } = 1;
-}
-
+/// <summary>The rate limiter of <see cref="RateLimitOptions"/>: always registered, in the pipeline only when enabled.</summary>
 public static class RateLimits
 {
-    public static void Add(IServiceCollection services, RateLimitOptions options)
+    public static IServiceCollection AddRateLimits(this IServiceCollection services)
     {
-        services.AddRateLimiter(o =>
+        services.AddSettings<RateLimitOptions>(RateLimitOptions.Section);
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((o, settings) =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.OnRejected = async (context, ct) =>
@@ -48,7 +27,7 @@ public static class RateLimits
             };
             foreach (var group in RateLimitOptions.Groups)
             {
-                var rule = options.For(group);
+                var rule = settings.Value.For(group);
                 o.AddPolicy(group, http => RateLimitPartition.GetFixedWindowLimiter(
                     (http.Connection.RemoteIpAddress ?? IPAddress.None).ToString(),
                     _ => new FixedWindowRateLimiterOptions
@@ -59,5 +38,33 @@ public static class RateLimits
                     }));
             }
         });
+        return services;
     }
+
+    /// <summary>The limiter, when enabled.</summary>
+    public static IApplicationBuilder UseRateLimits(this IApplicationBuilder app) =>
+        Enabled(app.ApplicationServices) ? app.UseRateLimiter() : app;
+
+    /// <summary>
+    /// When enabled: every endpoint of <paramref name="endpoints"/> that names no group goes in the default one (a
+    /// convention added for all would override their names).
+    /// </summary>
+    public static TBuilder WithDefaultRateLimit<TBuilder>(this TBuilder endpoints, IServiceProvider services)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        if (Enabled(services))
+        {
+            endpoints.Add(endpoint =>
+            {
+                if (!endpoint.Metadata.OfType<EnableRateLimitingAttribute>().Any())
+                {
+                    endpoint.Metadata.Add(new EnableRateLimitingAttribute("default"));
+                }
+            });
+        }
+
+        return endpoints;
+    }
+
+    private static bool Enabled(IServiceProvider services) => services.GetRequiredService<IOptions<RateLimitOptions>>().Value.Enabled;
 }

@@ -96,6 +96,3 @@ public sealed class RequestLogging(RequestDelegate next, AccessLog log)
         return null;
     }
 }
-
-/// <summary>A 400's first error, as its body names it.</summary>
-public sealed record FirstError(string Field, string Message);

@@ -3,22 +3,12 @@ using SweetsStore.Data;
 
 namespace SweetsStore.Api.Infrastructure;
 
-/// <summary>Settings of <see cref="StatisticsKeeper"/> (section <c>Database</c>).</summary>
-public sealed class StatisticsOptions
-{
-    /// <summary>How often to look for tables whose statistics are out of step; 0 turns the keeper off.</summary>
-    public double AnalyzeCheckSeconds { get; set; } = 1;
-
-    /// <summary>A table is analyzed only once at least this many of its rows changed since its last ANALYZE.</summary>
-    public long AnalyzeMinChanges { get; set; } = 500;
-}
-
 /// <summary>
 /// Runs <see cref="PlannerStatistics.AnalyzeOutOfStepAsync"/> every second (by default), so cached plans are remade
 /// while a table grows from empty instead of a minute later (see <see cref="PlannerStatistics"/>). One cheap
 /// catalog query per check; every process may run it (one analyzes a table at a time).
 /// </summary>
-public sealed class StatisticsKeeper(PlannerStatistics statistics, SchemaGate schema, IOptions<StatisticsOptions> options, ILogger<StatisticsKeeper> logger)
+public sealed class StatisticsKeeper(PlannerStatistics statistics, SchemaGate schema, IOptions<DatabaseOptions> options, ILogger<StatisticsKeeper> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -5,6 +5,7 @@ using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
 using Microsoft.Extensions.Options;
 using SweetsStore.Api.Imports;
+using SweetsStore.Api.Infrastructure;
 using SweetsStore.Data;
 using SweetsStore.Data.Jobs;
 
@@ -26,11 +27,11 @@ public static class BackgroundJobs
     /// <summary>The dashboard's path.</summary>
     public const string DashboardPath = "/hangfire";
 
-    public static IHostApplicationBuilder AddBackgroundJobs(this IHostApplicationBuilder builder, string connectionString)
+    public static IHostApplicationBuilder AddBackgroundJobs(this IHostApplicationBuilder builder)
     {
         HangfireLogging.Install();
         var services = builder.Services;
-        services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSettings<JobOptions>(JobOptions.Section);
 
         services.AddSingleton<HangfireLogging.Attachment>();
         services.AddSingleton<JobStorage>(sp =>
@@ -39,7 +40,7 @@ public static class BackgroundJobs
             var settings = sp.GetRequiredService<IOptions<JobOptions>>().Value;
             return new PostgreSqlStorage(new DataSourceConnections(sp.GetRequiredService<JobDataSource>().Source), StorageOptions(settings));
         });
-        services.AddSingleton(_ => new JobDataSource(Database.CreateJobSource(connectionString)));
+        services.AddSingleton(sp => new JobDataSource(Database.CreateJobSource(sp.GetRequiredService<IOptions<ConnectionStringOptions>>().Value.Postgres!)));
         services.AddSingleton<ImportJobStates>();
         services.AddSingleton<IJobFilterProvider, JobFilters>();
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
@@ -57,10 +58,7 @@ public static class BackgroundJobs
         // posting them through an operator's browser.
         services.AddAntiforgery();
 
-        if (builder.Configuration.GetValue($"{JobOptions.Section}:{nameof(JobOptions.Enabled)}", true))
-        {
-            services.AddHostedService<JobServer>();
-        }
+        services.AddHostedService<JobServer>(); // runs the servers only with Jobs:Enabled
 
         return builder;
     }
@@ -86,7 +84,7 @@ public static class BackgroundJobs
 
     /// <summary>The Hangfire dashboard at <c>/hangfire</c>, for operators only (<see cref="DashboardAccess"/>).</summary>
     public static IApplicationBuilder UseBackgroundJobsDashboard(this IApplicationBuilder app) =>
-        app.UseHangfireDashboard(DashboardPath, new DashboardOptions
+        app.UseHangfireDashboard(DashboardPath, new Hangfire.DashboardOptions
         {
             AppPath = "/dashboard", // its "back to site" link
             DashboardTitle = "SweetsStore jobs",
@@ -94,12 +92,4 @@ public static class BackgroundJobs
             AsyncAuthorization = [new DashboardAccess()],
             DisplayStorageConnectionString = false,
         }, app.ApplicationServices.GetRequiredService<JobStorage>());
-}
-
-/// <summary>Hangfire's own Npgsql data source (disposed with the host).</summary>
-internal sealed class JobDataSource(Npgsql.NpgsqlDataSource source) : IDisposable
-{
-    public Npgsql.NpgsqlDataSource Source { get; } = source;
-
-    public void Dispose() => Source.Dispose();
 }

@@ -8,7 +8,7 @@ namespace SweetsStore.Api.Jobs;
 
 /// <summary>
 /// Hangfire's tables, in their own schema of our database. Installed by the migration step under its advisory lock
-/// (<see cref="Infrastructure.MigrationRunner.MigrateAsync"/>), so processes starting together install it once; the
+/// (<see cref="Data.Schema.MigrateAsync"/>), so processes starting together install it once; the
 /// storage never installs it itself (<c>PrepareSchemaIfNecessary</c> off: it would run on every process's start,
 /// outside the lock). Hangfire.PostgreSql's installer applies its numbered scripts up to the newest it ships.
 /// </summary>
@@ -28,7 +28,7 @@ public static partial class HangfireSchema
     {
         services.GetService<HangfireLogging.Attachment>(); // the installer's messages go to this host's log
         await using var connection = await services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(ct);
-        var found = await InstalledVersionAsync(connection, ct);
+        var found = await JobTables.InstalledVersionAsync(connection, ct);
         if (found >= Version)
         {
             return found;
@@ -38,20 +38,6 @@ public static partial class HangfireSchema
         services.GetService<ILoggerFactory>()?.CreateLogger(typeof(HangfireSchema).FullName!)
             .LogInformation("Hangfire schema '{Schema}' installed: version {From} to {To}", JobTables.Schema, found, Version);
         return found;
-    }
-
-    /// <summary>The installed schema version; 0 when there is none.</summary>
-    public static async Task<int> InstalledVersionAsync(NpgsqlConnection connection, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(
-            $"SELECT CASE WHEN to_regclass('{JobTables.Schema}.schema') IS NULL THEN 0 END", connection);
-        if (await command.ExecuteScalarAsync(ct) is 0)
-        {
-            return 0;
-        }
-
-        await using var version = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {JobTables.Schema}.schema", connection);
-        return (int)(await version.ExecuteScalarAsync(ct))!;
     }
 
     [GeneratedRegex(@"\.Install\.v(\d+)\.sql$")]

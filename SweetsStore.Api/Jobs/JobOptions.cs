@@ -1,8 +1,9 @@
 using System.ComponentModel.DataAnnotations;
+using SweetsStore.Api.Infrastructure;
 
 namespace SweetsStore.Api.Jobs;
 
-/// <summary>Background job settings (configuration section <c>Jobs</c>), checked at start (docs/decisions/0011).</summary>
+/// <summary>Background job settings (configuration section <c>Jobs</c>), checked at start (<see cref="Settings"/>; docs/decisions/0011).</summary>
 public sealed class JobOptions
 {
     public const string Section = "Jobs";
@@ -11,15 +12,15 @@ public sealed class JobOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>Imports this process loads at once (workers of the <c>imports</c> queue).</summary>
-    [Range(1, 64, ErrorMessage = "Jobs:Workers must be from 1 to 64")]
+    [Range(1, 64, ErrorMessage = Settings.FromTo)]
     public int Workers { get; set; } = 1;
 
     /// <summary>Attempts of an import's job before the import is failed (the first run and its retries).</summary>
-    [Range(1, 100, ErrorMessage = "Jobs:MaxAttempts must be from 1 to 100")]
+    [Range(1, 100, ErrorMessage = Settings.FromTo)]
     public int MaxAttempts { get; set; } = 5;
 
     /// <summary>Delay before the first retry; it doubles with each retry, up to 5 minutes.</summary>
-    [Range(0, 300, ErrorMessage = "Jobs:RetryDelaySeconds must be from 0 to 300")]
+    [Range(0, 300, ErrorMessage = Settings.FromTo)]
     public double RetryDelaySeconds { get; set; } = 2;
 
     /// <summary>
@@ -27,7 +28,7 @@ public sealed class JobOptions
     /// sliding invisibility timeout): how soon a job of a killed process runs elsewhere. The holder renews it at most
     /// once a second, so less than 3 s would let a live worker's job be taken over.
     /// </summary>
-    [Range(3, 86_400, ErrorMessage = "Jobs:LeaseSeconds must be from 3 to 86400")]
+    [Range(3, 86_400, ErrorMessage = Settings.FromTo)]
     public double LeaseSeconds { get; set; } = 30;
 
     /// <summary>
@@ -38,27 +39,27 @@ public sealed class JobOptions
     /// second seen in the failover drill, on a machine at load average 40); a live holder slower than this loses its
     /// lock to the next taker. Hangfire.PostgreSql's default is 10 minutes. docs/decisions/0012.
     /// </summary>
-    [Range(1, 3600, ErrorMessage = "Jobs:LockTimeoutSeconds must be from 1 to 3600")]
+    [Range(1, 3_600, ErrorMessage = Settings.FromTo)]
     public double LockTimeoutSeconds { get; set; } = 15;
 
     /// <summary>How often an idle worker looks for jobs enqueued by another process (this process's own wake it at once).</summary>
-    [Range(0.05, 60, ErrorMessage = "Jobs:PollSeconds must be from 0.05 to 60")]
+    [Range(0.05, 60, ErrorMessage = Settings.FromTo)]
     public double PollSeconds { get; set; } = 2;
 
     /// <summary>How often scheduled retries and recurring jobs are looked for (Hangfire's default: 15 s).</summary>
-    [Range(1, 60, ErrorMessage = "Jobs:SchedulePollSeconds must be from 1 to 60")]
+    [Range(1, 60, ErrorMessage = Settings.FromTo)]
     public double SchedulePollSeconds { get; set; } = 15;
 
     /// <summary>An import still without a job this long after its upload committed gets one from the orphan sweep.</summary>
-    [Range(1, 86_400, ErrorMessage = "Jobs:OrphanSeconds must be from 1 to 86400")]
+    [Range(1, 86_400, ErrorMessage = Settings.FromTo)]
     public double OrphanSeconds { get; set; } = 60;
 
     /// <summary>How long a failed import's uploaded body is kept (to see what was sent); 0: purged at the next run.</summary>
-    [Range(0, 87_600, ErrorMessage = "Jobs:FailedBodyRetentionHours must be from 0 to 87600")]
+    [Range(0, 87_600, ErrorMessage = Settings.FromTo)]
     public double FailedBodyRetentionHours { get; set; } = 24;
 
     /// <summary>How long an ended import stays readable at <c>GET /imports/{id}</c>.</summary>
-    [Range(1, 3650, ErrorMessage = "Jobs:ImportRetentionDays must be from 1 to 3650")]
+    [Range(1, 3650, ErrorMessage = Settings.FromTo)]
     public double ImportRetentionDays { get; set; } = 30;
 
     public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);

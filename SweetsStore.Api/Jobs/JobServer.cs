@@ -14,7 +14,8 @@ namespace SweetsStore.Api.Jobs;
 /// the start-up migration installs Hangfire's tables first). Two servers on the one storage: <c>imports</c> with
 /// <c>Jobs:Workers</c> workers, which also runs Hangfire's schedulers and storage upkeep, and a lightweight
 /// <c>maintenance</c> one with one worker, so housekeeping never waits behind a long import. A stop hands a running
-/// import back at once (Hangfire re-queues it; its rows roll back), as a graceful stop should.
+/// import back at once (Hangfire re-queues it; its rows roll back), as a graceful stop should. None with
+/// <c>Jobs:Enabled=false</c> (the process still enqueues and shows the dashboard).
 /// </summary>
 internal sealed class JobServer(
     JobStorage storage, IJobFilterProvider filters, JobActivator activator, IRecurringJobManager recurring, SchemaGate schema,
@@ -23,6 +24,11 @@ internal sealed class JobServer(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
+
         try
         {
             await schema.WaitAsync(stoppingToken);

@@ -57,9 +57,9 @@ public sealed class StoreMetrics
             case AssignKind.New:
                 _assigns.Add(1, New);
                 _bundleOrders.Record(outcome.OrderIds.Count);
-                if (outcome.Capacity.Centigrams > 0)
+                if (outcome.Capacity.HundredthsOfKg > 0)
                 {
-                    _bundleFill.Record((double)outcome.Total.Centigrams / outcome.Capacity.Centigrams);
+                    _bundleFill.Record((double)outcome.Total.HundredthsOfKg / outcome.Capacity.HundredthsOfKg);
                 }
 
                 break;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using SweetsStore.Api.Infrastructure;
 
 namespace SweetsStore.Api.Telemetry;
 
@@ -30,22 +31,22 @@ public sealed class TelemetryOptions : IValidatableObject
     public string OtlpProtocol { get; set; } = "grpc";
 
     /// <summary>How often metrics are pushed to the OTLP endpoint.</summary>
-    [Range(1, 3600, ErrorMessage = "Telemetry:OtlpExportSeconds must be from 1 to 3600")]
+    [Range(1, 3600, ErrorMessage = Settings.FromTo)]
     public double OtlpExportSeconds { get; set; } = 60;
 
     /// <summary>The <c>service.name</c> of exported traces and metrics.</summary>
-    [Required(AllowEmptyStrings = false, ErrorMessage = "Telemetry:ServiceName must not be empty")]
+    [Required(AllowEmptyStrings = false, ErrorMessage = "must not be empty")]
     public string ServiceName { get; set; } = "sweetsstore";
 
     /// <summary>
     /// How old the gauges' counts (orders by status, open bundles, jobs by state) may be: a scrape or export reads
     /// them from memory, and they are counted again at most this often, so a busy scraper never counts the orders table.
     /// </summary>
-    [Range(1, 3600, ErrorMessage = "Telemetry:CountsSeconds must be from 1 to 3600")]
+    [Range(1, 3600, ErrorMessage = Settings.FromTo)]
     public double CountsSeconds { get; set; } = 15;
 
     /// <summary>An assign that lost more races than this for its orders (and tried again each time) is logged as a warning.</summary>
-    [Range(0, 1000, ErrorMessage = "Telemetry:AssignRetriesWarning must be from 0 to 1000")]
+    [Range(0, 1000, ErrorMessage = Settings.FromTo)]
     public int AssignRetriesWarning { get; set; } = 3;
 
     public TimeSpan CountsMaxAge => TimeSpan.FromSeconds(CountsSeconds);
@@ -59,14 +60,14 @@ public sealed class TelemetryOptions : IValidatableObject
             && (!Uri.TryCreate(OtlpEndpoint.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
         {
             yield return new ValidationResult(
-                $"Telemetry:OtlpEndpoint must be an absolute http:// or https:// URL (like http://collector:4317), not \"{OtlpEndpoint}\"",
+                $"must be an absolute http:// or https:// URL (like http://collector:4317), not \"{OtlpEndpoint}\"",
                 [nameof(OtlpEndpoint)]);
         }
 
         if (OtlpProtocol is not ("grpc" or "http/protobuf"))
         {
             yield return new ValidationResult(
-                $"Telemetry:OtlpProtocol must be \"grpc\" or \"http/protobuf\", not \"{OtlpProtocol}\"", [nameof(OtlpProtocol)]);
+                $"must be \"grpc\" or \"http/protobuf\", not \"{OtlpProtocol}\"", [nameof(OtlpProtocol)]);
         }
     }
 }

@@ -37,7 +37,7 @@ public static class TelemetrySetup
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSettings<TelemetryOptions>(TelemetryOptions.Section);
         var settings = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
         services.AddSingleton<StoreMetrics>();
         services.AddSingleton(TimeProvider.System);

@@ -19,7 +19,8 @@ internal sealed class BundleConfiguration : IEntityTypeConfiguration<Bundle>
         builder.Property(b => b.BundleId).UseIdentityAlwaysColumn();
         builder.Property(b => b.CourierType).HasConversion<CourierTypeConverter>();
         builder.Property(b => b.Earnings).HasDefaultValue(0L);
-        builder.HasOne(b => b.Courier).WithMany().HasForeignKey(b => b.CourierId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne(b => b.Courier).WithMany().HasForeignKey(b => b.CourierId).OnDelete(DeleteBehavior.Restrict)
+            .HasConstraintName("fk_bundles_couriers");
 
         // The database itself allows at most one open bundle per courier.
         builder.HasIndex(b => b.CourierId)

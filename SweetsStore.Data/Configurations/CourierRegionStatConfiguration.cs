@@ -14,6 +14,7 @@ internal sealed class CourierRegionStatConfiguration : IEntityTypeConfiguration<
         });
         builder.HasKey(s => new { s.CourierId, s.Region });
         builder.Property(s => s.TotalMicros).HasColumnType("numeric");
-        builder.HasOne<Courier>().WithMany().HasForeignKey(s => s.CourierId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne<Courier>().WithMany().HasForeignKey(s => s.CourierId).OnDelete(DeleteBehavior.Restrict)
+            .HasConstraintName("fk_courier_region_stats_couriers");
     }
 }

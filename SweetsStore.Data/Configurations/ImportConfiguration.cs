@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using SweetsStore.Data.Entities;
+using SweetsStore.Data.Imports;
 
 namespace SweetsStore.Data.Configurations;
 
@@ -18,18 +19,7 @@ internal sealed class ImportConfiguration : IEntityTypeConfiguration<Import>
         builder.HasKey(i => i.ImportId);
         builder.Property(i => i.ImportId).UseIdentityAlwaysColumn();
         builder.Property(i => i.Report).HasColumnType("jsonb");
-    }
-}
-
-internal sealed class ImportChunkConfiguration : IEntityTypeConfiguration<ImportChunk>
-{
-    public void Configure(EntityTypeBuilder<ImportChunk> builder)
-    {
-        builder.ToTable("import_chunks");
-        builder.HasKey(c => new { c.ImportId, c.Seq });
-        builder.HasOne<Import>().WithMany().HasForeignKey(c => c.ImportId).OnDelete(DeleteBehavior.Cascade);
-
-        // lz4 compresses JSON bodies several times faster than PostgreSQL's default pglz.
-        builder.Property(c => c.Data).UseCompressionMethod("lz4");
+        builder.Property(i => i.Kind).HasConversion(k => ImportText.Of(k), s => ImportText.Kind(s));
+        builder.Property(i => i.Status).HasConversion(k => ImportText.Of(k), s => ImportText.Status(s));
     }
 }

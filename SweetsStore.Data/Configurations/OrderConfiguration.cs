@@ -27,12 +27,14 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         builder.Property(o => o.OrderId).ValueGeneratedNever();
         builder.Property(o => o.Seq).UseIdentityAlwaysColumn();
         builder.Property(o => o.Delivery).HasColumnType("int4multirange");
-        builder.HasOne(o => o.Bundle).WithMany().HasForeignKey(o => o.BundleId).OnDelete(DeleteBehavior.Restrict);
+        builder.Property(o => o.WeightHundredthsOfKg).HasColumnName("weight_cg"); // hundredths of a kg: renaming the column is not free (0013)
+        builder.HasOne(o => o.Bundle).WithMany().HasForeignKey(o => o.BundleId).OnDelete(DeleteBehavior.Restrict)
+            .HasConstraintName("fk_orders_bundles");
 
         // The pool: unassigned orders per region, lightest and oldest first. The assignment engine walks it
         // per region with a LIMIT, so an assign reads only the orders it may use, however large the pool.
         // Deliberately no GiST index on `delivery` (see docs/decisions/0002-pool-query.md).
-        builder.HasIndex(o => new { o.Region, o.WeightCg, o.Seq })
+        builder.HasIndex(o => new { o.Region, o.WeightHundredthsOfKg, o.Seq })
             .HasDatabaseName("ix_orders_pool")
             .HasFilter("bundle_id IS NULL")
             .IncludeProperties(o => new { o.OrderId, o.Delivery });

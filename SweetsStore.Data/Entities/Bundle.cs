@@ -25,6 +25,6 @@ public sealed class Bundle
 
     public Instant? FinishedAt { get; set; }
 
-    /// <summary>500 × C once finished with at least one delivery; otherwise 0.</summary>
+    /// <summary>What it paid once finished (<see cref="SweetsStore.Domain.BundleRules.Pay"/>); 0 before.</summary>
     public long Earnings { get; set; }
 }

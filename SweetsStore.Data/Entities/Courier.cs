@@ -14,6 +14,6 @@ public sealed class Courier
     /// <summary>Contract strings (<c>"09:00-18:00"</c>) in the order given.</summary>
     public string[] WorkingHours { get; set; } = [];
 
-    /// <summary>Sum of 500 × C over the courier's finished paid bundles.</summary>
+    /// <summary>Sum of what its finished bundles paid (<see cref="SweetsStore.Domain.BundleRules.Pay"/>).</summary>
     public long Earnings { get; set; }
 }

@@ -7,14 +7,14 @@ public sealed class Import
 {
     public long ImportId { get; set; }
 
-    /// <summary><c>orders</c> or <c>couriers</c>.</summary>
-    public string Kind { get; set; } = "";
+    /// <summary>Stored as <c>orders</c> or <c>couriers</c>.</summary>
+    public Imports.ImportKind Kind { get; set; }
 
     /// <summary><c>json</c> (<c>{"data": [...]}</c>) or <c>ndjson</c> (one object per line).</summary>
     public string Format { get; set; } = "";
 
-    /// <summary><c>queued</c>, <c>running</c>, <c>succeeded</c> or <c>failed</c>.</summary>
-    public string Status { get; set; } = "queued";
+    /// <summary>Stored as <c>queued</c>, <c>running</c>, <c>succeeded</c> or <c>failed</c>.</summary>
+    public Imports.ImportStatus Status { get; set; }
 
     public long Bytes { get; set; }
 
@@ -47,14 +47,4 @@ public sealed class Import
     /// is still its own token, in the same transaction: a duplicate or late run of the same import changes nothing.
     /// </summary>
     public Guid? RunToken { get; set; }
-}
-
-/// <summary>One piece of an import's uploaded body, in upload order.</summary>
-public sealed class ImportChunk
-{
-    public long ImportId { get; set; }
-
-    public int Seq { get; set; }
-
-    public byte[] Data { get; set; } = [];
 }

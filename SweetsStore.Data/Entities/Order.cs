@@ -13,8 +13,8 @@ public sealed class Order
     /// <summary>Import sequence: lower is older. Set by the database.</summary>
     public long Seq { get; set; }
 
-    /// <summary>Weight in hundredths of a kilogram (1..5000).</summary>
-    public int WeightCg { get; set; }
+    /// <summary>Weight in hundredths of a kilogram (1..5000); column <c>weight_cg</c>, its name from before the rename (docs/decisions/0013).</summary>
+    public int WeightHundredthsOfKg { get; set; }
 
     public int Region { get; set; }
 

@@ -6,20 +6,6 @@ using SweetsStore.Data.Idempotency;
 
 namespace SweetsStore.Data.Imports;
 
-/// <summary>An import as <c>GET /imports/{id}</c> shows it.</summary>
-public sealed record ImportView(
-    long Id, string Kind, string Format, string Status, long Bytes, long RowsTotal, long RowsDone, long RowsInvalid, int Attempts,
-    Instant CreatedAt, Instant? StartedAt, Instant? FinishedAt, string? Error, string? Report);
-
-/// <summary>
-/// One run of an import's job, started by <see cref="ImportStore.StartAsync"/>: what to load, and the token that fences
-/// the run (only the run holding the import's current token may end it).
-/// </summary>
-public sealed record ImportRun(long Id, string Kind, string Format, Guid Token);
-
-/// <summary>An import that has not ended, and the job that should load it.</summary>
-public sealed record UnfinishedImport(long Id, string JobId);
-
 /// <summary>Imports and their uploaded bodies, in PostgreSQL so every API process can run any import.</summary>
 /// <remarks>
 /// The import row is what makes a job's effect happen once although Hangfire may run the job more than once (a worker
@@ -36,7 +22,7 @@ public sealed class ImportStore(NpgsqlDataSource db)
     /// an <paramref name="idempotency"/> hook the transaction claims its key first and stores the answer (the import as
     /// it is at the commit) with the upload (docs/decisions/0014).
     /// </summary>
-    public async Task<ImportUpload> BeginUploadAsync(string kind, string format, IdempotencyHook<ImportView>? idempotency, CancellationToken ct)
+    public async Task<ImportUpload> BeginUploadAsync(ImportKind kind, string format, IdempotencyHook<ImportView>? idempotency, CancellationToken ct)
     {
         var connection = await db.OpenConnectionAsync(ct);
         try
@@ -53,7 +39,7 @@ public sealed class ImportStore(NpgsqlDataSource db)
                 VALUES ($1, $2, 'queued', 0, 0, 0, 0, 0, now())
                 RETURNING import_id
                 """,
-                Sql.P(kind), Sql.P(format));
+                Sql.P(ImportText.Of(kind)), Sql.P(format));
             var id = (long)(await insert.ExecuteScalarAsync(ct))!;
             var copy = await connection.BeginBinaryImportAsync("COPY import_chunks (import_id, seq, data) FROM STDIN (FORMAT BINARY)", ct);
             return new ImportUpload(connection, tx, copy, id, idempotency);
@@ -124,7 +110,7 @@ public sealed class ImportStore(NpgsqlDataSource db)
         command.Parameters.Add(Sql.P(jobId));
         command.Parameters.Add(Sql.P(token));
         await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? new ImportRun(id, reader.GetString(0), reader.GetString(1), token) : null;
+        return await reader.ReadAsync(ct) ? new ImportRun(id, ImportText.Kind(reader.GetString(0)), reader.GetString(1), token) : null;
     }
 
     /// <summary>Progress, written outside the loading transaction so readers see it move; only by the current run.</summary>
@@ -140,7 +126,7 @@ public sealed class ImportStore(NpgsqlDataSource db)
     }
 
     /// <summary>The uploaded body, chunk by chunk, streamed (never all in memory).</summary>
-    public async IAsyncEnumerable<byte[]> ReadChunksAsync(long id, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadChunksAsync(long id, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var command = Sql.Command(connection, "SELECT data FROM import_chunks WHERE import_id = $1 ORDER BY seq", Sql.P(id));
@@ -158,8 +144,8 @@ public sealed class ImportStore(NpgsqlDataSource db)
     /// one's is kept for the retention (<see cref="PurgeAsync"/>). <c>finished_at</c> is <c>clock_timestamp()</c>:
     /// <c>now()</c> would be the start of the loading transaction, so every import would seem to take no time at all.
     /// </summary>
-    public static async Task<bool> FinishAsync(
-        NpgsqlConnection connection, ImportRun run, string status, long rowsDone, long rowsInvalid, string? error, string? report,
+    internal static async Task<bool> FinishAsync(
+        NpgsqlConnection connection, ImportRun run, ImportStatus status, long rowsDone, long rowsInvalid, string? error, string? report,
         CancellationToken ct)
     {
         await using var command = Sql.Command(connection,
@@ -168,7 +154,7 @@ public sealed class ImportStore(NpgsqlDataSource db)
                                finished_at = clock_timestamp()
             WHERE import_id = $1 AND run_token = $2 AND status = 'running'
             """,
-            Sql.P(run.Id), Sql.P(run.Token), Sql.P(status), Sql.P(rowsDone), Sql.P(rowsInvalid),
+            Sql.P(run.Id), Sql.P(run.Token), Sql.P(ImportText.Of(status)), Sql.P(rowsDone), Sql.P(rowsInvalid),
             new NpgsqlParameter<string?> { TypedValue = error, NpgsqlDbType = NpgsqlDbType.Text },
             new NpgsqlParameter<string?> { TypedValue = report, NpgsqlDbType = NpgsqlDbType.Text });
         if (await command.ExecuteNonQueryAsync(ct) != 1)
@@ -176,12 +162,34 @@ public sealed class ImportStore(NpgsqlDataSource db)
             return false;
         }
 
-        if (status == "succeeded")
+        if (status == ImportStatus.Succeeded)
         {
             await using var chunks = Sql.Command(connection, "DELETE FROM import_chunks WHERE import_id = $1", Sql.P(run.Id));
             await chunks.ExecuteNonQueryAsync(ct);
         }
 
+        return true;
+    }
+
+    /// <summary>Opens the transaction that loads rows into <paramref name="table"/> (a synchronous import, or a run of the job).</summary>
+    public Task<ImportSession<T>> BeginLoadAsync<T>(ImportTable<T> table, IdempotencyHook? idempotency, CancellationToken ct) =>
+        ImportSession<T>.BeginAsync(db, table, idempotency, ct);
+
+    /// <summary>
+    /// Ends <paramref name="run"/> as failed, refused with <paramref name="error"/> and its validation
+    /// <paramref name="report"/>, in a transaction of its own (the loading one is rolled back). False: a later run holds
+    /// the import, or it ended meanwhile (<see cref="FinishAsync"/>).
+    /// </summary>
+    public async Task<bool> RefuseAsync(ImportRun run, long rows, long invalid, string error, string report, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        if (!await FinishAsync(connection, run, ImportStatus.Failed, rows, invalid, error, report, ct))
+        {
+            return false;
+        }
+
+        await tx.CommitAsync(ct);
         return true;
     }
 
@@ -281,62 +289,6 @@ public sealed class ImportStore(NpgsqlDataSource db)
     }
 
     private static ImportView ReadView(NpgsqlDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt32(8),
-        r.GetInstant(9), r.GetNullableInstant(10), r.GetNullableInstant(11), r.IsDBNull(12) ? null : r.GetString(12), r.IsDBNull(13) ? null : r.GetString(13));
-}
-
-/// <summary>
-/// An upload in progress: chunks go into <c>import_chunks</c> with COPY on one transaction. Nothing is visible until
-/// <see cref="CommitAsync"/>; disposing before that leaves nothing behind. Its job is enqueued after the commit
-/// (docs/decisions/0011: a crash in between leaves an import without a job, which the orphan sweep enqueues).
-/// </summary>
-public sealed class ImportUpload(
-    NpgsqlConnection connection, NpgsqlTransaction tx, NpgsqlBinaryImporter copy, long importId, IdempotencyHook<ImportView>? idempotency)
-    : IAsyncDisposable
-{
-    private int _seq;
-    private bool _copyOpen = true;
-
-    public long ImportId { get; } = importId;
-
-    public async Task WriteChunkAsync(byte[] data, int length, CancellationToken ct)
-    {
-        await copy.StartRowAsync(ct);
-        await copy.WriteAsync(ImportId, NpgsqlDbType.Bigint, ct);
-        await copy.WriteAsync(_seq++, NpgsqlDbType.Integer, ct);
-        await copy.WriteAsync(length == data.Length ? data : data.AsSpan(0, length).ToArray(), NpgsqlDbType.Bytea, ct);
-    }
-
-    /// <summary>Stores the body's size and row count and commits: the import is <c>queued</c>.</summary>
-    public async Task CommitAsync(long bytes, long rowsTotal, CancellationToken ct)
-    {
-        await copy.CompleteAsync(ct);
-        await copy.DisposeAsync();
-        _copyOpen = false;
-        await using (var update = Sql.Command(connection,
-            "UPDATE imports SET bytes = $2, rows_total = $3 WHERE import_id = $1",
-            Sql.P(ImportId), Sql.P(bytes), Sql.P(rowsTotal)))
-        {
-            await update.ExecuteNonQueryAsync(ct);
-        }
-
-        if (idempotency is not null)
-        {
-            await idempotency.SaveAsync(connection, await ImportStore.ReadViewAsync(connection, ImportId, ct), ct);
-        }
-
-        await tx.CommitAsync(ct);
-        idempotency?.Committed();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_copyOpen)
-        {
-            await copy.DisposeAsync();
-        }
-
-        await tx.DisposeAsync();
-        await connection.DisposeAsync();
-    }
+        r.GetInt64(0), ImportText.Kind(r.GetString(1)), r.GetString(2), ImportText.Status(r.GetString(3)), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt32(8),
+        r.GetFieldValue<Instant>(9), r.GetFieldValue<Instant?>(10), r.GetFieldValue<Instant?>(11), r.IsDBNull(12) ? null : r.GetString(12), r.IsDBNull(13) ? null : r.GetString(13));
 }

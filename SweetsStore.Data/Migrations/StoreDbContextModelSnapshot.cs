@@ -3,6 +3,7 @@ using System;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using NodaTime;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 using NpgsqlTypes;
 using SweetsStore.Data;
@@ -32,7 +33,7 @@ namespace SweetsStore.Data.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("BundleId"));
 
-                    b.Property<DateTime>("AssignTime")
+                    b.Property<Instant>("AssignTime")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("assign_time");
 
@@ -55,7 +56,7 @@ namespace SweetsStore.Data.Migrations
                         .HasDefaultValue(0L)
                         .HasColumnName("earnings");
 
-                    b.Property<DateTime?>("FinishedAt")
+                    b.Property<Instant?>("FinishedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("finished_at");
 
@@ -222,7 +223,7 @@ namespace SweetsStore.Data.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("bytes");
 
-                    b.Property<DateTime>("CreatedAt")
+                    b.Property<Instant>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
@@ -230,7 +231,7 @@ namespace SweetsStore.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("error");
 
-                    b.Property<DateTime?>("FinishedAt")
+                    b.Property<Instant?>("FinishedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("finished_at");
 
@@ -268,7 +269,7 @@ namespace SweetsStore.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("run_token");
 
-                    b.Property<DateTime?>("StartedAt")
+                    b.Property<Instant?>("StartedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("started_at");
 
@@ -324,7 +325,7 @@ namespace SweetsStore.Data.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("bundle_id");
 
-                    b.Property<DateTime?>("CompleteTime")
+                    b.Property<Instant?>("CompleteTime")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("complete_time");
 
@@ -353,7 +354,7 @@ namespace SweetsStore.Data.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Seq"));
 
-                    b.Property<int>("WeightCg")
+                    b.Property<int>("WeightHundredthsOfKg")
                         .HasColumnType("integer")
                         .HasColumnName("weight_cg");
 
@@ -364,11 +365,11 @@ namespace SweetsStore.Data.Migrations
                         .HasDatabaseName("ix_orders_bundle")
                         .HasFilter("bundle_id IS NOT NULL");
 
-                    b.HasIndex("Region", "WeightCg", "Seq")
+                    b.HasIndex("Region", "WeightHundredthsOfKg", "Seq")
                         .HasDatabaseName("ix_orders_pool")
                         .HasFilter("bundle_id IS NULL");
 
-                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("Region", "WeightCg", "Seq"), new[] { "OrderId", "Delivery" });
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("Region", "WeightHundredthsOfKg", "Seq"), new[] { "OrderId", "Delivery" });
 
                     b.ToTable("orders", null, t =>
                         {

@@ -122,7 +122,7 @@ public class DashboardBrowserTests(KestrelFactory api, ITestOutputHelper output)
                 var at = ApiFactory.Start + Duration.FromMinutes(10);
                 foreach (var order in bundle["orders"]!.AsArray().Take(2))
                 {
-                    await PostAsync("/orders/complete", new { courier_id = courier, order_id = (long)order!["id"]!, complete_time = Rfc3339.Format(at) });
+                    await PostAsync("/orders/complete", new { courier_id = courier, order_id = (long)order!["id"]!, complete_time = NodaTime.Text.InstantPattern.ExtendedIso.Format(at) });
                     at += Duration.FromMinutes(5);
                 }
             }
@@ -163,7 +163,7 @@ public class DashboardBrowserTests(KestrelFactory api, ITestOutputHelper output)
             data = new[] { Fake.Order(1).InRegion(1).Build(), Fake.Order(2).InRegion(1).Build(), Fake.Order(3).InRegion(2).Build() },
         });
         await PostAsync("/orders/assign", new { courier_id = 1 }); // at the test clock's start
-        await PostAsync("/orders/complete", new { courier_id = 1, order_id = 1, complete_time = Rfc3339.Format(ApiFactory.Start + Duration.FromMinutes(20)) });
+        await PostAsync("/orders/complete", new { courier_id = 1, order_id = 1, complete_time = NodaTime.Text.InstantPattern.ExtendedIso.Format(ApiFactory.Start + Duration.FromMinutes(20)) });
         api.Clock.Advance(Duration.FromMinutes(95));
         await PostAsync("/orders/assign", new { courier_id = 2 }); // just now: not stale
 
@@ -336,7 +336,7 @@ public class DashboardBrowserTests(KestrelFactory api, ITestOutputHelper output)
             for (var k = 0; k < deliver.Length; k++)
             {
                 var at = ApiFactory.Start + Duration.FromMinutes(7 * (k + 1) + courier);
-                await PostAsync("/orders/complete", new { courier_id = courier, order_id = deliver[k], complete_time = Rfc3339.Format(at) });
+                await PostAsync("/orders/complete", new { courier_id = courier, order_id = deliver[k], complete_time = NodaTime.Text.InstantPattern.ExtendedIso.Format(at) });
                 completed++;
             }
         }

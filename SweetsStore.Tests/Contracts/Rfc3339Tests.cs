@@ -5,6 +5,8 @@ namespace SweetsStore.Tests.Contracts;
 
 public class Rfc3339Tests
 {
+    private static readonly System.Text.Json.JsonSerializerOptions Json = Options();
+
     [Theory]
     [InlineData("2026-01-10T10:33:01.42Z", "2026-01-10T10:33:01.42Z")]
     [InlineData("2026-01-10T10:33:01Z", "2026-01-10T10:33:01Z")]
@@ -20,7 +22,7 @@ public class Rfc3339Tests
     public void ReadsStrictTimestampsAndWritesUtc(string input, string output)
     {
         Assert.True(Rfc3339.TryParse(input, out var instant));
-        Assert.Equal(output, Rfc3339.Format(instant));
+        Assert.Equal($"\"{output}\"", System.Text.Json.JsonSerializer.Serialize(instant, Json));
     }
 
     [Theory]
@@ -52,5 +54,13 @@ public class Rfc3339Tests
         Assert.True(Rfc3339.TryParse("2026-01-10T10:33:01.123456Z", out var instant));
 
         Assert.Equal(Instant.FromUtc(2026, 1, 10, 10, 33, 1).PlusTicks(1_234_560), instant);
+    }
+
+    // The API's JSON options: instants are written by NodaTime.Serialization.SystemTextJson, read by Rfc3339.
+    private static System.Text.Json.JsonSerializerOptions Options()
+    {
+        var options = new System.Text.Json.JsonSerializerOptions();
+        ApiJson.Configure(options);
+        return options;
     }
 }

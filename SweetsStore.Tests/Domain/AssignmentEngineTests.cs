@@ -18,7 +18,7 @@ public class AssignmentEngineTests
         var result = AssignmentEngine.Choose([Order(1, 600), Order(2, 400)], CourierType.Foot.Capacity());
 
         Assert.Equal([1L, 2L], Ids(result));
-        Assert.Equal(1000, result.Total.Centigrams);
+        Assert.Equal(1000, result.Total.HundredthsOfKg);
     }
 
     [Fact]
@@ -37,7 +37,7 @@ public class AssignmentEngineTests
         var result = AssignmentEngine.Choose([Order(1, 100), Order(2, 200), Order(3, 300), Order(4, 700), Order(5, 950)], CourierType.Foot.Capacity());
 
         Assert.Equal(3, result.Orders.Count);
-        Assert.Equal(1000, result.Total.Centigrams);
+        Assert.Equal(1000, result.Total.HundredthsOfKg);
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public class AssignmentEngineTests
         for (var round = 0; round < 3000; round++)
         {
             var n = random.Next(0, 13);
-            var capacity = Weight.FromCentigrams(random.Next(1, Math.Min(5000, maxWeight * 4)));
+            var capacity = Weight.FromHundredthsOfKg(random.Next(1, Math.Min(5000, maxWeight * 4)));
             var candidates = Enumerable.Range(0, n)
                 .Select(i => Order(100 + i, random.Next(1, maxWeight + 1), age: random.Next(0, 1000)))
                 .ToArray();
@@ -90,10 +90,10 @@ public class AssignmentEngineTests
             Assert.True(actual.Exact);
             Assert.True(
                 expected.SequenceEqual(Ids(actual).Order()),
-                $"seed {seed} round {round}: capacity {capacity.Centigrams}, candidates " +
-                string.Join(' ', candidates.Select(c => $"{c.OrderId}:{c.Weight.Centigrams}@{c.Age}")) +
+                $"seed {seed} round {round}: capacity {capacity.HundredthsOfKg}, candidates " +
+                string.Join(' ', candidates.Select(c => $"{c.OrderId}:{c.Weight.HundredthsOfKg}@{c.Age}")) +
                 $" expected [{string.Join(',', expected)}] got [{string.Join(',', Ids(actual).Order())}]");
-            Assert.Equal(actual.Orders.Sum(o => o.Weight.Centigrams), actual.Total.Centigrams);
+            Assert.Equal(actual.Orders.Sum(o => o.Weight.HundredthsOfKg), actual.Total.HundredthsOfKg);
         }
     }
 
@@ -105,7 +105,7 @@ public class AssignmentEngineTests
         for (var round = 0; round < 2000; round++)
         {
             var n = random.Next(2, 13);
-            var capacity = Weight.FromCentigrams(random.Next(1, 1600));
+            var capacity = Weight.FromHundredthsOfKg(random.Next(1, 1600));
             var candidates = Enumerable.Range(0, n).Select(i => Order(i + 1, random.Next(1, 400), age: i)).ToArray();
 
             var result = AssignmentEngine.Choose(candidates, capacity, tableBudgetWords: 0);
@@ -113,14 +113,14 @@ public class AssignmentEngineTests
 
             fallbacks += result.Exact ? 0 : 1;
             Assert.Equal(best.Length, result.Orders.Count);
-            Assert.True(result.Total.Centigrams <= capacity.Centigrams);
+            Assert.True(result.Total.HundredthsOfKg <= capacity.HundredthsOfKg);
             var chosen = result.Orders.Select(o => o.OrderId).ToHashSet();
             foreach (var dropped in candidates.Where(c => chosen.Contains(c.OrderId)))
             {
                 foreach (var added in candidates.Where(c => !chosen.Contains(c.OrderId)))
                 {
-                    var swapped = result.Total.Centigrams - dropped.Weight.Centigrams + added.Weight.Centigrams;
-                    Assert.False(swapped > result.Total.Centigrams && swapped <= capacity.Centigrams, $"round {round}: one exchange improves the fallback");
+                    var swapped = result.Total.HundredthsOfKg - dropped.Weight.HundredthsOfKg + added.Weight.HundredthsOfKg;
+                    Assert.False(swapped > result.Total.HundredthsOfKg && swapped <= capacity.HundredthsOfKg, $"round {round}: one exchange improves the fallback");
                 }
             }
         }
@@ -144,19 +144,19 @@ public class AssignmentEngineTests
             var regions = Enumerable.Range(0, random.Next(0, 3)).Select(_ => random.Next(1, 4)).ToArray();
             var hours = RandomSchedule(random);
             var orders = Enumerable.Range(0, random.Next(0, 12))
-                .Select(i => (Id: 100L + i, Centigrams: random.Next(1, 2000), Region: random.Next(1, 4), Hours: RandomSchedule(random)))
+                .Select(i => (Id: 100L + i, HundredthsOfKg: random.Next(1, 2000), Region: random.Next(1, 4), Hours: RandomSchedule(random)))
                 .ToArray();
             empties += regions.Length == 0 || hours.IsEmpty || orders.Any(o => o.Hours.IsEmpty) ? 1 : 0;
 
             var candidates = orders
                 .Where(o => regions.Contains(o.Region) && o.Hours.Intersects(hours))
-                .Select(o => Order(o.Id, o.Centigrams))
+                .Select(o => Order(o.Id, o.HundredthsOfKg))
                 .ToArray();
             var actual = AssignmentEngine.Choose(candidates, type.Capacity());
 
             var eligible = orders
                 .Where(o => regions.Contains(o.Region) && Minutes(o.Hours).Overlaps(Minutes(hours)))
-                .Select(o => Order(o.Id, o.Centigrams))
+                .Select(o => Order(o.Id, o.HundredthsOfKg))
                 .ToArray();
             var expected = BruteForce(eligible, type.Capacity());
             Assert.True(expected.SequenceEqual(Ids(actual).Order()), $"seed {seed} round {round}: expected [{string.Join(',', expected)}] got [{string.Join(',', Ids(actual).Order())}]");
@@ -199,8 +199,8 @@ public class AssignmentEngineTests
         }
     }
 
-    private static Candidate Order(long id, int centigrams, long? age = null) =>
-        new(id, Weight.FromCentigrams(centigrams), age ?? id);
+    private static Candidate Order(long id, int hundredths, long? age = null) =>
+        new(id, Weight.FromHundredthsOfKg(hundredths), age ?? id);
 
     private static IEnumerable<long> Ids(Selection selection) => selection.Orders.Select(o => o.OrderId);
 
@@ -213,8 +213,8 @@ public class AssignmentEngineTests
         for (var mask = 0; mask < 1 << candidates.Length; mask++)
         {
             var chosen = candidates.Where((_, i) => (mask & (1 << i)) != 0).ToArray();
-            var weight = chosen.Sum(c => c.Weight.Centigrams);
-            if (weight > capacity.Centigrams)
+            var weight = chosen.Sum(c => c.Weight.HundredthsOfKg);
+            if (weight > capacity.HundredthsOfKg)
             {
                 continue;
             }

@@ -51,10 +51,10 @@ public class ImportInputTests
     [Fact]
     public void AnOrderMayHaveNoDeliveryHours()
     {
-        var order = new NewOrder(7, Weight.FromCentigrams(250), 12, Schedule.Empty);
+        var order = new NewOrder(7, Weight.FromHundredthsOfKg(250), 12, Schedule.Empty);
 
         Assert.Equal(7, order.Id);
-        Assert.Equal(250, order.Weight.Centigrams);
+        Assert.Equal(250, order.Weight.HundredthsOfKg);
         Assert.Equal(12, order.Region);
         Assert.True(order.DeliveryHours.IsEmpty);
     }
@@ -62,17 +62,17 @@ public class ImportInputTests
     [Theory]
     [InlineData(1)] // 0.01 kg, the lightest allowed
     [InlineData(5000)] // 50 kg, the heaviest allowed
-    public void AnOrderWeighsFromOneHundredthToFiftyKilogramsBothIncluded(int centigrams)
+    public void AnOrderWeighsFromOneHundredthToFiftyKilogramsBothIncluded(int hundredths)
     {
-        Assert.Equal(centigrams, new NewOrder(1, Weight.FromCentigrams(centigrams), 1, Hours).Weight.Centigrams);
+        Assert.Equal(hundredths, new NewOrder(1, Weight.FromHundredthsOfKg(hundredths), 1, Hours).Weight.HundredthsOfKg);
     }
 
     [Theory]
     [InlineData(0)]
     [InlineData(5001)]
-    public void AnOrderOutsideTheWeightRangeThrows(int centigrams)
+    public void AnOrderOutsideTheWeightRangeThrows(int hundredths)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new NewOrder(1, Weight.FromCentigrams(centigrams), 1, Hours));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new NewOrder(1, Weight.FromHundredthsOfKg(hundredths), 1, Hours));
     }
 
     [Fact]

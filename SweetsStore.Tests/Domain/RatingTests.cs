@@ -83,19 +83,32 @@ public class RatingTests
     }
 
     [Fact]
-    public void BundlesPayByTheirCoefficientOnlyWhenSomethingWasDelivered()
-    {
-        Assert.Equal(1000, Rating.BundleEarnings(CourierType.Foot.Coefficient(), anyDelivered: true));
-        Assert.Equal(4500, Rating.BundleEarnings(CourierType.Car.Coefficient(), anyDelivered: true));
-        Assert.Equal(0, Rating.BundleEarnings(CourierType.Car.Coefficient(), anyDelivered: false));
-    }
-
-    [Fact]
     public void TruncatesInstantsToWholeMicroseconds()
     {
         var instant = Instant.FromUnixTimeTicks(17_000_000_000_000_007);
 
         Assert.Equal(Instant.FromUnixTimeTicks(17_000_000_000_000_000), instant.TruncateToMicroseconds());
         Assert.Equal(Instant.FromUnixTimeTicks(-20), Instant.FromUnixTimeTicks(-13).TruncateToMicroseconds());
+    }
+
+    [Fact]
+    public void UsesTheFastestRegionsAverageWhenItIsListedFirst()
+    {
+        var rating = Rating.Compute(
+        [
+            new RegionDeliveries(1, 2 * 600L * 1_000_000, 2), // 10 minutes
+            new RegionDeliveries(2, 3 * 1200L * 1_000_000, 3), // 20 minutes
+        ]);
+
+        Assert.Equal(4.17m, rating);
+    }
+
+    [Fact]
+    public void ARegionWithoutDeliveriesIsPassedOverWhereverItIsListed()
+    {
+        var rating = Rating.Compute([new RegionDeliveries(1, 0, 0), new RegionDeliveries(2, 600L * 1_000_000, 1)]);
+
+        Assert.Equal(4.17m, rating);
+        Assert.Null(Rating.Compute([new RegionDeliveries(1, 0, 0)]));
     }
 }

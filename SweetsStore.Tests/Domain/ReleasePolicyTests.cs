@@ -59,6 +59,16 @@ public class ReleasePolicyTests
     }
 
     [Fact]
+    public void OfEqualWeightAndAgeTheHigherIdGoesFirst()
+    {
+        var open = new[] { Order(1, 600, age: 5), Order(2, 600, age: 5) };
+
+        var released = ReleasePolicy.Release(open, CourierType.Foot, [1], AllDay);
+
+        Assert.Equal([2L], released.Select(r => r.Order.OrderId));
+    }
+
+    [Fact]
     public void ExactlyAtCapacityNothingGoes()
     {
         var open = new[] { Order(1, 600), Order(2, 400) };
@@ -90,7 +100,7 @@ public class ReleasePolicyTests
     public void AnOpenOrderWithoutDeliveryHoursIsReleasedAsNotMeetingTheHours()
     {
         // Such an order is never assigned, but a bundle could hold one from before (its hours are stored as sent).
-        var open = new[] { new OpenOrder(1, Weight.FromCentigrams(100), 1, Schedule.Empty, 1), Order(2, 100) };
+        var open = new[] { new OpenOrder(1, Weight.FromHundredthsOfKg(100), 1, Schedule.Empty, 1), Order(2, 100) };
 
         var released = ReleasePolicy.Release(open, CourierType.Foot, [1], AllDay);
 
@@ -103,6 +113,6 @@ public class ReleasePolicyTests
         Assert.Empty(ReleasePolicy.Release([], CourierType.Foot, [], Schedule.Empty));
     }
 
-    private static OpenOrder Order(long id, int centigrams, int region = 1, string hours = "00:00-23:59", long? age = null) =>
-        new(id, Weight.FromCentigrams(centigrams), region, Schedule.Parse(hours), age ?? id);
+    private static OpenOrder Order(long id, int hundredths, int region = 1, string hours = "00:00-23:59", long? age = null) =>
+        new(id, Weight.FromHundredthsOfKg(hundredths), region, Schedule.Parse(hours), age ?? id);
 }

@@ -17,10 +17,10 @@ public class WeightTests
     [InlineData("49.990000000000000000000000000000000000000000", 4999)]
     [InlineData("5000e-2", 5000)]
     [InlineData("0.5E+1", 500)]
-    public void ReadsWeightsWithAtMostTwoDecimals(string json, int centigrams)
+    public void ReadsWeightsWithAtMostTwoDecimals(string json, int hundredths)
     {
         Assert.True(Weight.TryParseOrderWeight(json, out var weight));
-        Assert.Equal(centigrams, weight.Centigrams);
+        Assert.Equal(hundredths, weight.HundredthsOfKg);
     }
 
     [Theory]
@@ -52,7 +52,7 @@ public class WeightTests
     [Fact]
     public void CapacitiesAndCoefficientsFollowTheContract()
     {
-        Assert.Equal([1000, 1500, 5000], Enum.GetValues<CourierType>().Select(t => t.Capacity().Centigrams));
+        Assert.Equal([1000, 1500, 5000], Enum.GetValues<CourierType>().Select(t => t.Capacity().HundredthsOfKg));
         Assert.Equal([2, 5, 9], Enum.GetValues<CourierType>().Select(t => t.Coefficient()));
     }
 
@@ -72,8 +72,39 @@ public class WeightTests
     [Fact]
     public void SumsAreExact()
     {
-        var total = Enumerable.Repeat(Weight.FromCentigrams(1), 10).Aggregate(Weight.FromCentigrams(0), (a, b) => a + b);
+        var total = Enumerable.Repeat(Weight.FromHundredthsOfKg(1), 10).Aggregate(Weight.FromHundredthsOfKg(0), (a, b) => a + b);
 
         Assert.Equal(0.1m, total.Kilograms);
+    }
+
+    [Fact]
+    public void ANegativeWeightCannotBeMade()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Weight.FromHundredthsOfKg(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Weight.FromHundredthsOfKg(1) - Weight.FromHundredthsOfKg(2));
+    }
+
+    [Fact]
+    public void ComparesByTheExactAmount()
+    {
+        Weight light = Weight.FromHundredthsOfKg(999), limit = Weight.FromHundredthsOfKg(1000), same = Weight.FromHundredthsOfKg(1000);
+
+        Assert.True(limit >= same);
+        Assert.True(limit <= same);
+        Assert.False(light >= limit);
+        Assert.True(limit >= light);
+        Assert.True(light < limit);
+        Assert.False(limit < same);
+        Assert.True(limit > light);
+        Assert.False(limit > same);
+    }
+
+    [Fact]
+    public void AnUnknownCourierTypeHasNoCapacityOrCoefficient()
+    {
+        var unknown = (CourierType)3;
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => unknown.Capacity());
+        Assert.Throws<ArgumentOutOfRangeException>(() => unknown.Coefficient());
     }
 }

@@ -88,7 +88,7 @@ public class AssignTests(ApiFactory api) : DeliveryTest(api)
     {
         await Couriers(Fake.Courier(1).Build());
         await Orders(Fake.Order(1).Build(), Fake.Order(2).Build());
-        Api.Clock.Now = Instant.FromUtc(2026, 1, 10, 9, 32, 14).PlusTicks(4_200_007); // below a microsecond is dropped
+        Api.Clock.Reset(Instant.FromUtc(2026, 1, 10, 9, 32, 14).PlusTicks(4_200_007)); // below a microsecond is dropped
         var first = await PostAsync("/orders/assign", new { courier_id = 1 });
         Api.Clock.Advance(Duration.FromMinutes(5));
         await Orders(Fake.Order(3).Build());
@@ -140,7 +140,7 @@ public class AssignTests(ApiFactory api) : DeliveryTest(api)
         var (ids, _) = await AssignAsync(1);
 
         var candidates = orders.Select(o => new SweetsStore.Domain.Candidate(
-            (long)o["order_id"], SweetsStore.Domain.Weight.FromCentigrams((int)((decimal)o["weight"] * 100)), (long)o["order_id"]));
+            (long)o["order_id"], SweetsStore.Domain.Weight.FromHundredthsOfKg((int)((decimal)o["weight"] * 100)), (long)o["order_id"]));
         // The courier works all day, so the pool is every order.
         var expected = SweetsStore.Domain.AssignmentEngine.Choose(candidates.ToList(), SweetsStore.Domain.CourierType.Car.Capacity());
         Assert.Equal(expected.Orders.Select(o => o.OrderId).Order(), ids);

@@ -71,7 +71,7 @@ public class CourierRatingTests(ApiFactory api) : DeliveryTest(api)
         Assert.Equal(3.33m, (decimal)(await CourierAsync(1))["rating"]!);
 
         await Orders(Fake.Order(3).InRegion(2).Build(), Fake.Order(4).InRegion(2).Build());
-        Api.Clock.Now = At(60);
+        Api.Clock.Reset(At(60));
         await AssignAsync(1);
         (await CompleteAsync(1, 3, At(62))).Expect(HttpStatusCode.OK); // region 2: 2 min, bundle still open
 
@@ -91,7 +91,7 @@ public class CourierRatingTests(ApiFactory api) : DeliveryTest(api)
         Assert.Equal(1000, (long)(await CourierAsync(1))["earnings"]!);
 
         await Orders(Fake.Order(3).Build());
-        Api.Clock.Now = At(10);
+        Api.Clock.Reset(At(10));
         await AssignAsync(1);
         (await CompleteAsync(1, 3, At(11))).Expect(HttpStatusCode.OK);
 
@@ -109,7 +109,7 @@ public class CourierRatingTests(ApiFactory api) : DeliveryTest(api)
         {
             var orders = Enumerable.Range(0, 8).Select(_ => Fake.Order(nextId++).Weighing(1).InRegion(random.Next(1, 4)).Build()).ToArray();
             await Orders(orders);
-            var assigned = Api.Clock.Now;
+            var assigned = Api.Clock.GetCurrentInstant();
             var (ids, _) = await AssignAsync(1);
             Assert.Equal(8, ids.Length);
 
@@ -121,7 +121,7 @@ public class CourierRatingTests(ApiFactory api) : DeliveryTest(api)
                 delivered.Add((id, (int)orders.Single(o => (long)o["order_id"] == id)["region"], times[id], assigned));
             }
 
-            Api.Clock.Now = times.Values.Max() + Duration.FromMinutes(1);
+            Api.Clock.Reset(times.Values.Max() + Duration.FromMinutes(1));
         }
 
         var expected = Rating.Compute(delivered
@@ -152,7 +152,7 @@ public class CourierRatingTests(ApiFactory api) : DeliveryTest(api)
         await AssignAsync(1);
         (await CompleteAsync(1, 1, At(10))).Expect(HttpStatusCode.OK);
         await Orders(Fake.Order(2).Build());
-        Api.Clock.Now = At(100);
+        Api.Clock.Reset(At(100));
         await AssignAsync(1);
         (await CompleteAsync(1, 2, At(130))).Expect(HttpStatusCode.OK);
 

@@ -25,7 +25,7 @@ public abstract class DeliveryTest(ApiFactory api) : ApiTest(api)
         PostAsync("/orders/complete", new { courier_id = courierId, order_id = orderId, complete_time = completeTime });
 
     protected Task<Reply> CompleteAsync(long courierId, long orderId, Instant completeTime) =>
-        CompleteAsync(courierId, orderId, Rfc3339.Format(completeTime));
+        CompleteAsync(courierId, orderId, NodaTime.Text.InstantPattern.ExtendedIso.Format(completeTime));
 
     protected async Task<JsonNode> CourierAsync(long courierId) => (await GetAsync($"/couriers/{courierId}")).Expect(HttpStatusCode.OK);
 

@@ -146,7 +146,7 @@ public class EmptyListsTests(ApiFactory api) : DeliveryTest(api)
         var (ids, _) = await AssignAsync(1);
         Assert.Equal([1L, 2L, 3L], ids);
         (await CompleteAsync(1, 1, At(10))).Expect(HttpStatusCode.OK);
-        Api.Clock.Now = At(20);
+        Api.Clock.Reset(At(20));
 
         (await PatchRawAsync("/couriers/1", """{"working_hours": []}""")).Expect(HttpStatusCode.OK);
 
@@ -235,13 +235,13 @@ public class EmptyListsTests(ApiFactory api) : DeliveryTest(api)
         {
             var capacity = courier.Type switch { "foot" => 1000, "bike" => 1500, _ => 5000 };
             var working = Minutes(courier.Hours);
-            var eligible = pending.Where(o => courier.Regions.Contains(o.Region) && Minutes(o.Hours).Overlaps(working) && o.Centigrams <= capacity).ToArray();
+            var eligible = pending.Where(o => courier.Regions.Contains(o.Region) && Minutes(o.Hours).Overlaps(working) && o.HundredthsOfKg <= capacity).ToArray();
             long[] best = [];
             var bestWeight = -1;
             for (var mask = 0; mask < 1 << eligible.Length; mask++)
             {
                 var chosen = eligible.Where((_, i) => (mask & (1 << i)) != 0).ToArray();
-                var weight = chosen.Sum(o => o.Centigrams);
+                var weight = chosen.Sum(o => o.HundredthsOfKg);
                 if (weight > capacity)
                 {
                     continue;
@@ -283,9 +283,9 @@ public class EmptyListsTests(ApiFactory api) : DeliveryTest(api)
             public Dictionary<string, object> Build() => Fake.Courier(Id).OfType(Type).InRegions(Regions).Working(Hours).Build();
         }
 
-        public sealed record Order(long Id, int Centigrams, int Region, string[] Hours)
+        public sealed record Order(long Id, int HundredthsOfKg, int Region, string[] Hours)
         {
-            public Dictionary<string, object> Build() => Fake.Order(Id).Weighing(Centigrams / 100m).InRegion(Region).DeliveredAt(Hours).Build();
+            public Dictionary<string, object> Build() => Fake.Order(Id).Weighing(HundredthsOfKg / 100m).InRegion(Region).DeliveredAt(Hours).Build();
         }
     }
 }

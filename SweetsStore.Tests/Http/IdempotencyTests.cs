@@ -307,15 +307,8 @@ public class IdempotencyTests(IdempotencyFactory api) : DeliveryTest(api), IClas
         Assert.Equal(nameof(IdempotencyPurge.PurgeAsync), job.Job.Method.Name);
     }
 
-    [Fact]
-    public void ANonsenseRetentionStopsTheStartNamingTheSetting()
-    {
-        using var bad = Api.WithWebHostBuilder(b => b.UseSetting("Idempotency:RetentionHours", "0"));
-
-        var error = Assert.ThrowsAny<Exception>(() => bad.CreateClient());
-
-        Assert.Contains("Idempotency:RetentionHours must be from 0.01 to 8760", error.ToString());
-    }
+    // A nonsense Idempotency:RetentionHours stops the start naming the setting: SettingsTests (in process and as a real
+    // process, exit code 2), as for every other setting.
 
     [Fact]
     public async Task SixteenParallelRequestsWithOneKeyOnTwoInstancesHaveOneEffect()

@@ -334,7 +334,7 @@ public partial class JobRecoveryTests(ApiFactory api) : IClassFixture<ApiFactory
     private static async Task<long> StoreWithoutJobAsync(ImportStore store, Dictionary<string, object>[] orders)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(new { data = orders });
-        await using var upload = await store.BeginUploadAsync("orders", "json", idempotency: null, CancellationToken.None);
+        await using var upload = await store.BeginUploadAsync(ImportKind.Orders, "json", idempotency: null, CancellationToken.None);
         await upload.WriteChunkAsync(body, body.Length, CancellationToken.None);
         await upload.CommitAsync(body.Length, orders.Length, CancellationToken.None);
         return upload.ImportId;

@@ -216,32 +216,6 @@ public class OperatorAccessTests(OperatorAccessFactory api) : IClassFixture<Oper
         Assert.Equal([IPNetwork.Parse("fd00::/8")], options.KnownNetworks);
     }
 
-    [Fact]
-    public async Task TheProcessStopsOnANonsenseSettingWithOneLineNamingIt()
-    {
-        var api = Path.Combine(AppContext.BaseDirectory, "SweetsStore.Api.dll");
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [api])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment =
-            {
-                ["ConnectionStrings__Postgres"] = "Host=127.0.0.1;Port=1;Database=none",
-                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-                ["Security__TrustLoopback"] = "yes please",
-            },
-        };
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-
-        Assert.Equal(2, process.ExitCode);
-        Assert.Equal("Security__TrustLoopback: must be true or false, not \"yes please\"", (await stderr).TrimEnd('\n'));
-        Assert.Equal("", await stdout);
-    }
-
     private static async Task AssertRefusedAsync(HttpResponseMessage reply, string detail)
     {
         var body = await reply.Content.ReadAsStringAsync();

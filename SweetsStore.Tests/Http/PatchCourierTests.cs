@@ -138,7 +138,7 @@ public class PatchCourierTests(ApiFactory api) : DeliveryTest(api)
         await Orders(Fake.Order(1).InRegion(1).Build(), Fake.Order(2).InRegion(2).Build());
         await AssignAsync(1);
         (await CompleteAsync(1, 1, At(10))).Expect(HttpStatusCode.OK);
-        Api.Clock.Now = At(30);
+        Api.Clock.Reset(At(30));
 
         (await PatchAsync("/couriers/1", new { regions = new[] { 1 } })).Expect(HttpStatusCode.OK);
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
+using NodaTime.Testing;
 using Npgsql;
 
 namespace SweetsStore.Tests.Infrastructure;
@@ -41,7 +42,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Empties every table and restarts their sequences.</summary>
     public async Task ResetAsync()
     {
-        Clock.Now = Start;
+        Clock.Reset(Start);
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
         // Hangfire's jobs go too (not its servers, locks or recurring jobs: a running host keeps those), and the

@@ -7,15 +7,23 @@ public sealed class CapturingLoggerProvider(LogLevel minimum = LogLevel.Warning)
 {
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(string Message, Exception? Exception)> _entries = new();
+
     public IEnumerable<string> Messages => _messages;
 
-    public ILogger CreateLogger(string categoryName) => new Logger(_messages, minimum);
+    /// <summary>Each message with the exception logged with it.</summary>
+    public IEnumerable<(string Message, Exception? Exception)> Entries => _entries;
+
+    public ILogger CreateLogger(string categoryName) => new Logger(_messages, _entries, minimum);
 
     public void Dispose()
     {
     }
 
-    private sealed class Logger(System.Collections.Concurrent.ConcurrentQueue<string> messages, LogLevel minimum) : ILogger
+    private sealed class Logger(
+        System.Collections.Concurrent.ConcurrentQueue<string> messages,
+        System.Collections.Concurrent.ConcurrentQueue<(string, Exception?)> entries,
+        LogLevel minimum) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -26,7 +34,9 @@ public sealed class CapturingLoggerProvider(LogLevel minimum = LogLevel.Warning)
         {
             if (IsEnabled(logLevel))
             {
-                messages.Enqueue(formatter(state, exception));
+                var message = formatter(state, exception);
+                messages.Enqueue(message);
+                entries.Enqueue((message, exception));
             }
         }
     }

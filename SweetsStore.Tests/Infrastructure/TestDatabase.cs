@@ -51,17 +51,19 @@ public static class TestDatabase
         return name;
     }
 
-    /// <summary>The schema the migrate step makes: EF Core's migrations, then Hangfire's schema (docs/decisions/0011).</summary>
+    /// <summary>
+    /// The schema the migrate step makes, the way it makes it (<see cref="Schema.MigrateAsync"/>: EF Core's
+    /// migrations, then Hangfire's schema, under the migration lock; docs/decisions/0011).
+    /// </summary>
     public static async Task MigrateAsync(string connectionString)
     {
-        await using (var context = new StoreDbContext(new DbContextOptionsBuilder<StoreDbContext>().UseNpgsql(connectionString).Options))
+        await using var source = Database.CreateDataSource(connectionString); // disposed: no connection stays open on a template
+        await using var context = new StoreDbContext(new DbContextOptionsBuilder<StoreDbContext>().UseStore(source).Options);
+        await Schema.MigrateAsync(source, context, async ct =>
         {
-            await context.Database.MigrateAsync();
-        }
-
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        Hangfire.PostgreSql.PostgreSqlObjectsInstaller.Install(connection, SweetsStore.Data.Jobs.JobTables.Schema);
+            await using var connection = await source.OpenConnectionAsync(ct);
+            Hangfire.PostgreSql.PostgreSqlObjectsInstaller.Install(connection, SweetsStore.Data.Jobs.JobTables.Schema);
+        }, CancellationToken.None);
     }
 
     private static async Task ExecuteAsync(string sql)

@@ -189,7 +189,7 @@ internal static class ProfileCommand
                 md.AppendLine("```");
                 await using var command = db.Source.CreateCommand("EXPLAIN (ANALYZE, BUFFERS) " + Db.CandidateSql);
                 command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = c.Regions });
-                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = capacity.Centigrams });
+                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = capacity.HundredthsOfKg });
                 command.Parameters.Add(new NpgsqlParameter<NpgsqlRange<int>[]> { TypedValue = Fakes.Multirange(c.Hours), NpgsqlDbType = NpgsqlDbType.IntegerMultirange });
                 command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
                 await using var reader = await command.ExecuteReaderAsync();
@@ -423,7 +423,7 @@ internal static class ProfileCommand
 
         // The same rows in pool-index order (region, weight): the index then grows in key order. (seq, the age, follows
         // the COPY order; an import that sorts would have to assign seq itself to keep request order.)
-        var sorted = rows.OrderBy(r => r.Region).ThenBy(r => r.WeightCg).ToArray();
+        var sorted = rows.OrderBy(r => r.Region).ThenBy(r => r.WeightHundredthsOfKg).ToArray();
         foreach (var (name, table, data) in new[]
         {
             ("the same rows sorted by (region, weight), COPY into orders", "orders", sorted),

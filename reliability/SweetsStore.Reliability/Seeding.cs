@@ -47,8 +47,8 @@ public static class Seeding
     public static string Order(long id, Random random, int regions)
     {
         var roll = random.Next(100);
-        var centigrams = roll < 70 ? random.Next(100, 501) : roll < 95 ? random.Next(500, 1501) : random.Next(1500, 5001);
-        var weight = (centigrams / 100m).ToString("0.##", CultureInfo.InvariantCulture);
+        var hundredths = roll < 70 ? random.Next(100, 501) : roll < 95 ? random.Next(500, 1501) : random.Next(1500, 5001);
+        var weight = (hundredths / 100m).ToString("0.##", CultureInfo.InvariantCulture);
         var start = random.Next(0, 24 * 4) * 15;
         var length = random.Next(4, 17) * 15;
         var windows = new List<string> { Window(start, length) };

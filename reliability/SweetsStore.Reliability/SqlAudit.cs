@@ -22,9 +22,9 @@ public static partial class SqlAudit
         ("Data/Imports/ImportStore.cs", "SelectListView", "a const string in the same class (the list's columns, without the report)"),
         ("Data/Imports/ImportStore.cs", "Unfinished", "a const string in the same class (the statuses of an import not ended)"),
         ("Data/StatsService.cs", "Jobs.JobTables.Schema", "a const string (Hangfire's schema name)"),
-        ("Api/Jobs/HangfireSchema.cs", "JobTables.Schema", "a const string (Hangfire's schema name)"),
-        ("Data/BulkCopy.cs", "column", "picked by a switch from two fixed column names; anything else throws"),
-        ("Data/BulkCopy.cs", "table", "the same switch: only \"orders\" or \"couriers\" get here"),
+        ("Data/Jobs/JobTables.cs", "Schema", "a const string in the same class (Hangfire's schema name)"),
+        ("Data/Imports/ImportSession.cs", "_table.IdColumn", "the fixed id column of one of the two ImportTables (internal: nothing else can make one)"),
+        ("Data/Imports/ImportSession.cs", "_table.Table", "the fixed table of one of the two ImportTables"),
         ("Data/Idempotency/IdempotencyStore.cs", "when ?? \"true\"", "true, or the condition a service passes as a const string (DeliveryService.DeliveredBy); its values go in as parameters $8 on"),
         ("Data/Bundles.cs", "bundle", "one of two fixed expressions (\"$1\" or the bundle of order $1), chosen by the two fields that call it"),
     ];

@@ -96,11 +96,11 @@ public sealed class ContractFields
             4.17m));
         Add("earnings", new Field(
             s => Integer(s, "int64", minimum: "0"),
-            $"{Rating.BundlePayUnit} × C summed over the courier's finished bundles with at least one delivery, C being the " +
+            $"{BundleRules.PayUnit} × C summed over the courier's finished bundles with at least one delivery, C being the " +
             "earnings coefficient of the courier's type when the bundle was assigned (" +
             string.Join(", ", System.Enum.GetValues<CourierType>().Select(t => $"{t.ToContractName()} {t.Coefficient()}")) + "). " +
             "A bundle is finished when none of its orders is open: each delivered, or released back to the pool by a PATCH. 0 when none.",
-            Rating.BundlePayUnit * CourierType.Bike.Coefficient()));
+            BundleRules.PayUnit * CourierType.Bike.Coefficient()));
         Add("id", Id("An id.", 1));
         Add("index", new Field(
             s => Integer(s, "int32", minimum: "0"),

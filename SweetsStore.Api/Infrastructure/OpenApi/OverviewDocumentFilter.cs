@@ -111,7 +111,7 @@ public sealed class OverviewDocumentFilter : IDocumentFilter
             .AppendLine("  most orders that fit the capacity (a total equal to the capacity fits); of those, the heaviest total; then the ")
             .AppendLine("  oldest orders. Asking again while the bundle is open answers the same bundle and `assign_time`.")
             .AppendLine("- **Intervals** `\"HH:MM-HH:MM\"` are half-open, `[start, end)`; an end earlier than the start crosses midnight.")
-            .AppendLine(CultureInfo.InvariantCulture, $"- **Earnings**: a bundle is *finished* when none of its orders is open (each delivered, or released by a PATCH); a finished bundle with at least one delivery pays {Rating.BundlePayUnit} × C, C of the type at assignment.")
+            .AppendLine(CultureInfo.InvariantCulture, $"- **Earnings**: a bundle is *finished* when none of its orders is open (each delivered, or released by a PATCH); a finished bundle with at least one delivery pays {BundleRules.PayUnit} × C, C of the type at assignment.")
             .AppendLine("- **Rating** (0–5): from the fastest region's average delivery time t (seconds): (3600 − min(t, 3600)) / 3600 × 5.")
             .AppendLine("- **Times** are RFC 3339 with seconds and an offset; answers are UTC (`Z`), to the microsecond.")
             .AppendLine("- **Errors**: every 400 is `{\"validation_error\": {...}}` naming each bad field; every other error is ")

@@ -82,7 +82,7 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
             {
                 await copy.StartRowAsync(ct);
                 await copy.WriteAsync(order.Id, NpgsqlDbType.Bigint, ct);
-                await copy.WriteAsync(order.WeightCg, NpgsqlDbType.Integer, ct);
+                await copy.WriteAsync(order.WeightHundredthsOfKg, NpgsqlDbType.Integer, ct);
                 await copy.WriteAsync(order.Region, NpgsqlDbType.Integer, ct);
                 await copy.WriteAsync(order.Hours, NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
                 await copy.WriteAsync(order.Delivery, NpgsqlDbType.IntegerMultirange, ct);
@@ -168,17 +168,17 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
             {
                 if (group.Count() >= limit)
                 {
-                    horizon = Math.Min(horizon, group.Max(r => r.Candidate.Weight.Centigrams));
+                    horizon = Math.Min(horizon, group.Max(r => r.Candidate.Weight.HundredthsOfKg));
                 }
             }
 
-            var complete = rows.Where(r => r.Candidate.Weight.Centigrams < horizon).Select(r => r.Candidate).ToList();
+            var complete = rows.Where(r => r.Candidate.Weight.HundredthsOfKg < horizon).Select(r => r.Candidate).ToList();
             if (horizon == int.MaxValue)
             {
                 return (complete, queries);
             }
 
-            var weights = complete.Select(c => c.Weight.Centigrams).Order().ToArray();
+            var weights = complete.Select(c => c.Weight.HundredthsOfKg).Order().ToArray();
             if (AssignmentEngine.TryFindCutoff(weights, capacity, out _, out var heaviestUseful) && heaviestUseful < horizon)
             {
                 return (complete, queries);
@@ -211,7 +211,7 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
             Parameters =
             {
                 new NpgsqlParameter<int[]> { TypedValue = regions },
-                new NpgsqlParameter<int> { TypedValue = capacity.Centigrams },
+                new NpgsqlParameter<int> { TypedValue = capacity.HundredthsOfKg },
                 new NpgsqlParameter<NpgsqlRange<int>[]> { TypedValue = hours, NpgsqlDbType = NpgsqlDbType.IntegerMultirange },
                 new NpgsqlParameter<int> { TypedValue = limit },
             },
@@ -220,7 +220,7 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            rows.Add((reader.GetInt32(0), new Candidate(reader.GetInt64(1), Weight.FromCentigrams(reader.GetInt32(2)), reader.GetInt64(3))));
+            rows.Add((reader.GetInt32(0), new Candidate(reader.GetInt64(1), Weight.FromHundredthsOfKg(reader.GetInt32(2)), reader.GetInt64(3))));
         }
 
         return rows;

@@ -7,7 +7,7 @@ using SweetsStore.Domain;
 namespace SweetsStore.Bench.Data;
 
 /// <summary>An order as the benchmark sends it and as the COPY baseline writes it (the same columns the API writes).</summary>
-internal sealed record OrderRow(long Id, int WeightCg, int Region, string[] Hours, NpgsqlRange<int>[] Delivery);
+internal sealed record OrderRow(long Id, int WeightHundredthsOfKg, int Region, string[] Hours, NpgsqlRange<int>[] Delivery);
 
 /// <summary>A courier as POST /couriers takes it.</summary>
 internal sealed record CourierRow(long Id, CourierType Type, int[] Regions, string[] Hours);
@@ -148,7 +148,7 @@ internal static class Fakes
     {
         writer.WriteStartObject();
         writer.WriteNumber("order_id", order.Id);
-        writer.WriteNumber("weight", order.WeightCg / 100m);
+        writer.WriteNumber("weight", order.WeightHundredthsOfKg / 100m);
         writer.WriteNumber("region", order.Region);
         writer.WriteStartArray("delivery_hours");
         foreach (var window in order.Hours)

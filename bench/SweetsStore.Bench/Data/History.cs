@@ -14,7 +14,7 @@ internal static class History
 {
     public sealed record Expected(long CourierId, long Earnings, decimal? Rating, DateTime From, DateTime To);
 
-    private readonly record struct OrderLine(long Id, int WeightCg, int Region, CourierRow Courier, long BundleId, DateTime CompleteTime, long Micros);
+    private readonly record struct OrderLine(long Id, int WeightHundredthsOfKg, int Region, CourierRow Courier, long BundleId, DateTime CompleteTime, long Micros);
 
     private readonly record struct BundleLine(long Id, CourierRow Courier, DateTime Assign, DateTime Finished);
 
@@ -31,7 +31,7 @@ internal static class History
 
         foreach (var courier in couriers)
         {
-            var capacity = courier.Type.Capacity().Centigrams;
+            var capacity = courier.Type.Capacity().HundredthsOfKg;
             var sums = new Dictionary<int, (long Total, long Count)>();
             var start = baseTime.AddDays(random.Int(0, 300));
             var bundleCount = deliveries / perBundle;
@@ -57,7 +57,7 @@ internal static class History
             stats.AddRange(sums.Select(kv => (courier.Id, kv.Key, kv.Value.Total, kv.Value.Count)));
             expected.Add(new Expected(
                 courier.Id,
-                (long)Rating.BundlePayUnit * courier.Type.Coefficient() * bundleCount,
+                (long)BundleRules.PayUnit * courier.Type.Coefficient() * bundleCount,
                 Rating.Compute(sums.Select(kv => new RegionDeliveries(kv.Key, kv.Value.Total, kv.Value.Count))),
                 start,
                 last.AddTicks(10)));
@@ -80,7 +80,7 @@ internal static class History
                 await copy.WriteAsync(coefficient, NpgsqlDbType.Integer);
                 await copy.WriteAsync(b.Assign, NpgsqlDbType.TimestampTz);
                 await copy.WriteAsync(b.Finished, NpgsqlDbType.TimestampTz);
-                await copy.WriteAsync((long)Rating.BundlePayUnit * coefficient, NpgsqlDbType.Bigint);
+                await copy.WriteAsync((long)BundleRules.PayUnit * coefficient, NpgsqlDbType.Bigint);
             }
 
             await copy.CompleteAsync();
@@ -94,7 +94,7 @@ internal static class History
             {
                 await copy.StartRowAsync();
                 await copy.WriteAsync(o.Id, NpgsqlDbType.Bigint);
-                await copy.WriteAsync(o.WeightCg, NpgsqlDbType.Integer);
+                await copy.WriteAsync(o.WeightHundredthsOfKg, NpgsqlDbType.Integer);
                 await copy.WriteAsync(o.Region, NpgsqlDbType.Integer);
                 await copy.WriteAsync(o.Courier.Hours, NpgsqlDbType.Array | NpgsqlDbType.Text);
                 await copy.WriteAsync(multiranges[o.Courier.Id], NpgsqlDbType.IntegerMultirange);

@@ -24,7 +24,7 @@ public class EngineBenchmarks
     public void Setup()
     {
         _candidates = Make(Candidates, 5000, seed: 20261122 + Candidates);
-        _capacity = Weight.FromCentigrams(CapacityCg);
+        _capacity = Weight.FromHundredthsOfKg(CapacityCg);
     }
 
     [Benchmark]
@@ -36,7 +36,7 @@ public class EngineBenchmarks
         var random = new Randomizer(seed);
         var ages = random.Shuffle(Enumerable.Range(1, count)).ToArray();
         return Enumerable.Range(0, count)
-            .Select(i => new Candidate(i + 1, Weight.FromCentigrams(random.Int(1, maxCg)), ages[i]))
+            .Select(i => new Candidate(i + 1, Weight.FromHundredthsOfKg(random.Int(1, maxCg)), ages[i]))
             .ToArray();
     }
 }

@@ -29,11 +29,11 @@ internal static class EngineQuality
             var ages = random.Shuffle(Enumerable.Range(1, n)).ToArray();
             var fewValues = random.Bool();
             var candidates = Enumerable.Range(0, n)
-                .Select(j => new Candidate(j + 1, Weight.FromCentigrams(fewValues
+                .Select(j => new Candidate(j + 1, Weight.FromHundredthsOfKg(fewValues
                     ? random.ArrayElement(new[] { 100, 150, 200, 250, 300 }) * capacity / 1000
                     : random.Int(1, capacity / 2)), ages[j]))
                 .ToArray();
-            var chosen = AssignmentEngine.Choose(candidates, Weight.FromCentigrams(capacity));
+            var chosen = AssignmentEngine.Choose(candidates, Weight.FromHundredthsOfKg(capacity));
             var best = BruteForce(candidates, capacity);
             if (!SameSet(chosen.Orders, best))
             {
@@ -55,19 +55,19 @@ internal static class EngineQuality
                 for (var i = 0; i < perSize; i++)
                 {
                     var candidates = EngineBenchmarks.Make(n, random.Bool() ? 5000 : capacity, random.Int());
-                    var chosen = AssignmentEngine.Choose(candidates, Weight.FromCentigrams(capacity));
+                    var chosen = AssignmentEngine.Choose(candidates, Weight.FromHundredthsOfKg(capacity));
                     var (count, total) = CountWeightDp(candidates, capacity);
                     dpInstances++;
                     if (!chosen.Exact)
                     {
                         fallback++;
-                        lost += total - chosen.Total.Centigrams;
+                        lost += total - chosen.Total.HundredthsOfKg;
                     }
 
-                    if (chosen.Orders.Count != count || (chosen.Exact && chosen.Total.Centigrams != total) || chosen.Total.Centigrams > capacity)
+                    if (chosen.Orders.Count != count || (chosen.Exact && chosen.Total.HundredthsOfKg != total) || chosen.Total.HundredthsOfKg > capacity)
                     {
                         dpMismatches++;
-                        first ??= $"DP n={n} C={capacity}: engine {chosen.Orders.Count} orders / {chosen.Total.Centigrams} cg (exact={chosen.Exact}), optimum {count} / {total}";
+                        first ??= $"DP n={n} C={capacity}: engine {chosen.Orders.Count} orders / {chosen.Total.HundredthsOfKg} cg (exact={chosen.Exact}), optimum {count} / {total}";
                     }
                 }
             }
@@ -96,7 +96,7 @@ internal static class EngineQuality
             {
                 if ((mask & (1 << j)) != 0)
                 {
-                    total += candidates[j].Weight.Centigrams;
+                    total += candidates[j].Weight.HundredthsOfKg;
                 }
             }
 
@@ -137,7 +137,7 @@ internal static class EngineQuality
     /// <summary>The largest count that fits, and the heaviest total of that count: bit sets of reachable totals per count.</summary>
     private static (int Count, int Total) CountWeightDp(Candidate[] candidates, int capacity)
     {
-        var weights = candidates.Select(c => c.Weight.Centigrams).Where(w => w <= capacity).Order().ToArray();
+        var weights = candidates.Select(c => c.Weight.HundredthsOfKg).Where(w => w <= capacity).Order().ToArray();
         var k = 0;
         long light = 0;
         while (k < weights.Length && light + weights[k] <= capacity)

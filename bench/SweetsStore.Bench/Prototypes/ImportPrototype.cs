@@ -49,7 +49,7 @@ internal static class ImportPrototype
     {
         var request = Fakes.Orders(PrototypeData.PoolSize + 1, Rows, Fakes.Seed + 11);
         var seqOf = request.Select((o, i) => (o.Id, Seq: SeqBase + i)).ToDictionary(x => x.Id, x => x.Seq);
-        var sorted = request.OrderBy(o => o.Region).ThenBy(o => o.WeightCg).ThenBy(o => seqOf[o.Id]).ToArray();
+        var sorted = request.OrderBy(o => o.Region).ThenBy(o => o.WeightHundredthsOfKg).ThenBy(o => seqOf[o.Id]).ToArray();
         var schemas = await db.LinesAsync("SELECT nspname FROM pg_namespace");
         var variants = Variants.Where(v => schemas.Contains(v.Schema)).ToList();
         var results = new List<Measured>();
@@ -93,7 +93,7 @@ internal static class ImportPrototype
             var chunk = v.Copies.Max(c => c.Chunk) ?? Rows;
             var batches = request.Chunk(chunk).Select(b => (Request: b, Sorted: chunk == Rows
                 ? sorted
-                : b.OrderBy(o => o.Region).ThenBy(o => o.WeightCg).ThenBy(o => seqOf[o.Id]).ToArray())).ToList();
+                : b.OrderBy(o => o.Region).ThenBy(o => o.WeightHundredthsOfKg).ThenBy(o => seqOf[o.Id]).ToArray())).ToList();
             var cpu0 = CpuWatch.Times(backend, children: false);
             var pg0 = CpuWatch.PostgresTicks(postmaster);
             var started = Stopwatch.GetTimestamp();
@@ -131,7 +131,7 @@ internal static class ImportPrototype
                 {
                     case "order_id": await importer.WriteAsync(row.Id, NpgsqlDbType.Bigint); break;
                     case "seq": await importer.WriteAsync(seqOf[row.Id], NpgsqlDbType.Bigint); break;
-                    case "weight_cg": await importer.WriteAsync(row.WeightCg, NpgsqlDbType.Integer); break;
+                    case "weight_cg": await importer.WriteAsync(row.WeightHundredthsOfKg, NpgsqlDbType.Integer); break;
                     case "region": await importer.WriteAsync(row.Region, NpgsqlDbType.Integer); break;
                     case "delivery_hours": await importer.WriteAsync(row.Hours, NpgsqlDbType.Array | NpgsqlDbType.Text); break;
                     case "delivery": await importer.WriteAsync(row.Delivery, NpgsqlDbType.IntegerMultirange); break;

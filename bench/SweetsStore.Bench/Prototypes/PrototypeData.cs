@@ -69,7 +69,7 @@ internal static class PrototypeData
                     await copy.WriteAsync(c.Id, NpgsqlDbType.Bigint);
                     await copy.WriteAsync(c.Type.ToContractName(), NpgsqlDbType.Text);
                     await copy.WriteAsync(c.Type.Coefficient(), NpgsqlDbType.Integer);
-                    await copy.WriteAsync(c.Type.Capacity().Centigrams, NpgsqlDbType.Integer);
+                    await copy.WriteAsync(c.Type.Capacity().HundredthsOfKg, NpgsqlDbType.Integer);
                     await copy.WriteAsync(Fakes.Multirange(c.Hours), NpgsqlDbType.IntegerMultirange);
                     await copy.WriteAsync(AssignmentEngine.FirstReadPerRegion(c.Type.Capacity()), NpgsqlDbType.Integer);
                 }

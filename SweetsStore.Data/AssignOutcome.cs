@@ -3,9 +3,6 @@ using SweetsStore.Domain;
 
 namespace SweetsStore.Data;
 
-/// <summary>A courier as the API shows it; <see cref="Rating"/> is null until a bundle finished paid.</summary>
-public sealed record CourierView(long Id, CourierType Type, IReadOnlyList<int> Regions, IReadOnlyList<string> WorkingHours, long Earnings, decimal? Rating);
-
 /// <summary>The bundle an assign answers with; no assign time when nothing fits.</summary>
 public sealed record AssignOutcome(IReadOnlyList<long> OrderIds, Instant? AssignTime)
 {
@@ -21,13 +18,3 @@ public sealed record AssignOutcome(IReadOnlyList<long> OrderIds, Instant? Assign
     /// <summary>Tries it took: 1, plus one for every claim that lost a race for its orders to another assign.</summary>
     public int Attempts { get; init; } = 1;
 }
-
-/// <summary>An order with its delivery state.</summary>
-public sealed record OrderView(
-    long Id, Weight Weight, int Region, IReadOnlyList<string> DeliveryHours, long? CourierId, Instant? AssignTime, Instant? CompleteTime)
-{
-    public string Status => CompleteTime is not null ? "completed" : CourierId is not null ? "assigned" : "pending";
-}
-
-/// <summary>A half-open period <c>[From, To)</c>: From inclusive, To exclusive.</summary>
-public readonly record struct Period(Instant From, Instant To);

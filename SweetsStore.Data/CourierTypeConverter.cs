@@ -1,16 +1,7 @@
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using NodaTime;
 using SweetsStore.Domain;
 
 namespace SweetsStore.Data;
-
-/// <summary>
-/// Stands in for the Npgsql NodaTime plugin, which is not obtainable here (see ../shared/PACKAGES.md):
-/// instants travel as UTC <see cref="DateTime"/> into <c>timestamptz</c>.
-/// </summary>
-internal sealed class InstantConverter() : ValueConverter<Instant, DateTime>(
-    i => i.ToDateTimeUtc(),
-    d => Instant.FromDateTimeUtc(DateTime.SpecifyKind(d, DateTimeKind.Utc)));
 
 /// <summary>Courier types as their contract names (<c>foot</c>, <c>bike</c>, <c>car</c>), checked by the table.</summary>
 internal sealed class CourierTypeConverter() : ValueConverter<CourierType, string>(

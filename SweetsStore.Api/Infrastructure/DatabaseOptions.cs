@@ -1,0 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SweetsStore.Api.Infrastructure;
+
+/// <summary>How this process uses the database (configuration section <c>Database</c>).</summary>
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    /// <summary>Apply migrations at start (in the background); else a separate <c>migrate</c> step does.</summary>
+    public bool MigrateOnStartup { get; set; } = true;
+
+    /// <summary>Point reads through their own multiplexed data source (<see cref="Data.PointReads"/>).</summary>
+    public bool MultiplexPointReads { get; set; } = true;
+
+    /// <summary>How often <see cref="StatisticsKeeper"/> looks for tables whose statistics are out of step; 0 turns it off.</summary>
+    [Range(0, 3_600, ErrorMessage = Settings.FromTo)]
+    public double AnalyzeCheckSeconds { get; set; } = 1;
+
+    /// <summary>A table is analyzed only once at least this many of its rows changed since its last ANALYZE.</summary>
+    [Range(typeof(long), "1", "9223372036854775807", ErrorMessage = Settings.FromTo)]
+    public long AnalyzeMinChanges { get; set; } = 500;
+}
