@@ -50,14 +50,7 @@ public sealed class AssignmentPreviews(NpgsqlDataSource db)
         Schedule hours;
         AssignOutcome? open = null;
         await using (var read = Sql.Command(connection,
-            """
-            SELECT c.courier_type, c.regions, c.working_hours, b.assign_time,
-                   array(SELECT o.order_id FROM orders o
-                         WHERE o.bundle_id = b.bundle_id AND o.complete_time IS NULL ORDER BY o.order_id)
-            FROM couriers c
-            LEFT JOIN bundles b ON b.courier_id = c.courier_id AND b.finished_at IS NULL
-            WHERE c.courier_id = $1
-            """, Sql.P(courierId)))
+            DeliveryService.CourierAndOpenBundle, Sql.P(courierId)))
         await using (var reader = await read.ExecuteReaderAsync(ct))
         {
             if (!await reader.ReadAsync(ct))

@@ -74,14 +74,7 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
             {
                 Sql.BatchCommand("SELECT 1 FROM couriers WHERE courier_id = $1 FOR NO KEY UPDATE", Sql.P(courierId)),
                 Sql.BatchCommand(
-                    """
-                    SELECT c.courier_type, c.regions, c.working_hours, b.assign_time,
-                           array(SELECT o.order_id FROM orders o
-                                 WHERE o.bundle_id = b.bundle_id AND o.complete_time IS NULL ORDER BY o.order_id)
-                    FROM couriers c
-                    LEFT JOIN bundles b ON b.courier_id = c.courier_id AND b.finished_at IS NULL
-                    WHERE c.courier_id = $1
-                    """, Sql.P(courierId)),
+                    CourierAndOpenBundle, Sql.P(courierId)),
             },
         };
         if (idempotency is not null)
@@ -247,6 +240,20 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
 
         return true;
     }
+
+    /// <summary>
+    /// A courier's type, regions and hours, and its open bundle's assign time and open orders (by id): what an assign
+    /// (and the assignment preview, which must read what an assign would) decides from.
+    /// </summary>
+    internal const string CourierAndOpenBundle =
+        """
+        SELECT c.courier_type, c.regions, c.working_hours, b.assign_time,
+               array(SELECT o.order_id FROM orders o
+                     WHERE o.bundle_id = b.bundle_id AND o.complete_time IS NULL ORDER BY o.order_id)
+        FROM couriers c
+        LEFT JOIN bundles b ON b.courier_id = c.courier_id AND b.finished_at IS NULL
+        WHERE c.courier_id = $1
+        """;
 
     /// <summary>The condition for storing a complete's answer: order $8 is delivered, in a bundle of courier $9.</summary>
     private const string DeliveredBy =
