@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using SweetsStore.Api.Infrastructure;
 
 namespace SweetsStore.Api.Idempotency;
 
@@ -7,24 +8,10 @@ namespace SweetsStore.Api.Idempotency;
 /// The request body as the action reads it, hashed (SHA-256) on the way: the fingerprint of a body of any size costs
 /// one pass over bytes that are read anyway, and nothing is held.
 /// </summary>
-public sealed class HashingStream(Stream inner) : Stream
+public sealed class HashingStream(Stream inner) : ForwardOnlyReadStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private byte[]? _fingerprint;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     /// <summary>The SHA-256 of the whole body; only once it has been read to its end.</summary>
     /// <exception cref="InvalidOperationException">The body has not been read to its end.</exception>
@@ -65,21 +52,6 @@ public sealed class HashingStream(Stream inner) : Stream
 
         return read;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, default).GetAwaiter().GetResult();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

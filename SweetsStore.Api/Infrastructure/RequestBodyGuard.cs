@@ -15,22 +15,8 @@ public sealed class RequestBodyGuard(RequestDelegate next)
         return next(context);
     }
 
-    private sealed class GuardedBody(Stream inner, CancellationToken aborted) : Stream
+    private sealed class GuardedBody(Stream inner, CancellationToken aborted) : ForwardOnlyReadStream
     {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             try
@@ -43,20 +29,5 @@ public sealed class RequestBodyGuard(RequestDelegate next)
                 throw new BadHttpRequestException("the request body could not be read", StatusCodes.Status400BadRequest, e);
             }
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, default).GetAwaiter().GetResult();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
