@@ -1,0 +1,308 @@
+using Microsoft.Extensions.Logging;
+using NodaTime;
+using Npgsql;
+
+namespace SweetsStore.Data;
+
+/// <summary>
+/// Coalesced assigns (docs/decisions/0016, step 3): one loop per process. An assign that arrives while no batch is in
+/// flight starts one at once (a batch of one is today's transaction, <see cref="DeliveryService.TryAssignAsync"/>);
+/// assigns arriving meanwhile wait, and the next batch takes every one waiting (up to the batch size, one per courier)
+/// into one transaction (<see cref="AssignBatch"/>). Each courier is settled on its own: one that lost orders to
+/// another process's claim goes back to the front of the queue without them (0005's back-off and 503 unchanged);
+/// a batch that fails for any other reason assigns each of its couriers alone.
+/// </summary>
+internal sealed class AssignQueue(DeliveryService service, NpgsqlDataSource db, IClock clock, int maxBatch, ILogger logger)
+{
+    private readonly Lock _gate = new();
+    private readonly List<Waiter> _waiting = [];
+    private bool _running;
+    private long _batches;
+    private long _batched;
+    private int _largest;
+    private int _last;
+
+    /// <summary>Batches run so far, the assigns they held, the largest and the last batch's size (tests read these).</summary>
+    internal (long Batches, long Assigns, int Largest, int Last) Seen
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return (_batches, _batched, _largest, _last);
+            }
+        }
+    }
+
+    /// <summary>Assigns waiting for the next batch (tests).</summary>
+    internal int Waiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waiting.Count;
+            }
+        }
+    }
+
+    public Task<AssignOutcome> AssignAsync(long courierId, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var waiter = new Waiter(courierId, ct);
+        waiter.Registration = ct.Register(static state =>
+        {
+            var (queue, w) = ((AssignQueue, Waiter))state!;
+            queue.Withdraw(w);
+        }, (this, waiter));
+        Enqueue(waiter, front: false);
+        return waiter.Task;
+    }
+
+    /// <summary>A request cancelled while it waits leaves the queue; one already in a batch is decided there.</summary>
+    private void Withdraw(Waiter waiter)
+    {
+        lock (_gate)
+        {
+            if (!_waiting.Remove(waiter))
+            {
+                return;
+            }
+        }
+
+        waiter.Fail(new OperationCanceledException(waiter.Ct));
+    }
+
+    private void Enqueue(Waiter waiter, bool front)
+    {
+        bool start;
+        lock (_gate)
+        {
+            if (front)
+            {
+                _waiting.Insert(0, waiter);
+            }
+            else
+            {
+                _waiting.Add(waiter);
+            }
+
+            start = !_running;
+            _running = true;
+        }
+
+        if (start)
+        {
+            _ = RunAsync(); // runs on this thread until its first wait: the first batch starts at once
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        while (true)
+        {
+            List<Waiter> batch;
+            lock (_gate)
+            {
+                batch = Take();
+                if (batch.Count == 0)
+                {
+                    _running = false;
+                    return;
+                }
+
+                _batches++;
+                _batched += batch.Count;
+                _largest = Math.Max(_largest, batch.Count);
+                _last = batch.Count;
+            }
+
+            try
+            {
+                if (batch.Count == 1)
+                {
+                    await AloneAsync(batch[0]);
+                }
+                else
+                {
+                    await TogetherAsync(batch);
+                }
+            }
+            catch (Exception e)
+            {
+                // Neither lets an exception out; should one still come, no caller may wait for ever.
+                logger.LogError(e, "Assign batch of {Count} couriers failed outside its transaction", batch.Count);
+                foreach (var waiter in batch)
+                {
+                    waiter.Fail(e);
+                }
+            }
+        }
+    }
+
+    /// <summary>The waiting assigns in arrival order, up to the batch size, one per courier (a second waits for the next batch).</summary>
+    private List<Waiter> Take()
+    {
+        var batch = new List<Waiter>(Math.Min(maxBatch, _waiting.Count));
+        var couriers = new HashSet<long>();
+        for (var i = 0; i < _waiting.Count && batch.Count < maxBatch; i++)
+        {
+            if (couriers.Add(_waiting[i].CourierId))
+            {
+                batch.Add(_waiting[i]);
+                _waiting.RemoveAt(i--);
+            }
+        }
+
+        return batch;
+    }
+
+    /// <summary>A batch of one: today's transaction, one try.</summary>
+    private async Task AloneAsync(Waiter waiter)
+    {
+        try
+        {
+            await using var connection = await db.OpenConnectionAsync(waiter.Ct);
+            var (outcome, lost) = await service.TryAssignAsync(connection, waiter.CourierId, waiter.Taken, null, waiter.Ct);
+            if (outcome is not null)
+            {
+                waiter.Answer(outcome);
+            }
+            else
+            {
+                Retry(waiter, lost);
+            }
+        }
+        catch (Exception e)
+        {
+            waiter.Fail(e);
+        }
+    }
+
+    private async Task TogetherAsync(List<Waiter> batch)
+    {
+        AssignBatch.Settlement[] settled;
+        try
+        {
+            await using var connection = await db.OpenConnectionAsync();
+            settled = await AssignBatch.RunAsync(connection, clock, batch);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Assign batch of {Count} couriers failed; assigning each of them alone", batch.Count);
+            foreach (var waiter in batch)
+            {
+                _ = AloneAfterFailureAsync(waiter);
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var (outcome, lost, error) = settled[i];
+            if (outcome is not null)
+            {
+                batch[i].Answer(outcome);
+            }
+            else if (lost is not null)
+            {
+                Retry(batch[i], lost);
+            }
+            else
+            {
+                batch[i].Fail(error!);
+            }
+        }
+
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            logger.LogDebug(
+                "Assign batch of {Count} couriers: {New} new, {Lost} lost a race",
+                batch.Count, settled.Count(s => s.Outcome?.Kind == AssignKind.New), settled.Count(s => s.Lost is not null));
+        }
+    }
+
+    private async Task AloneAfterFailureAsync(Waiter waiter)
+    {
+        try
+        {
+            waiter.Answer(await service.AssignAloneAsync(waiter.CourierId, null, waiter.Taken, waiter.Attempt, waiter.Ct), attempts: null);
+        }
+        catch (Exception e)
+        {
+            waiter.Fail(e);
+        }
+    }
+
+    /// <summary>Another process's claim took some of the chosen orders: try again without them (0005).</summary>
+    private void Retry(Waiter waiter, long[] lost)
+    {
+        if (waiter.Attempt == DeliveryService.MaxAttempts)
+        {
+            waiter.Fail(new ContentionException($"assign for courier {waiter.CourierId} lost {waiter.Attempt} races for orders"));
+            return;
+        }
+
+        waiter.Taken.UnionWith(lost);
+        var pause = DeliveryService.BackOffMilliseconds(waiter.Attempt);
+        waiter.Attempt++;
+        if (pause == 0)
+        {
+            Enqueue(waiter, front: true);
+        }
+        else
+        {
+            _ = EnqueueAfterAsync(waiter, pause);
+        }
+    }
+
+    private async Task EnqueueAfterAsync(Waiter waiter, int milliseconds)
+    {
+        try
+        {
+            await Task.Delay(milliseconds, waiter.Ct);
+            Enqueue(waiter, front: true);
+        }
+        catch (OperationCanceledException e)
+        {
+            waiter.Fail(e);
+        }
+    }
+
+    /// <summary>One assign request: its courier, the orders it lost to other claims, its try, and its answer.</summary>
+    internal sealed class Waiter(long courierId, CancellationToken ct)
+        : TaskCompletionSource<AssignOutcome>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public long CourierId { get; } = courierId;
+
+        public CancellationToken Ct { get; } = ct;
+
+        public HashSet<long> Taken { get; } = [];
+
+        public int Attempt { get; set; } = 1;
+
+        public CancellationTokenRegistration Registration { get; set; }
+
+        public void Answer(AssignOutcome outcome) => Answer(outcome, Attempt);
+
+        public void Answer(AssignOutcome outcome, int? attempts)
+        {
+            Registration.Unregister();
+            TrySetResult(attempts is { } n ? outcome with { Attempts = n } : outcome);
+        }
+
+        public void Fail(Exception error)
+        {
+            Registration.Unregister();
+            if (error is OperationCanceledException && Ct.IsCancellationRequested)
+            {
+                TrySetCanceled(Ct);
+            }
+            else
+            {
+                TrySetException(error);
+            }
+        }
+    }
+}
