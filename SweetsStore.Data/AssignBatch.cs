@@ -12,12 +12,19 @@ namespace SweetsStore.Data;
 /// </summary>
 internal static class AssignBatch
 {
-    /// <summary>A courier's end in a batch: an answer, or the orders it lost to another claim (try again), or an error.</summary>
-    public readonly record struct Settlement(AssignOutcome? Outcome, long[]? Lost, Exception? Error);
+    /// <summary>
+    /// A courier's end in a batch: an answer, or the orders it lost to another claim (try again), or an error; or none
+    /// of these when its row was locked by another transaction (a complete, a PATCH, another process's assign): then
+    /// it is assigned alone, waiting for that lock on a connection of its own, as today.
+    /// </summary>
+    public readonly record struct Settlement(AssignOutcome? Outcome, long[]? Lost, Exception? Error)
+    {
+        public bool Busy => Outcome is null && Lost is null && Error is null;
+    }
 
     /// <summary>
-    /// Locks the couriers in id order (one statement), then reads them and their open bundles (another, after the
-    /// lock, 0005); reads every remaining courier's candidates in one round trip (<see cref="Pool"/>; deeper reads
+    /// Locks the couriers in id order, skipping those another transaction holds (one statement), then reads them and
+    /// their open bundles (another, after the lock, 0005); reads every remaining courier's candidates in one round trip (<see cref="Pool"/>; deeper reads
     /// in further round trips); chooses per courier in the batch's order without the orders earlier couriers chose;
     /// claims everything in one statement; undoes the claims of couriers that lost orders; commits.
     /// </summary>
@@ -31,6 +38,7 @@ internal static class AssignBatch
     {
         var settled = new Settlement[batch.Count];
         var couriers = new Dictionary<long, Courier>(batch.Count);
+        var locked = new HashSet<long>(batch.Count);
         await using var tx = await connection.BeginTransactionAsync();
         await using (var read = new NpgsqlBatch(connection, tx)
         {
@@ -42,7 +50,12 @@ internal static class AssignBatch
         })
         await using (var reader = await read.ExecuteReaderAsync())
         {
-            await reader.NextResultAsync(); // past the lock's rows
+            while (await reader.ReadAsync())
+            {
+                locked.Add(reader.GetInt64(0));
+            }
+
+            await reader.NextResultAsync();
             while (await reader.ReadAsync())
             {
                 var id = reader.GetInt64(0);
@@ -58,7 +71,13 @@ internal static class AssignBatch
         {
             if (!couriers.TryGetValue(batch[i].CourierId, out var courier))
             {
+                // Not even read: no such courier (one that was locked is still read: locks do not hide rows).
                 settled[i] = new Settlement(null, null, new DomainException("courier_id", "no courier has this id"));
+            }
+            else if (!locked.Contains(batch[i].CourierId))
+            {
+                // Another transaction holds this courier: the batch does not wait for it (nor make everyone else wait).
+                settled[i] = default;
             }
             else if (courier.Open is not null)
             {
@@ -230,8 +249,11 @@ internal static class AssignBatch
         }
     }
 
-    /// <summary>Locks couriers $1 in id order (so two batches never wait on each other in a circle).</summary>
-    private const string LockCouriers = "SELECT courier_id FROM couriers WHERE courier_id = ANY($1) ORDER BY courier_id FOR NO KEY UPDATE";
+    /// <summary>
+    /// Locks those couriers of $1 that no other transaction holds, and yields them. A batch never waits for a courier:
+    /// one held by a complete, a PATCH or another process's assign would otherwise hold up every assign in the queue.
+    /// </summary>
+    private const string LockCouriers = "SELECT courier_id FROM couriers WHERE courier_id = ANY($1) ORDER BY courier_id FOR NO KEY UPDATE SKIP LOCKED";
 
     /// <summary><see cref="DeliveryService.CourierAndOpenBundle"/> for every courier of $1, each row led by its id.</summary>
     private const string CouriersAndOpenBundles =

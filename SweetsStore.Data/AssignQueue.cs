@@ -10,7 +10,8 @@ namespace SweetsStore.Data;
 /// assigns arriving meanwhile wait, and the next batch takes every one waiting (up to the batch size, one per courier)
 /// into one transaction (<see cref="AssignBatch"/>). Each courier is settled on its own: one that lost orders to
 /// another process's claim goes back to the front of the queue without them (0005's back-off and 503 unchanged);
-/// a batch that fails for any other reason assigns each of its couriers alone.
+/// one whose row another transaction holds, and every courier of a batch that fails for any other reason, is
+/// assigned alone (today's path, on a connection of its own).
 /// </summary>
 internal sealed class AssignQueue(DeliveryService service, NpgsqlDataSource db, IClock clock, int maxBatch, ILogger logger)
 {
@@ -209,20 +210,25 @@ internal sealed class AssignQueue(DeliveryService service, NpgsqlDataSource db, 
             {
                 Retry(batch[i], lost);
             }
+            else if (error is not null)
+            {
+                batch[i].Fail(error);
+            }
             else
             {
-                batch[i].Fail(error!);
+                _ = AloneAfterFailureAsync(batch[i]); // its row is held by another transaction: wait for it alone
             }
         }
 
         if (logger.IsEnabled(LogLevel.Debug))
         {
             logger.LogDebug(
-                "Assign batch of {Count} couriers: {New} new, {Lost} lost a race",
-                batch.Count, settled.Count(s => s.Outcome?.Kind == AssignKind.New), settled.Count(s => s.Lost is not null));
+                "Assign batch of {Count} couriers: {New} new, {Lost} lost a race, {Busy} locked elsewhere",
+                batch.Count, settled.Count(s => s.Outcome?.Kind == AssignKind.New), settled.Count(s => s.Lost is not null), settled.Count(s => s.Busy));
         }
     }
 
+    /// <summary>Today's path for a courier the batch could not decide (a failed batch, a courier locked elsewhere).</summary>
     private async Task AloneAfterFailureAsync(Waiter waiter)
     {
         try

@@ -115,6 +115,36 @@ public class CoalescedAssignTests(ApiFactory api) : DeliveryTest(api)
     }
 
     [Fact]
+    public async Task ACourierHeldByAnotherTransactionDoesNotHoldUpTheBatch()
+    {
+        await Couriers(Fake.Courier(1).Build(), Fake.Courier(2).Build(), Fake.Courier(3).Build(), Fake.Courier(Blocker).InRegions(9).Build());
+        await Orders(Enumerable.Range(1, 30).Select(i => Fake.Order(i).Weighing(2).Build()).ToArray());
+
+        Task<AssignOutcome> one, two, three;
+        await using (var busy = await HoldAsync(3)) // a complete or PATCH of courier 3, say, still running
+        {
+            await using (var hold = await HoldAsync(Blocker))
+            {
+                var first = Queue.AssignAsync(Blocker, CancellationToken.None);
+                three = Queue.AssignAsync(3, CancellationToken.None);
+                one = Queue.AssignAsync(1, CancellationToken.None);
+                two = Queue.AssignAsync(2, CancellationToken.None);
+                await hold.ReleaseAsync();
+                await first;
+            }
+
+            // 1 and 2 are answered while 3 is still held; 3, first in the batch, chose nothing there.
+            Assert.Equal([1L, 2L, 3L, 4L, 5L], (await one).OrderIds);
+            Assert.Equal([6L, 7L, 8L, 9L, 10L], (await two).OrderIds);
+            Assert.False(three.IsCompleted);
+            Assert.Equal(3, Queue.Seen.Last);
+        }
+
+        Assert.Equal([11L, 12L, 13L, 14L, 15L], (await three).OrderIds);
+        Assert.Equal(1, (await three).Attempts);
+    }
+
+    [Fact]
     public async Task AWaitingAssignThatIsCancelledLeavesTheQueueAndAssignsNothing()
     {
         await Couriers(Fake.Courier(1).Build(), Fake.Courier(Blocker).InRegions(2).Build());
