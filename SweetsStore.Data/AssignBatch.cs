@@ -34,7 +34,11 @@ internal static class AssignBatch
     /// which the caller's fallback (each courier alone, today's path) answers correctly either way: a committed
     /// bundle is then the courier's open one.
     /// </remarks>
-    public static async Task<Settlement[]> RunAsync(NpgsqlConnection connection, IClock clock, IReadOnlyList<AssignQueue.Waiter> batch)
+    /// <param name="othersChose">Orders chosen by batches of this process still in flight: left out as if claimed.</param>
+    /// <param name="chosen">Told this batch's choices before its claim (the next batch may then start choosing).</param>
+    public static async Task<Settlement[]> RunAsync(
+        NpgsqlConnection connection, IClock clock, IReadOnlyList<AssignQueue.Waiter> batch, IReadOnlySet<long> othersChose,
+        Action<IReadOnlyCollection<long>> chosen)
     {
         var settled = new Settlement[batch.Count];
         var couriers = new Dictionary<long, Courier>(batch.Count);
@@ -92,7 +96,8 @@ internal static class AssignBatch
         await ReadCandidatesAsync(connection, tx, batch, reads);
 
         // In the batch's order, as one assign after another would: without the orders the earlier ones chose.
-        var chosen = new HashSet<long>();
+        var skip = new HashSet<long>(othersChose);
+        var mine = new List<long>();
         var claims = new List<(int Index, long[] Ids, Selection Selection, CourierType Type)>();
         for (var i = 0; i < batch.Count; i++)
         {
@@ -109,14 +114,14 @@ internal static class AssignBatch
 
             var capacity = read.Courier.Type.Capacity();
             var candidates = read.Complete!;
-            if (chosen.Count > 0 && candidates.Any(c => chosen.Contains(c.OrderId)))
+            if (skip.Count > 0 && candidates.Any(c => skip.Contains(c.OrderId)))
             {
-                candidates = candidates.Where(c => !chosen.Contains(c.OrderId)).ToList();
+                candidates = candidates.Where(c => !skip.Contains(c.OrderId)).ToList();
                 if (!Pool.Enough(candidates, read.Horizon, capacity))
                 {
                     // The earlier couriers took so many of the read's rows that a best bundle may lie beyond it.
                     candidates = await Pool.ReadAsync(
-                        connection, read.Courier.Regions, capacity, read.Courier.Hours, [.. batch[i].Taken, .. chosen], CancellationToken.None);
+                        connection, read.Courier.Regions, capacity, read.Courier.Hours, [.. batch[i].Taken, .. skip], CancellationToken.None);
                 }
             }
 
@@ -128,10 +133,12 @@ internal static class AssignBatch
             }
 
             var ids = selection.Orders.Select(o => o.OrderId).Order().ToArray();
-            chosen.UnionWith(ids);
+            skip.UnionWith(ids);
+            mine.AddRange(ids);
             claims.Add((i, ids, selection, read.Courier.Type));
         }
 
+        chosen(mine);
         if (claims.Count > 0)
         {
             await ClaimAsync(connection, tx, clock.NowToMicroseconds(), batch, claims, settled);

@@ -13,10 +13,14 @@ namespace SweetsStore.Data;
 /// one whose row another transaction holds, and every courier of a batch that fails for any other reason, is
 /// assigned alone (today's path, on a connection of its own).
 /// </summary>
-internal sealed class AssignQueue(DeliveryService service, NpgsqlDataSource db, IClock clock, int maxBatch, ILogger logger)
+internal sealed class AssignQueue(DeliveryService service, NpgsqlDataSource db, IClock clock, int maxBatch, int inFlight, ILogger logger)
 {
     private readonly Lock _gate = new();
     private readonly List<Waiter> _waiting = [];
+    private readonly SemaphoreSlim _slots = new(inFlight, inFlight);
+    private readonly SemaphoreSlim _choosing = new(1, 1);
+    private readonly HashSet<long> _chosenInFlight = [];
+    private readonly HashSet<long> _couriersInFlight = [];
     private bool _running;
     private long _batches;
     private long _batched;
@@ -76,7 +80,6 @@ internal sealed class AssignQueue(DeliveryService service, NpgsqlDataSource db, 
 
     private void Enqueue(Waiter waiter, bool front)
     {
-        bool start;
         lock (_gate)
         {
             if (front)
@@ -87,68 +90,132 @@ internal sealed class AssignQueue(DeliveryService service, NpgsqlDataSource db, 
             {
                 _waiting.Add(waiter);
             }
+        }
 
-            start = !_running;
+        Kick();
+    }
+
+    /// <summary>Starts the loop when assigns wait and it is not running.</summary>
+    private void Kick()
+    {
+        lock (_gate)
+        {
+            if (_running || _waiting.Count == 0)
+            {
+                return;
+            }
+
             _running = true;
         }
 
-        if (start)
-        {
-            _ = RunAsync(); // runs on this thread until its first wait: the first batch starts at once
-        }
+        _ = RunAsync(); // runs on this thread until its first wait: the first batch starts at once
     }
 
+    /// <summary>
+    /// The loop: one batch chooses at a time (so each sees every earlier batch's choices); with
+    /// <c>inFlight</c> above 1 the next batch starts choosing while the previous claims and commits, without
+    /// the orders that one chose.
+    /// </summary>
     private async Task RunAsync()
     {
         while (true)
         {
+            await _slots.WaitAsync();
+            await _choosing.WaitAsync();
             List<Waiter> batch;
+            HashSet<long> othersChose;
             lock (_gate)
             {
                 batch = Take();
                 if (batch.Count == 0)
                 {
                     _running = false;
-                    return;
+                    _choosing.Release();
+                    _slots.Release();
+                    break;
                 }
 
+                othersChose = [.. _chosenInFlight];
+                _couriersInFlight.UnionWith(batch.Select(w => w.CourierId));
                 _batches++;
                 _batched += batch.Count;
                 _largest = Math.Max(_largest, batch.Count);
                 _last = batch.Count;
             }
 
-            try
+            _ = RunBatchAsync(batch, othersChose);
+        }
+
+        // An assign left waiting because its courier is in a batch in flight is taken when that batch ends (its Kick).
+    }
+
+    private async Task RunBatchAsync(List<Waiter> batch, HashSet<long> othersChose)
+    {
+        var chose = new List<long>();
+        var choosing = 1; // released once: when the batch has chosen, or at its end
+        void Chosen(IReadOnlyCollection<long> ids)
+        {
+            lock (_gate)
             {
-                if (batch.Count == 1)
-                {
-                    await AloneAsync(batch[0]);
-                }
-                else
-                {
-                    await TogetherAsync(batch);
-                }
+                chose.AddRange(ids);
+                _chosenInFlight.UnionWith(ids);
             }
-            catch (Exception e)
+
+            if (Interlocked.Exchange(ref choosing, 0) == 1)
             {
-                // Neither lets an exception out; should one still come, no caller may wait for ever.
-                logger.LogError(e, "Assign batch of {Count} couriers failed outside its transaction", batch.Count);
-                foreach (var waiter in batch)
-                {
-                    waiter.Fail(e);
-                }
+                _choosing.Release();
             }
+        }
+
+        try
+        {
+            if (batch.Count == 1 && othersChose.Count == 0)
+            {
+                await AloneAsync(batch[0]);
+            }
+            else
+            {
+                await TogetherAsync(batch, othersChose, Chosen);
+            }
+        }
+        catch (Exception e)
+        {
+            // Neither lets an exception out; should one still come, no caller may wait for ever.
+            logger.LogError(e, "Assign batch of {Count} couriers failed outside its transaction", batch.Count);
+            foreach (var waiter in batch)
+            {
+                waiter.Fail(e);
+            }
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _chosenInFlight.ExceptWith(chose);
+                _couriersInFlight.ExceptWith(batch.Select(w => w.CourierId));
+            }
+
+            if (Interlocked.Exchange(ref choosing, 0) == 1)
+            {
+                _choosing.Release();
+            }
+
+            _slots.Release();
+            Kick();
         }
     }
 
-    /// <summary>The waiting assigns in arrival order, up to the batch size, one per courier (a second waits for the next batch).</summary>
+    /// <summary>
+    /// The waiting assigns in arrival order, up to the batch size, one per courier (a second, or one whose courier is in
+    /// a batch in flight, waits for the next batch).
+    /// </summary>
     private List<Waiter> Take()
     {
         var batch = new List<Waiter>(Math.Min(maxBatch, _waiting.Count));
         var couriers = new HashSet<long>();
         for (var i = 0; i < _waiting.Count && batch.Count < maxBatch; i++)
         {
-            if (couriers.Add(_waiting[i].CourierId))
+            if (!_couriersInFlight.Contains(_waiting[i].CourierId) && couriers.Add(_waiting[i].CourierId))
             {
                 batch.Add(_waiting[i]);
                 _waiting.RemoveAt(i--);
@@ -180,13 +247,14 @@ internal sealed class AssignQueue(DeliveryService service, NpgsqlDataSource db, 
         }
     }
 
-    private async Task TogetherAsync(List<Waiter> batch)
+    private async Task TogetherAsync(List<Waiter> batch, IReadOnlySet<long> othersChose, Action<IReadOnlyCollection<long>> chosen)
     {
         AssignBatch.Settlement[] settled;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             await using var connection = await db.OpenConnectionAsync();
-            settled = await AssignBatch.RunAsync(connection, clock, batch);
+            settled = await AssignBatch.RunAsync(connection, clock, batch, othersChose, chosen);
         }
         catch (Exception e)
         {
@@ -223,8 +291,9 @@ internal sealed class AssignQueue(DeliveryService service, NpgsqlDataSource db, 
         if (logger.IsEnabled(LogLevel.Debug))
         {
             logger.LogDebug(
-                "Assign batch of {Count} couriers: {New} new, {Lost} lost a race, {Busy} locked elsewhere",
-                batch.Count, settled.Count(s => s.Outcome?.Kind == AssignKind.New), settled.Count(s => s.Lost is not null), settled.Count(s => s.Busy));
+                "Assign batch of {Count} couriers: {New} new, {Lost} lost a race, {Busy} locked elsewhere, {Ms:0.0} ms",
+                batch.Count, settled.Count(s => s.Outcome?.Kind == AssignKind.New), settled.Count(s => s.Lost is not null), settled.Count(s => s.Busy),
+                System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
 

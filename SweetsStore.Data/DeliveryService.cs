@@ -17,7 +17,8 @@ namespace SweetsStore.Data;
 /// With <c>assignBatchMax</c> above 1, assigns without an Idempotency-Key go through one <see cref="AssignQueue"/>
 /// per process: concurrent assigns share a transaction (docs/decisions/0016, step 3). 1 assigns each alone.
 /// </remarks>
-public sealed class DeliveryService(NpgsqlDataSource db, IClock clock, int assignBatchMax = 1, ILogger<DeliveryService>? logger = null)
+public sealed class DeliveryService(
+    NpgsqlDataSource db, IClock clock, int assignBatchMax = 1, ILogger<DeliveryService>? logger = null, int assignBatchesInFlight = 1)
 {
     // A storm that still loses after this many fresh tries is answered 503 (retry), not looped on forever.
     internal const int MaxAttempts = 30;
@@ -35,7 +36,7 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock, int assig
             if (assignBatchMax > 1 && _queue is null)
             {
                 // Two first callers may both build one; one is kept (a queue holds nothing until it is used).
-                Interlocked.CompareExchange(ref _queue, new AssignQueue(this, db, clock, assignBatchMax, (ILogger?)logger ?? NullLogger.Instance), null);
+                Interlocked.CompareExchange(ref _queue, new AssignQueue(this, db, clock, assignBatchMax, assignBatchesInFlight, (ILogger?)logger ?? NullLogger.Instance), null);
             }
 
             return _queue;

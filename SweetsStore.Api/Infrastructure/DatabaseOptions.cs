@@ -27,4 +27,11 @@ public sealed class DatabaseOptions
     /// </summary>
     [Range(1, 256, ErrorMessage = Settings.FromTo)]
     public int AssignBatchMax { get; set; } = 32;
+
+    /// <summary>
+    /// Batches of assigns in flight at once: with 2 the next batch chooses while the previous one claims and commits,
+    /// without the orders that one chose (docs/decisions/0016 step 3); 1 runs one batch after another.
+    /// </summary>
+    [Range(1, 8, ErrorMessage = Settings.FromTo)]
+    public int AssignBatchesInFlight { get; set; } = 1;
 }

@@ -40,7 +40,8 @@ public static class DatabaseSetup
         services.AddSingleton<OrderService>();
         services.AddSingleton(sp => new DeliveryService(
             sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IClock>(),
-            sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.AssignBatchMax, sp.GetRequiredService<ILogger<DeliveryService>>()));
+            sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.AssignBatchMax, sp.GetRequiredService<ILogger<DeliveryService>>(),
+            sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.AssignBatchesInFlight));
         services.AddSingleton<StatsService>();
         services.AddSingleton<PlannerStatistics>();
         services.AddSingleton<ImportStore>();

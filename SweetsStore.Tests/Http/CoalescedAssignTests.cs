@@ -11,14 +11,15 @@ namespace SweetsStore.Tests.Http;
 /// Coalesced assigns (docs/decisions/0016, step 3): concurrent assigns of one process share a transaction
 /// (<see cref="AssignQueue"/>, <see cref="AssignBatch"/>). A test holds one courier's row locked so that the queue's
 /// batch in flight waits, and the assigns queued meanwhile become the next batch, in the order they were asked.
+/// Every test runs with one batch in flight at a time (here) and with two (<see cref="TwoBatchesInFlightTests"/>).
 /// </summary>
 public class CoalescedAssignTests(ApiFactory api) : DeliveryTest(api)
 {
-    private const long Blocker = 1000;
+    protected const long Blocker = 1000;
 
-    private DeliveryService Deliveries => Api.Services.GetRequiredService<DeliveryService>();
+    protected DeliveryService Deliveries => Api.Services.GetRequiredService<DeliveryService>();
 
-    private AssignQueue Queue => Deliveries.Queue ?? throw new InvalidOperationException("coalescing is off");
+    private protected AssignQueue Queue => Deliveries.Queue ?? throw new InvalidOperationException("coalescing is off");
 
     [Fact]
     public async Task ABatchAnswersWhatTheSameAssignsOneAfterAnotherWould()
@@ -284,7 +285,7 @@ public class CoalescedAssignTests(ApiFactory api) : DeliveryTest(api)
     }
 
     /// <summary>Each courier's open bundle holds exactly the orders it was answered (new ones only).</summary>
-    private async Task AssertEveryAnswerIsStoredAsync(IEnumerable<(long Courier, string Answer)> answers)
+    private protected async Task AssertEveryAnswerIsStoredAsync(IEnumerable<(long Courier, string Answer)> answers)
     {
         foreach (var (courier, answer) in answers)
         {
@@ -300,28 +301,28 @@ public class CoalescedAssignTests(ApiFactory api) : DeliveryTest(api)
 
     private static StringContent Json(object body) => new(Serialize(body), System.Text.Encoding.UTF8, "application/json");
 
-    private async Task<NpgsqlConnection> OpenAsync()
+    private protected async Task<NpgsqlConnection> OpenAsync()
     {
         var connection = new NpgsqlConnection(Api.ConnectionString);
         await connection.OpenAsync();
         return connection;
     }
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    private protected static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>Courier <paramref name="courierId"/>'s row locked in an open transaction until released (or disposed).</summary>
-    private async Task<Hold> HoldAsync(long courierId)
+    private protected async Task<Hold> HoldAsync(long courierId)
     {
         var connection = await OpenAsync();
         await ExecuteAsync(connection, $"BEGIN; SELECT 1 FROM couriers WHERE courier_id = {courierId} FOR UPDATE");
         return new Hold(connection);
     }
 
-    private static async Task WaitForAsync(Func<Task<bool>> condition)
+    private protected static async Task WaitForAsync(Func<Task<bool>> condition)
     {
         var until = DateTime.UtcNow.AddSeconds(30);
         while (!await condition())
@@ -331,7 +332,7 @@ public class CoalescedAssignTests(ApiFactory api) : DeliveryTest(api)
         }
     }
 
-    private sealed class Hold(NpgsqlConnection connection) : IAsyncDisposable
+    private protected sealed class Hold(NpgsqlConnection connection) : IAsyncDisposable
     {
         private bool _released;
 
@@ -349,5 +350,57 @@ public class CoalescedAssignTests(ApiFactory api) : DeliveryTest(api)
             await ReleaseAsync();
             await connection.DisposeAsync();
         }
+    }
+}
+
+/// <summary>Database:AssignBatchesInFlight = 2: the next batch chooses while the previous one claims and commits.</summary>
+public class TwoInFlightFactory : ApiFactory
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => [.. base.Settings, new("Database:AssignBatchesInFlight", "2")];
+}
+
+/// <summary>The tests above with two batches in flight, and what only two can do.</summary>
+public class TwoBatchesInFlightTests(TwoInFlightFactory api) : CoalescedAssignTests(api), IClassFixture<TwoInFlightFactory>
+{
+    [Fact]
+    public async Task TheNextBatchChoosesWithoutWhatTheBatchInFlightChoseAndNeedNotWaitForIt()
+    {
+        // Foot couriers: five orders of 2 kg each. Batch [1, 2] chooses 1-5 and 6-10, then waits in its claim for order 1.
+        await Couriers(Enumerable.Range(1, 4).Select(i => Fake.Courier(i).Build()).Append(Fake.Courier(Blocker).InRegions(9).Build()).ToArray());
+        await Orders(Enumerable.Range(1, 20).Select(i => Fake.Order(i).Weighing(2).Build()).ToArray());
+
+        Task<AssignOutcome> a, b, c;
+        await using (var thief = await OpenAsync())
+        {
+            await ExecuteAsync(thief,
+                """
+                BEGIN;
+                WITH b AS (INSERT INTO bundles (courier_id, courier_type, coefficient, assign_time) VALUES (4, 'foot', 2, now()) RETURNING bundle_id)
+                UPDATE orders SET bundle_id = (SELECT bundle_id FROM b) WHERE order_id = 1;
+                """);
+            await using (var hold = await HoldAsync(Blocker))
+            {
+                var first = Queue.AssignAsync(Blocker, CancellationToken.None);
+                a = Queue.AssignAsync(1, CancellationToken.None);
+                b = Queue.AssignAsync(2, CancellationToken.None);
+                await hold.ReleaseAsync();
+                await first;
+            }
+
+            await WaitForAsync(async () => await Api.ScalarAsync<long>(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") > 0);
+
+            // Courier 3 asks now: its batch runs while [1, 2] waits, without 1-10, and is answered first.
+            c = Queue.AssignAsync(3, CancellationToken.None);
+            Assert.Equal([11L, 12L, 13L, 14L, 15L], (await c).OrderIds);
+            Assert.False(a.IsCompleted || b.IsCompleted);
+            await ExecuteAsync(thief, "COMMIT");
+        }
+
+        Assert.Equal([6L, 7L, 8L, 9L, 10L], (await b).OrderIds);
+        var answerA = await a;
+        Assert.Equal([2L, 3L, 4L, 5L, 16L], answerA.OrderIds);
+        Assert.Equal(2, answerA.Attempts);
+        await AssertEveryAnswerIsStoredAsync([(1L, "new 2,3,4,5,16"), (2L, "new 6,7,8,9,10"), (3L, "new 11,12,13,14,15")]);
     }
 }
