@@ -6,7 +6,7 @@ namespace SweetsStore.Data;
 
 /// <summary>
 /// Coalesced assigns (docs/decisions/0016, step 3): one loop per process. An assign that arrives while no batch is in
-/// flight starts one at once (a batch of one is today's transaction, <see cref="DeliveryService.TryAssignAsync"/>);
+/// flight runs one at once, itself (a batch of one is today's transaction, <see cref="DeliveryService.TryAssignAsync"/>);
 /// assigns arriving meanwhile wait, and the next batch takes every one waiting (up to the batch size, one per courier)
 /// into one transaction (<see cref="AssignBatch"/>). Each courier is settled on its own: one that lost orders to
 /// another process's claim goes back to the front of the queue without them (0005's back-off and 503 unchanged);
@@ -60,8 +60,59 @@ internal sealed class AssignQueue(DeliveryService service, NpgsqlDataSource db, 
             var (queue, w) = ((AssignQueue, Waiter))state!;
             queue.Withdraw(w);
         }, (this, waiter));
-        Enqueue(waiter, front: false);
-        return waiter.Task;
+        var queued = false;
+        lock (_gate)
+        {
+            if (_running || _waiting.Count > 0 || _couriersInFlight.Count > 0)
+            {
+                _waiting.Add(waiter);
+                queued = true;
+            }
+            else
+            {
+                // Nothing in flight: this request runs its batch of one itself, so its answer comes back on its own
+                // flow (no hand-over to another thread: the single-client latency is today's). Others arriving queue.
+                _running = true;
+                _couriersInFlight.Add(courierId);
+                Counted(1);
+            }
+        }
+
+        if (queued)
+        {
+            Kick(); // the loop may be stopped while a batch claims (AssignBatchesInFlight > 1)
+            return waiter.Task;
+        }
+
+        return DirectAsync(waiter);
+    }
+
+    private async Task<AssignOutcome> DirectAsync(Waiter waiter)
+    {
+        try
+        {
+            await AloneAsync(waiter); // answers it, fails it, or queues it again after a lost race
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _running = false;
+                _couriersInFlight.Remove(waiter.CourierId);
+            }
+
+            Kick();
+        }
+
+        return await waiter.Task;
+    }
+
+    private void Counted(int size)
+    {
+        _batches++;
+        _batched += size;
+        _largest = Math.Max(_largest, size);
+        _last = size;
     }
 
     /// <summary>A request cancelled while it waits leaves the queue; one already in a batch is decided there.</summary>
@@ -137,10 +188,7 @@ internal sealed class AssignQueue(DeliveryService service, NpgsqlDataSource db, 
 
                 othersChose = [.. _chosenInFlight];
                 _couriersInFlight.UnionWith(batch.Select(w => w.CourierId));
-                _batches++;
-                _batched += batch.Count;
-                _largest = Math.Max(_largest, batch.Count);
-                _last = batch.Count;
+                Counted(batch.Count);
             }
 
             _ = RunBatchAsync(batch, othersChose);
