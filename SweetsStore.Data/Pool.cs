@@ -65,11 +65,10 @@ internal static class Pool
         }
     }
 
-    // Per region: the lightest orders first, at most $4 (the LIMIT), without the orders of $5 in the second form; as one row
-    // of four arrays (decoding ~150 rows one by one cost the API more than four arrays of ~150 elements).
+    // Per region: the lightest orders first, at most $4 (the LIMIT), without the orders of $5 in the second form.
     private const string CandidatesSql =
         """
-        SELECT array_agg(r.region), array_agg(p.order_id), array_agg(p.weight_cg), array_agg(p.seq)
+        SELECT r.region, p.order_id, p.weight_cg, p.seq
         FROM unnest($1::int[]) AS r(region)
         CROSS JOIN LATERAL (
             SELECT o.order_id, o.weight_cg, o.seq
@@ -82,7 +81,7 @@ internal static class Pool
 
     private const string CandidatesExcludingSql =
         """
-        SELECT array_agg(r.region), array_agg(p.order_id), array_agg(p.weight_cg), array_agg(p.seq)
+        SELECT r.region, p.order_id, p.weight_cg, p.seq
         FROM unnest($1::int[]) AS r(region)
         CROSS JOIN LATERAL (
             SELECT o.order_id, o.weight_cg, o.seq
@@ -106,28 +105,20 @@ internal static class Pool
             command.Parameters.Add(Sql.P(excluded.ToArray()));
         }
 
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct); // one row: the candidates as four arrays, element i of each the same order (none: nulls)
-        if (reader.IsDBNull(0))
-        {
-            return [];
-        }
-
-        var regionOf = reader.GetFieldValue<int[]>(0);
-        var ids = reader.GetFieldValue<long[]>(1);
-        var weights = reader.GetFieldValue<int[]>(2);
-        var ages = reader.GetFieldValue<long[]>(3);
-        var rows = new List<Candidate>(ids.Length);
+        var rows = new List<Candidate>(Math.Min(regions.Length * limit, 4096));
         var at = 0; // the region of the previous row: rows come region by region, but nothing depends on it
-        for (var i = 0; i < ids.Length; i++)
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
         {
-            if (regions[at] != regionOf[i])
+            var region = reader.GetInt32(0);
+            if (regions[at] != region)
             {
-                at = Array.IndexOf(regions, regionOf[i]);
+                at = Array.IndexOf(regions, region);
             }
 
-            rows.Add(new Candidate(ids[i], Weight.FromHundredthsOfKg(weights[i]), ages[i]));
-            read[at] = new PerRegion(read[at].Rows + 1, Math.Max(read[at].Heaviest, weights[i]));
+            var weight = reader.GetInt32(2);
+            rows.Add(new Candidate(reader.GetInt64(1), Weight.FromHundredthsOfKg(weight), reader.GetInt64(3)));
+            read[at] = new PerRegion(read[at].Rows + 1, Math.Max(read[at].Heaviest, weight));
         }
 
         return rows;
