@@ -12,7 +12,7 @@ namespace SweetsStore.Api.Imports;
 /// One import streamed end to end, the synchronous ones (<see cref="SyncImports"/>) and the background job
 /// (<see cref="ImportJob"/>) alike: body chunks in, elements validated as they complete (<see cref="ImportElements{T}"/>),
 /// valid rows gathered into batches of <paramref name="batchRows"/>, each sorted as its table wants
-/// (<see cref="ImportTable{T}.Sort"/>: orders in pool-index order) and COPYed into the one transaction of an
+/// (<see cref="CopyBatch.Sort"/>: orders in pool-index order) and COPYed into the one transaction of an
 /// <see cref="ImportSession{T}"/> on its own task while the next batch is read: parsing overlaps the database's work,
 /// and the import holds two batches at most, never the body whole. Once anything is invalid, copying stops (the
 /// session rolls back) but validation goes on, so the report lists every bad element, in whichever batch.
@@ -28,7 +28,8 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
 
     private readonly ImportStream _stream = NumberLinesOf(elements, format, maxElements);
     private readonly int _batchRows = table.SortsBatches ? batchRows : Math.Min(batchRows, UnsortedBatchRows);
-    private List<ImportRow<T>> _batch = [];
+    private readonly Queue<CopyBatch> _full = new(); // read whole, not handed over yet (a chunk may fill more than one)
+    private CopyBatch _batch = new();
     private Task _copying = Task.CompletedTask; // the batch in the database
 
     /// <summary>The valid elements' ids with their positions, in order (for the answer and for "already exists").</summary>
@@ -82,6 +83,7 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
 
             await PushAsync(session, ReadOnlyMemory<byte>.Empty, isFinal: true, ct);
             await _copying; // the last batch
+            _batch.Dispose();
         }
         catch
         {
@@ -129,44 +131,71 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
         _stream.Push(chunk.Span, isFinal, Accept);
         if (Failed)
         {
-            _batch.Clear();
+            DropBatches();
             session.Stop(); // the batch in the database stops there; LoadAsync still waits for it
             return;
         }
 
-        // A chunk may complete rows of several batches (a small ImportBatchRows).
-        while (_batch.Count >= _batchRows || (isFinal && _batch.Count > 0))
+        if (isFinal && _batch.Count > 0)
         {
-            await HandOverAsync(session, ct);
+            _full.Enqueue(_batch);
+            _batch = new CopyBatch();
+        }
+
+        while (_full.TryDequeue(out var batch))
+        {
+            await HandOverAsync(session, batch, ct);
         }
     }
 
     // A full batch is sorted here, while the previous one is still being copied, then waits for that one to end: one
-    // batch in the database and one being read, so memory stays bounded however long the body.
-    private async Task HandOverAsync(ImportSession<T> session, CancellationToken ct)
+    // batch in the database and one being read, so memory stays bounded however long the body. The copier disposes it.
+    private async Task HandOverAsync(ImportSession<T> session, CopyBatch batch, CancellationToken ct)
     {
-        List<ImportRow<T>> batch;
-        if (_batch.Count <= _batchRows)
+        try
         {
-            batch = _batch;
-            _batch = new List<ImportRow<T>>(_batchRows);
+            if (table.SortsBatches)
+            {
+                batch.Sort();
+            }
+
+            await _copying;
         }
-        else
+        catch
         {
-            batch = _batch.GetRange(0, _batchRows);
-            _batch.RemoveRange(0, _batchRows);
+            batch.Dispose();
+            throw;
         }
 
-        table.Sort(batch);
-        await _copying;
-        if (!session.IdExists) // once the server refused an id nothing more is written: reading goes on to report what is invalid
+        if (session.IdExists) // once the server refused an id nothing more is written: reading goes on to report what is invalid
         {
-            _copying = Task.Run(() => session.CopyAsync(batch, ct), ct);
+            batch.Dispose();
+            return;
         }
+
+        _copying = Task.Run(async () =>
+        {
+            using (batch)
+            {
+                await session.CopyAsync(batch, ct);
+            }
+        }, ct);
+    }
+
+    private void DropBatches()
+    {
+        while (_full.TryDequeue(out var batch))
+        {
+            batch.Dispose();
+        }
+
+        _batch.Dispose();
+        _batch = new CopyBatch();
     }
 
     private async Task StopCopyingAsync(ImportSession<T> session)
     {
+        DropBatches();
         session.Stop();
         try
         {
@@ -201,8 +230,13 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
             {
                 if (elements.Add(document.RootElement, index) is { } item && !Failed)
                 {
-                    _batch.Add(new ImportRow<T>(item, index));
+                    table.Append(_batch, item, index);
                     Ids.Add((table.IdOf(item), index));
+                    if (_batch.Count == _batchRows)
+                    {
+                        _full.Enqueue(_batch);
+                        _batch = new CopyBatch();
+                    }
                 }
             }
         }

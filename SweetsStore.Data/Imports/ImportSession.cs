@@ -1,3 +1,4 @@
+using System.Buffers;
 using Npgsql;
 using SweetsStore.Data.Idempotency;
 
@@ -16,11 +17,17 @@ public sealed class ImportSession<T> : IAsyncDisposable
     // Rows of one id lookup: an array parameter of 50,000 ids is a few hundred KiB.
     private const int LookupSlice = 50_000;
 
+    // Rows go to the server in writes of this size (whole rows; a larger row alone).
+    private const int StagingBytes = 64 * 1024;
+
+    // PGCOPY's binary header: the signature, no flags, no header extension.
+    private static readonly byte[] Header = [.. "PGCOPY\n"u8, 0xFF, (byte)'\r', (byte)'\n', 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _tx;
     private readonly ImportTable<T> _table;
     private readonly List<long> _blocks = []; // this import's blocks of seq values (OrderSeq), one per 2^24 positions
-    private NpgsqlBinaryImporter? _copy;
+    private NpgsqlRawCopyStream? _copy;
     private volatile bool _stopped;
 
     private ImportSession(NpgsqlConnection connection, NpgsqlTransaction tx, ImportTable<T> table)
@@ -37,37 +44,64 @@ public sealed class ImportSession<T> : IAsyncDisposable
     public bool IdExists { get; private set; }
 
     /// <summary>
-    /// Copies <paramref name="rows"/> in the order given, in one COPY; with a table that <see cref="ImportTable{T}.SortsBatches"/>,
+    /// Copies <paramref name="batch"/>'s rows in their order, in one COPY; with a table that <see cref="ImportTable{T}.SortsBatches"/>,
     /// each row's <c>seq</c> comes from its position (<see cref="OrderSeq"/>). Nothing once the import has failed
     /// (<see cref="IdExists"/>, <see cref="Stop"/>); a <see cref="Stop"/> during the COPY cancels it.
     /// </summary>
-    public async Task CopyAsync(IReadOnlyList<ImportRow<T>> rows, CancellationToken ct)
+    public async Task CopyAsync(CopyBatch batch, CancellationToken ct)
     {
-        if (IdExists || _stopped || rows.Count == 0)
+        if (IdExists || _stopped || batch.Count == 0)
         {
             return;
         }
 
+        Func<int, long>? seq = null;
         if (_table.SortsBatches)
         {
-            await ReserveSeqAsync(rows.Max(r => r.Position), ct);
+            await ReserveSeqAsync(batch.LastPosition, ct);
+            seq = position => OrderSeq.Of(_blocks, position);
         }
 
-        var copy = _copy = await _connection.BeginBinaryImportAsync(_table.Copy, ct);
+        var staging = ArrayPool<byte>.Shared.Rent(StagingBytes);
+        var copy = _copy = await _connection.BeginRawBinaryCopyAsync(_table.Copy, ct);
         try
         {
-            foreach (var row in rows)
+            Header.CopyTo(staging, 0);
+            var used = Header.Length;
+            foreach (var row in batch.Rows(ImportTable<T>.SeqOffset, seq))
             {
-                if (_stopped)
+                if (used + row.Length > staging.Length)
                 {
-                    return; // cancelled below
+                    if (_stopped)
+                    {
+                        return; // cancelled below
+                    }
+
+                    await copy.WriteAsync(staging.AsMemory(0, used), ct);
+                    used = 0;
                 }
 
-                await copy.StartRowAsync(ct);
-                await _table.Write(copy, row.Item, _table.SortsBatches ? OrderSeq.Of(_blocks, row.Position) : 0, ct);
+                if (row.Length > staging.Length)
+                {
+                    await copy.WriteAsync(row, ct);
+                    continue;
+                }
+
+                row.Span.CopyTo(staging.AsSpan(used));
+                used += row.Length;
             }
 
-            await copy.CompleteAsync(ct);
+            if (used + 2 > staging.Length)
+            {
+                await copy.WriteAsync(staging.AsMemory(0, used), ct);
+                used = 0;
+            }
+
+            staging[used++] = 0xFF; // the trailer: a field count of -1
+            staging[used++] = 0xFF;
+            await copy.WriteAsync(staging.AsMemory(0, used), ct);
+            _copy = null;
+            await copy.DisposeAsync(); // ends the COPY: a refused row's error comes here
         }
         catch (PostgresException e) when (e.IsUniqueViolation())
         {
@@ -75,6 +109,7 @@ public sealed class ImportSession<T> : IAsyncDisposable
         }
         finally
         {
+            ArrayPool<byte>.Shared.Return(staging);
             await CancelAsync();
         }
     }
@@ -83,9 +118,8 @@ public sealed class ImportSession<T> : IAsyncDisposable
     public void Stop() => _stopped = true;
 
     /// <summary>
-    /// Ends the COPY in progress, if any (after <see cref="NpgsqlBinaryImporter.CompleteAsync"/> this only lets it go;
-    /// before, it cancels it, and the server then reports why it had already stopped, if it had: an id that exists,
-    /// kept in <see cref="IdExists"/>).
+    /// Cancels the COPY in progress, if any; the server then reports why it had already stopped, if it had (an id that
+    /// exists, kept in <see cref="IdExists"/>).
     /// </summary>
     private async Task CancelAsync()
     {
@@ -98,11 +132,15 @@ public sealed class ImportSession<T> : IAsyncDisposable
 
         try
         {
-            await copy.DisposeAsync();
+            await copy.CancelAsync();
         }
         catch (PostgresException e)
         {
             IdExists |= e.IsUniqueViolation();
+        }
+        finally
+        {
+            await copy.DisposeAsync();
         }
     }
 
