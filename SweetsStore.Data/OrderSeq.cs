@@ -16,7 +16,10 @@ public static class OrderSeq
     public const int PositionBits = 24;
 
     /// <summary>The column's default: a block of its own for a row inserted without a seq.</summary>
-    public const string DefaultSql = "nextval('" + Blocks + "') * 16777216";
+    public const string DefaultSql = "nextval('orders_seq_block') * 16777216";
+
+    /// <summary>An import's next block.</summary>
+    internal const string NextBlock = "SELECT nextval('orders_seq_block')";
 
     /// <summary>The seq of the row at <paramref name="position"/> given the import's blocks (block i covers positions i × 2^24 on).</summary>
     public static long Of(IReadOnlyList<long> blocks, long position) =>

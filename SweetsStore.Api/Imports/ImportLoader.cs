@@ -28,6 +28,10 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
 
     private readonly ImportStream _stream = NumberLinesOf(elements, format, maxElements);
     private readonly int _batchRows = table.SortsBatches ? batchRows : Math.Min(batchRows, UnsortedBatchRows);
+
+    // Batches grow from 4,096 rows to _batchRows (doubling): the first COPY starts after a few milliseconds of reading,
+    // not after a whole batch's, so a small import still overlaps its reading with its COPY.
+    private int _nextBatchRows = Math.Min(batchRows, UnsortedBatchRows);
     private readonly Queue<CopyBatch> _full = new(); // read whole, not handed over yet (a chunk may fill more than one)
     private CopyBatch _batch = new();
     private Task _copying = Task.CompletedTask; // the batch in the database
@@ -232,10 +236,11 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
                 {
                     table.Append(_batch, item, index);
                     Ids.Add((table.IdOf(item), index));
-                    if (_batch.Count == _batchRows)
+                    if (_batch.Count == _nextBatchRows)
                     {
                         _full.Enqueue(_batch);
                         _batch = new CopyBatch();
+                        _nextBatchRows = Math.Min(_nextBatchRows * 2, _batchRows);
                     }
                 }
             }

@@ -149,7 +149,7 @@ public sealed class ImportSession<T> : IAsyncDisposable
     {
         while (_blocks.Count <= lastPosition >> OrderSeq.PositionBits)
         {
-            await using var command = Sql.Command(_connection, $"SELECT nextval('{OrderSeq.Blocks}')");
+            await using var command = Sql.Command(_connection, OrderSeq.NextBlock);
             _blocks.Add((long)(await command.ExecuteScalarAsync(ct))!);
         }
     }
