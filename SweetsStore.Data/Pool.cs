@@ -16,73 +16,114 @@ internal static class Pool
     /// Every candidate the engine could put into a best bundle (and possibly a few more), excluding
     /// <paramref name="excluded"/>. Locks nothing.
     /// </summary>
+    /// <remarks>
+    /// It runs on every assign: the rows go straight into the list the engine takes, and each region's count and
+    /// heaviest row are kept while reading, instead of grouping the rows afterwards (docs/decisions/0016, "The API's
+    /// CPU per assign").
+    /// </remarks>
     public static async Task<List<Candidate>> ReadAsync(
         NpgsqlConnection connection, int[] regions, Weight capacity, NpgsqlRange<int>[] hours, IReadOnlyCollection<long> excluded,
         CancellationToken ct)
     {
         var limit = AssignmentEngine.FirstReadPerRegion(capacity); // grown ×4 until the engine's cut-off is inside the read
+        var read = new PerRegion[regions.Length];
         while (true)
         {
-            var rows = await QueryAsync(connection, regions, capacity, hours, excluded, limit, ct);
+            Array.Clear(read);
+            var rows = await QueryAsync(connection, regions, capacity, hours, excluded, limit, read, ct);
 
             // A region that returned `limit` rows may hold more, all at least as heavy as its last row. Below
             // the lightest such "last row" (the horizon) the read is complete in every region.
             var horizon = int.MaxValue;
-            foreach (var group in rows.GroupBy(r => r.Region))
+            foreach (var region in read)
             {
-                if (group.Count() >= limit)
+                if (region.Rows >= limit)
                 {
-                    horizon = Math.Min(horizon, group.Max(r => r.Candidate.Weight.HundredthsOfKg));
+                    horizon = Math.Min(horizon, region.Heaviest);
                 }
             }
 
-            var complete = rows.Where(r => r.Candidate.Weight.HundredthsOfKg < horizon).Select(r => r.Candidate).ToList();
             if (horizon == int.MaxValue)
             {
-                return complete;
+                return rows;
             }
 
-            var weights = complete.Select(c => c.Weight.HundredthsOfKg).Order().ToArray();
+            rows.RemoveAll(r => r.Weight.HundredthsOfKg >= horizon);
+            var weights = new int[rows.Count];
+            for (var i = 0; i < weights.Length; i++)
+            {
+                weights[i] = rows[i].Weight.HundredthsOfKg;
+            }
+
+            Array.Sort(weights);
             if (AssignmentEngine.TryFindCutoff(weights, capacity, out _, out var heaviestUseful) && heaviestUseful < horizon)
             {
-                return complete;
+                return rows;
             }
 
             limit = checked(limit * 4);
         }
     }
 
-    private static async Task<List<(int Region, Candidate Candidate)>> QueryAsync(
+    // Per region: the lightest orders first, at most $4 (the LIMIT), without the orders of $5 in the second form.
+    private const string CandidatesSql =
+        """
+        SELECT r.region, p.order_id, p.weight_cg, p.seq
+        FROM unnest($1::int[]) AS r(region)
+        CROSS JOIN LATERAL (
+            SELECT o.order_id, o.weight_cg, o.seq
+            FROM orders o
+            WHERE o.region = r.region AND o.bundle_id IS NULL AND o.weight_cg <= $2 AND o.delivery && $3
+            ORDER BY o.weight_cg, o.seq
+            LIMIT $4
+        ) p
+        """;
+
+    private const string CandidatesExcludingSql =
+        """
+        SELECT r.region, p.order_id, p.weight_cg, p.seq
+        FROM unnest($1::int[]) AS r(region)
+        CROSS JOIN LATERAL (
+            SELECT o.order_id, o.weight_cg, o.seq
+            FROM orders o
+            WHERE o.region = r.region AND o.bundle_id IS NULL AND o.weight_cg <= $2 AND o.delivery && $3
+              AND o.order_id <> ALL($5)
+            ORDER BY o.weight_cg, o.seq
+            LIMIT $4
+        ) p
+        """;
+
+    /// <summary>The candidates in the order read; <paramref name="read"/>[i] counts region i's rows and its heaviest.</summary>
+    private static async Task<List<Candidate>> QueryAsync(
         NpgsqlConnection connection, int[] regions, Weight capacity, NpgsqlRange<int>[] hours, IReadOnlyCollection<long> excluded,
-        int limit, CancellationToken ct)
+        int limit, PerRegion[] read, CancellationToken ct)
     {
-        var sql =
-            $"""
-            SELECT r.region, p.order_id, p.weight_cg, p.seq
-            FROM unnest($1::int[]) AS r(region)
-            CROSS JOIN LATERAL (
-                SELECT o.order_id, o.weight_cg, o.seq
-                FROM orders o
-                WHERE o.region = r.region AND o.bundle_id IS NULL AND o.weight_cg <= $2 AND o.delivery && $3
-                  {(excluded.Count > 0 ? "AND o.order_id <> ALL($5)" : "")}
-                ORDER BY o.weight_cg, o.seq
-                LIMIT $4
-            ) p
-            """;
-        await using var command = Sql.Command(connection, sql,
+        await using var command = Sql.Command(connection, excluded.Count > 0 ? CandidatesExcludingSql : CandidatesSql,
             Sql.P(regions), Sql.P(capacity.HundredthsOfKg), Sql.P(hours, NpgsqlDbType.IntegerMultirange), Sql.P(limit));
         if (excluded.Count > 0)
         {
             command.Parameters.Add(Sql.P(excluded.ToArray()));
         }
 
-        var rows = new List<(int, Candidate)>();
+        var rows = new List<Candidate>(Math.Min(regions.Length * limit, 4096));
+        var at = 0; // the region of the previous row: rows come region by region, but nothing depends on it
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            rows.Add((reader.GetInt32(0), new Candidate(reader.GetInt64(1), Weight.FromHundredthsOfKg(reader.GetInt32(2)), reader.GetInt64(3))));
+            var region = reader.GetInt32(0);
+            if (regions[at] != region)
+            {
+                at = Array.IndexOf(regions, region);
+            }
+
+            var weight = reader.GetInt32(2);
+            rows.Add(new Candidate(reader.GetInt64(1), Weight.FromHundredthsOfKg(weight), reader.GetInt64(3)));
+            read[at] = new PerRegion(read[at].Rows + 1, Math.Max(read[at].Heaviest, weight));
         }
 
         return rows;
     }
+
+    /// <summary>How many rows a region returned, and the heaviest of them.</summary>
+    private readonly record struct PerRegion(int Rows, int Heaviest);
 }

@@ -65,6 +65,11 @@ internal static class ConcurrentScenario
 
         Ui.Info($"pool: {pending:N0} pending orders");
 
+        // Run alone (--only), the API is fresh: without this its first pass ran largely tier-0 code while the JIT compiled
+        // (a third of the API's CPU in the quick run's profile, docs/decisions/0016), and the CPU-per-assign row measured
+        // the warm-up. The full run's sequential scenario has warmed it already (then this does one round).
+        await AssignSequentialScenario.WarmUpAsync(ctx, warmup);
+
         var runs = new List<Run>();
         for (var run = 0; run < sizes.ConcurrentRuns; run++)
         {
