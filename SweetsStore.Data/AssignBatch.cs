@@ -175,11 +175,12 @@ internal static class AssignBatch
 
                     first = false;
                     var read = reads[i]!;
-                    var rows = await Pool.RowsAsync(reader, CancellationToken.None);
-                    var (complete, horizon) = Pool.BelowHorizon(rows, read.Limit);
-                    if (Pool.Enough(complete, horizon, read.Courier.Type.Capacity()))
+                    var perRegion = new Pool.PerRegion[read.Courier.Regions.Length];
+                    var rows = await Pool.RowsAsync(reader, read.Courier.Regions, read.Limit, perRegion, CancellationToken.None);
+                    var horizon = Pool.BelowHorizon(rows, perRegion, read.Limit);
+                    if (Pool.Enough(rows, horizon, read.Courier.Type.Capacity()))
                     {
-                        read.Complete = complete;
+                        read.Complete = rows;
                         read.Horizon = horizon;
                     }
                     else

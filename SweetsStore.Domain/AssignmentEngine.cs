@@ -68,7 +68,7 @@ public static class AssignmentEngine
     internal static Selection Choose(IReadOnlyList<Candidate> candidates, Weight capacity, long tableBudgetWords)
     {
         var c = capacity.HundredthsOfKg;
-        var sorted = candidates.Where(x => x.Weight.HundredthsOfKg <= c).ToArray();
+        var sorted = Fitting(candidates, c);
         Array.Sort(sorted, static (a, b) => a.Weight.HundredthsOfKg != b.Weight.HundredthsOfKg
             ? a.Weight.HundredthsOfKg.CompareTo(b.Weight.HundredthsOfKg)
             : a.Age != b.Age ? a.Age.CompareTo(b.Age) : a.OrderId.CompareTo(b.OrderId));
@@ -96,6 +96,30 @@ public static class AssignmentEngine
         return problem.TableWords <= tableBudgetWords
             ? problem.SolveExactly(sorted, k, light)
             : problem.SolveBySingleSwaps(sorted, k, light);
+    }
+
+    /// <summary>The candidates of at most <paramref name="capacity"/> hundredths, copied (the input is not changed).</summary>
+    private static Candidate[] Fitting(IReadOnlyList<Candidate> candidates, int capacity)
+    {
+        var count = 0;
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            if (candidates[i].Weight.HundredthsOfKg <= capacity)
+            {
+                count++;
+            }
+        }
+
+        var fitting = new Candidate[count];
+        for (int i = 0, j = 0; j < count; i++)
+        {
+            if (candidates[i].Weight.HundredthsOfKg <= capacity)
+            {
+                fitting[j++] = candidates[i];
+            }
+        }
+
+        return fitting;
     }
 
     private static Selection Result(Candidate[] chosen, int total, bool exact)
@@ -128,75 +152,125 @@ public static class AssignmentEngine
 
         public long TableWords => (long)(_moves.Length + 1) * Balances * _words;
 
+        /// <remarks>
+        /// <paramref name="sorted"/> is by weight, then age, then id, so the drops are one run of it (the heaviest of
+        /// the lightest k, costs falling as the index rises), the adds the run after it (costs rising), and orders of
+        /// equal weight (equal cost) sit together, oldest first. Built by index, without sorting or grouping again: it
+        /// runs on every assign (docs/decisions/0016, "The API's CPU per assign").
+        /// </remarks>
         public static SwapProblem Build(Candidate[] sorted, int k, int slack)
         {
             var wk = sorted[k - 1].Weight.HundredthsOfKg;
-            var drops = new List<Move>();
-            var adds = new List<Move>();
-            for (var i = 0; i < k; i++)
+            var firstDrop = k - 1; // the last of the lightest k costs nothing to drop
+            while (firstDrop > 0 && wk - sorted[firstDrop - 1].Weight.HundredthsOfKg <= slack)
             {
-                var cost = wk - sorted[i].Weight.HundredthsOfKg;
-                if (cost <= slack)
-                {
-                    drops.Add(new Move(i, -1, cost, sorted[i].Age, sorted[i].OrderId));
-                }
+                firstDrop--;
             }
 
-            for (var i = k; i < sorted.Length; i++)
+            var endAdd = k;
+            while (endAdd < sorted.Length && sorted[endAdd].Weight.HundredthsOfKg - wk <= slack)
             {
-                var cost = sorted[i].Weight.HundredthsOfKg - wk;
-                if (cost > slack)
-                {
-                    break;
-                }
-
-                adds.Add(new Move(i, +1, cost, sorted[i].Age, sorted[i].OrderId));
+                endAdd++;
             }
 
-            var maxSwaps = MaxSwapCount(drops, adds, slack);
+            var maxSwaps = MaxSwapCount(sorted, firstDrop, k, endAdd, wk, slack);
+            if (maxSwaps == 0)
+            {
+                return new SwapProblem([], slack, 0);
+            }
 
             // Of equal-weight orders a best set drops the newest and adds the oldest, and never more than
             // maxSwaps of one weight: the rest cannot take part and stay as they are.
-            var moves = new List<Move>(drops.Count + adds.Count);
-            foreach (var group in drops.GroupBy(m => m.Cost))
+            var moves = new List<Move>(endAdd - firstDrop);
+            for (var runStart = firstDrop; runStart < k;)
             {
-                moves.AddRange(group.OrderByDescending(m => m.Age).ThenByDescending(m => m.OrderId).Take(maxSwaps));
+                var runEnd = RunEnd(sorted, runStart, k);
+                for (var i = Math.Max(runStart, runEnd - maxSwaps); i < runEnd; i++)
+                {
+                    moves.Add(new Move(i, -1, wk - sorted[i].Weight.HundredthsOfKg, sorted[i].Age, sorted[i].OrderId));
+                }
+
+                runStart = runEnd;
             }
 
-            foreach (var group in adds.GroupBy(m => m.Cost))
+            for (var runStart = k; runStart < endAdd;)
             {
-                moves.AddRange(group.OrderBy(m => m.Age).ThenBy(m => m.OrderId).Take(maxSwaps));
+                var runEnd = RunEnd(sorted, runStart, endAdd);
+                for (var i = runStart; i < Math.Min(runEnd, runStart + maxSwaps); i++)
+                {
+                    moves.Add(new Move(i, +1, sorted[i].Weight.HundredthsOfKg - wk, sorted[i].Age, sorted[i].OrderId));
+                }
+
+                runStart = runEnd;
             }
 
             moves.Sort(static (a, b) => a.Age != b.Age ? a.Age.CompareTo(b.Age) : a.OrderId.CompareTo(b.OrderId));
             return new SwapProblem(moves.ToArray(), slack, maxSwaps);
         }
 
+        /// <summary>The end of the run of orders as heavy as <c>sorted[start]</c>, at most <paramref name="end"/>.</summary>
+        private static int RunEnd(Candidate[] sorted, int start, int end)
+        {
+            var i = start + 1;
+            while (i < end && sorted[i].Weight == sorted[start].Weight)
+            {
+                i++;
+            }
+
+            return i;
+        }
+
         // Each useful swap pairs a drop with an add and at least one of the two costs something
         // (a free-for-free swap only trades an order for a newer one of the same weight).
-        private static int MaxSwapCount(List<Move> drops, List<Move> adds, int slack)
+        // The drops are sorted[firstDrop..k) (cheapest last), the adds sorted[k..endAdd) (cheapest first).
+        private static int MaxSwapCount(Candidate[] sorted, int firstDrop, int k, int endAdd, int wk, int slack)
         {
-            var pairs = Math.Min(drops.Count, adds.Count);
+            var drops = k - firstDrop;
+            var adds = endAdd - k;
+            var pairs = Math.Min(drops, adds);
             if (pairs == 0)
             {
                 return 0;
             }
 
-            var dropCosts = drops.Select(m => m.Cost).Order().ToArray();
-            var addCosts = adds.Select(m => m.Cost).Order().ToArray();
+            int DropCost(int j) => wk - sorted[k - 1 - j].Weight.HundredthsOfKg; // j-th cheapest drop
+            int AddCost(int j) => sorted[k + j].Weight.HundredthsOfKg - wk;     // j-th cheapest add
+
             long spent = 0;
             var byPairs = 0;
-            while (byPairs < pairs && spent + dropCosts[byPairs] + addCosts[byPairs] <= slack)
+            while (byPairs < pairs && spent + DropCost(byPairs) + AddCost(byPairs) <= slack)
             {
-                spent += dropCosts[byPairs] + addCosts[byPairs];
+                spent += DropCost(byPairs) + AddCost(byPairs);
                 byPairs++;
             }
 
-            var positive = dropCosts.Concat(addCosts).Where(x => x > 0).Order();
+            // The positive costs of both, cheapest first (a merge of the two ascending runs).
             var byPositive = 0;
             spent = 0;
-            foreach (var cost in positive)
+            var d = 0;
+            var a = 0;
+            while (d < drops && DropCost(d) == 0)
             {
+                d++;
+            }
+
+            while (a < adds && AddCost(a) == 0)
+            {
+                a++;
+            }
+
+            while (d < drops || a < adds)
+            {
+                int cost;
+                if (a >= adds || (d < drops && DropCost(d) <= AddCost(a)))
+                {
+                    cost = DropCost(d++);
+                }
+                else
+                {
+                    cost = AddCost(a++);
+                }
+
                 if (spent + cost > slack)
                 {
                     break;

@@ -19,6 +19,13 @@ public sealed class InputLimits : IValidatableObject
     [Range(1, int.MaxValue, ErrorMessage = Settings.FromTo)]
     public int MaxBackgroundImportItems { get; set; } = 10_000_000;
 
+    /// <summary>
+    /// Rows an import COPYs at a time, orders sorted in pool-index order within each batch; one batch is copied while
+    /// the next is read, so an import holds about two (docs/decisions/0016, step 4).
+    /// </summary>
+    [Range(1, int.MaxValue, ErrorMessage = Settings.FromTo)]
+    public int ImportBatchRows { get; set; } = 25_000;
+
     /// <summary>Most regions or time windows in one courier or order.</summary>
     [Range(1, int.MaxValue, ErrorMessage = Settings.FromTo)]
     public int MaxListItems { get; set; } = 1_000;

@@ -63,7 +63,7 @@ public sealed class ImportJob(ImportStore imports, IOptions<InputLimits> limits,
         where T : class
     {
         var started = Stopwatch.StartNew();
-        var loader = new ImportLoader<T>(run.Format, limits.Value.MaxBackgroundImportItems, elements, table);
+        var loader = new ImportLoader<T>(run.Format, limits.Value.MaxBackgroundImportItems, elements, table, limits.Value.ImportBatchRows);
         var lastProgress = Stopwatch.StartNew();
         var outcome = await loader.LoadAsync(
             imports,

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Npgsql;
 using SweetsStore.Api.Contracts;
 using SweetsStore.Data.Idempotency;
 using SweetsStore.Data.Imports;
@@ -10,17 +11,30 @@ namespace SweetsStore.Api.Imports;
 /// <summary>
 /// One import streamed end to end, the synchronous ones (<see cref="SyncImports"/>) and the background job
 /// (<see cref="ImportJob"/>) alike: body chunks in, elements validated as they complete (<see cref="ImportElements{T}"/>),
-/// valid rows straight into the COPY of an <see cref="ImportSession{T}"/>. Parsing overlaps the database's work and the
-/// body is never held whole. Once anything is invalid, copying stops (the session rolls back) but validation goes
-/// on, so the report lists every bad element.
+/// valid rows gathered into batches of <paramref name="batchRows"/>, each sorted as its table wants
+/// (<see cref="CopyBatch.Sort"/>: orders in pool-index order) and COPYed into the one transaction of an
+/// <see cref="ImportSession{T}"/> on its own task while the next batch is read: parsing overlaps the database's work,
+/// and the import holds two batches at most, never the body whole. Once anything is invalid, copying stops (the
+/// session rolls back) but validation goes on, so the report lists every bad element, in whichever batch.
+/// docs/decisions/0016, step 4.
 /// </summary>
-public sealed class ImportLoader<T>(string format, long maxElements, ImportElements<T> elements, ImportTable<T> table)
+public sealed class ImportLoader<T>(string format, long maxElements, ImportElements<T> elements, ImportTable<T> table, int batchRows)
     where T : class
 {
+    // Unsorted rows gain nothing from a large batch; a small one starts their COPY sooner.
+    private const int UnsortedBatchRows = 4096;
+
     private static readonly JsonDocumentOptions ElementOptions = new() { MaxDepth = 32 };
 
     private readonly ImportStream _stream = NumberLinesOf(elements, format, maxElements);
-    private readonly List<T> _ready = [];
+    private readonly int _batchRows = table.SortsBatches ? batchRows : Math.Min(batchRows, UnsortedBatchRows);
+
+    // Batches grow from 4,096 rows to _batchRows (doubling): the first COPY starts after a few milliseconds of reading,
+    // not after a whole batch's, so a small import still overlaps its reading with its COPY.
+    private int _nextBatchRows = Math.Min(batchRows, UnsortedBatchRows);
+    private readonly Queue<CopyBatch> _full = new(); // read whole, not handed over yet (a chunk may fill more than one)
+    private CopyBatch _batch = new();
+    private Task _copying = Task.CompletedTask; // the batch in the database
 
     /// <summary>The valid elements' ids with their positions, in order (for the answer and for "already exists").</summary>
     public List<(long Id, int Index)> Ids { get; } = [];
@@ -60,22 +74,34 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
         Func<ImportSession<T>, Task<bool>>? beforeCommit, CancellationToken ct)
     {
         await using var session = await imports.BeginLoadAsync(table, idempotency, ct);
-        await foreach (var chunk in body)
+        try
         {
-            await PushAsync(session, chunk, isFinal: false, ct);
-            if (afterChunk is not null)
+            await foreach (var chunk in body)
             {
-                await afterChunk();
+                await PushAsync(session, chunk, isFinal: false, ct);
+                if (afterChunk is not null)
+                {
+                    await afterChunk();
+                }
             }
+
+            await PushAsync(session, ReadOnlyMemory<byte>.Empty, isFinal: true, ct);
+            await _copying; // the last batch
+            _batch.Dispose();
+        }
+        catch
+        {
+            // The session (and its connection) goes next: no COPY may still be running on it.
+            await StopCopyingAsync(session);
+            throw;
         }
 
-        await PushAsync(session, ReadOnlyMemory<byte>.Empty, isFinal: true, ct);
         if (Failed)
         {
             return ImportOutcome.Invalid;
         }
 
-        if (!await session.CompleteAsync(ct))
+        if (session.IdExists)
         {
             // The unique violation waited for the conflicting import: its rows are committed now, unless it rolled back.
             await session.RollbackAsync(ct);
@@ -109,14 +135,80 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
         _stream.Push(chunk.Span, isFinal, Accept);
         if (Failed)
         {
-            _ready.Clear();
-            await session.CancelAsync();
+            DropBatches();
+            session.Stop(); // the batch in the database stops there; LoadAsync still waits for it
             return;
         }
 
-        // Once the server refused a row (an id that exists) nothing more is written: reading goes on to report what is invalid.
-        await session.WriteAsync(_ready, ct);
-        _ready.Clear();
+        if (isFinal && _batch.Count > 0)
+        {
+            _full.Enqueue(_batch);
+            _batch = new CopyBatch();
+        }
+
+        while (_full.TryDequeue(out var batch))
+        {
+            await HandOverAsync(session, batch, ct);
+        }
+    }
+
+    // A full batch is sorted here, while the previous one is still being copied, then waits for that one to end: one
+    // batch in the database and one being read, so memory stays bounded however long the body. The copier disposes it.
+    private async Task HandOverAsync(ImportSession<T> session, CopyBatch batch, CancellationToken ct)
+    {
+        try
+        {
+            if (table.SortsBatches)
+            {
+                batch.Sort();
+            }
+
+            await _copying;
+        }
+        catch
+        {
+            batch.Dispose();
+            throw;
+        }
+
+        if (session.IdExists) // once the server refused an id nothing more is written: reading goes on to report what is invalid
+        {
+            batch.Dispose();
+            return;
+        }
+
+        _copying = Task.Run(async () =>
+        {
+            using (batch)
+            {
+                await session.CopyAsync(batch, ct);
+            }
+        }, ct);
+    }
+
+    private void DropBatches()
+    {
+        while (_full.TryDequeue(out var batch))
+        {
+            batch.Dispose();
+        }
+
+        _batch.Dispose();
+        _batch = new CopyBatch();
+    }
+
+    private async Task StopCopyingAsync(ImportSession<T> session)
+    {
+        DropBatches();
+        session.Stop();
+        try
+        {
+            await _copying;
+        }
+        catch (Exception e) when (e is PostgresException or NpgsqlException or OperationCanceledException or IOException)
+        {
+            // The import is failing already, for the reason its caller sees; this batch's end adds nothing to it.
+        }
     }
 
     private void Accept(int index, ReadOnlySpan<byte> json)
@@ -142,8 +234,14 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
             {
                 if (elements.Add(document.RootElement, index) is { } item && !Failed)
                 {
-                    _ready.Add(item);
+                    table.Append(_batch, item, index);
                     Ids.Add((table.IdOf(item), index));
+                    if (_batch.Count == _nextBatchRows)
+                    {
+                        _full.Enqueue(_batch);
+                        _batch = new CopyBatch();
+                        _nextBatchRows = Math.Min(_nextBatchRows * 2, _batchRows);
+                    }
                 }
             }
         }

@@ -24,7 +24,7 @@ public sealed class SyncImports(ImportStore imports, IOptions<InputLimits> limit
         Stream body, ImportElements<T> elements, ImportTable<T> table, IdempotencyHook<IReadOnlyList<long>>? idempotency, CancellationToken ct)
         where T : class
     {
-        var loader = new ImportLoader<T>(ImportStream.Json, limits.Value.MaxImportItems, elements, table);
+        var loader = new ImportLoader<T>(ImportStream.Json, limits.Value.MaxImportItems, elements, table, limits.Value.ImportBatchRows);
         IReadOnlyList<long> Ids() => loader.Ids.Select(i => i.Id).ToArray();
         Func<ImportSession<T>, Task<bool>>? saveAnswer = idempotency is null ? null : async session =>
         {

@@ -25,7 +25,10 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         builder.HasStorageParameter("autovacuum_vacuum_scale_factor", 0.01);
         builder.HasStorageParameter("autovacuum_analyze_scale_factor", 0.02);
         builder.Property(o => o.OrderId).ValueGeneratedNever();
-        builder.Property(o => o.Seq).UseIdentityAlwaysColumn();
+        // The import order (lower is older), not an identity: an import takes a block of 2^24 values (one nextval per
+        // 16,777,216 rows) and gives each row block × 2^24 + its position, so it can COPY its rows in pool-index order
+        // (OrderSeq, docs/decisions/0016 step 4). Any other insert takes a block for its one row.
+        builder.Property(o => o.Seq).HasDefaultValueSql(OrderSeq.DefaultSql);
         builder.Property(o => o.Delivery).HasColumnType("int4multirange");
         builder.Property(o => o.WeightHundredthsOfKg).HasColumnName("weight_cg"); // hundredths of a kg: renaming the column is not free (0013)
         builder.HasOne(o => o.Bundle).WithMany().HasForeignKey(o => o.BundleId).OnDelete(DeleteBehavior.Restrict)

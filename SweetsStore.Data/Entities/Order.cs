@@ -10,7 +10,7 @@ public sealed class Order
 {
     public long OrderId { get; set; }
 
-    /// <summary>Import sequence: lower is older. Set by the database.</summary>
+    /// <summary>Import sequence: lower is older. Given by the import (<see cref="OrderSeq"/>), else by the column's default.</summary>
     public long Seq { get; set; }
 
     /// <summary>Weight in hundredths of a kilogram (1..5000); column <c>weight_cg</c>, its name from before the rename (docs/decisions/0013).</summary>

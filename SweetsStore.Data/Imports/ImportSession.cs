@@ -1,65 +1,127 @@
+using System.Buffers;
 using Npgsql;
 using SweetsStore.Data.Idempotency;
 
 namespace SweetsStore.Data.Imports;
 
 /// <summary>
-/// One import's transaction: rows streamed into their table with binary COPY (the fastest way into PostgreSQL), all or
-/// nothing. Nothing is visible until <see cref="CommitAsync"/>; disposing before that cancels the COPY and rolls back.
-/// Opened by <see cref="ImportStore.BeginLoadAsync{T}"/> for the synchronous imports and the background job alike.
+/// One import's transaction: rows streamed into their table with binary COPY (the fastest way into PostgreSQL), one COPY
+/// per batch (<see cref="CopyAsync"/>), all or nothing. Nothing is visible until <see cref="CommitAsync"/>; disposing
+/// before that rolls back. Opened by <see cref="ImportStore.BeginLoadAsync{T}"/> for the synchronous imports and the
+/// background job alike. A batch may be copied on another thread while its caller reads the next one, but only one
+/// statement runs at a time: nothing else is called on a session while a <see cref="CopyAsync"/> runs, except
+/// <see cref="Stop"/>.
 /// </summary>
 public sealed class ImportSession<T> : IAsyncDisposable
 {
     // Rows of one id lookup: an array parameter of 50,000 ids is a few hundred KiB.
     private const int LookupSlice = 50_000;
 
+    // Rows go to the server in writes of this size (whole rows; a larger row alone).
+    private const int StagingBytes = 64 * 1024;
+
+    // PGCOPY's binary header: the signature, no flags, no header extension.
+    private static readonly byte[] Header = [.. "PGCOPY\n"u8, 0xFF, (byte)'\r', (byte)'\n', 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _tx;
     private readonly ImportTable<T> _table;
-    private NpgsqlBinaryImporter? _copy;
+    private readonly List<long> _blocks = []; // this import's blocks of seq values (OrderSeq), one per 2^24 positions
+    private NpgsqlRawCopyStream? _copy;
+    private volatile bool _stopped;
 
-    private ImportSession(NpgsqlConnection connection, NpgsqlTransaction tx, ImportTable<T> table, NpgsqlBinaryImporter copy)
+    private ImportSession(NpgsqlConnection connection, NpgsqlTransaction tx, ImportTable<T> table)
     {
         _connection = connection;
         _tx = tx;
         _table = table;
-        _copy = copy;
     }
 
     /// <summary>
-    /// True once the server refused a row because its id already exists (a unique violation): the COPY is over, and
-    /// the import can only fail (roll back, then <see cref="ExistingAsync"/> says which ids).
+    /// True once the server refused a row because its id already exists (a unique violation): nothing more is copied,
+    /// and the import can only fail (roll back, then <see cref="ExistingAsync"/> says which ids).
     /// </summary>
     public bool IdExists { get; private set; }
 
-    /// <summary>Writes <paramref name="rows"/> into the COPY; nothing once it is over (<see cref="IdExists"/>, <see cref="CancelAsync"/>).</summary>
-    public async Task WriteAsync(IReadOnlyList<T> rows, CancellationToken ct)
+    /// <summary>
+    /// Copies <paramref name="batch"/>'s rows in their order, in one COPY; with a table that <see cref="ImportTable{T}.SortsBatches"/>,
+    /// each row's <c>seq</c> comes from its position (<see cref="OrderSeq"/>). Nothing once the import has failed
+    /// (<see cref="IdExists"/>, <see cref="Stop"/>); a <see cref="Stop"/> during the COPY cancels it.
+    /// </summary>
+    public async Task CopyAsync(CopyBatch batch, CancellationToken ct)
     {
-        if (_copy is not { } copy)
+        if (IdExists || _stopped || batch.Count == 0)
         {
             return;
         }
 
+        Func<int, long>? seq = null;
+        if (_table.SortsBatches)
+        {
+            await ReserveSeqAsync(batch.LastPosition, ct);
+            seq = position => OrderSeq.Of(_blocks, position);
+        }
+
+        var staging = ArrayPool<byte>.Shared.Rent(StagingBytes);
+        var copy = _copy = await _connection.BeginRawBinaryCopyAsync(_table.Copy, ct);
         try
         {
-            foreach (var row in rows)
+            Header.CopyTo(staging, 0);
+            var used = Header.Length;
+            foreach (var row in batch.Rows(ImportTable<T>.SeqOffset, seq))
             {
-                await copy.StartRowAsync(ct);
-                await _table.Write(copy, row, ct);
+                if (used + row.Length > staging.Length)
+                {
+                    if (_stopped)
+                    {
+                        return; // cancelled below
+                    }
+
+                    await copy.WriteAsync(staging.AsMemory(0, used), ct);
+                    used = 0;
+                }
+
+                if (row.Length > staging.Length)
+                {
+                    await copy.WriteAsync(row, ct);
+                    continue;
+                }
+
+                row.Span.CopyTo(staging.AsSpan(used));
+                used += row.Length;
             }
+
+            if (used + 2 > staging.Length)
+            {
+                await copy.WriteAsync(staging.AsMemory(0, used), ct);
+                used = 0;
+            }
+
+            staging[used++] = 0xFF; // the trailer: a field count of -1
+            staging[used++] = 0xFF;
+            await copy.WriteAsync(staging.AsMemory(0, used), ct);
+            _copy = null;
+            await copy.DisposeAsync(); // ends the COPY: a refused row's error comes here
         }
         catch (PostgresException e) when (e.IsUniqueViolation())
         {
             IdExists = true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(staging);
             await CancelAsync();
         }
     }
 
+    /// <summary>The import has failed: a COPY in progress stops without its rows, and none follows. Any thread.</summary>
+    public void Stop() => _stopped = true;
+
     /// <summary>
-    /// Stops the COPY without its rows (the import has failed). Cancelling makes the server report why it had already
-    /// stopped, if it had (an id that exists): that is kept in <see cref="IdExists"/>.
+    /// Cancels the COPY in progress, if any; the server then reports why it had already stopped, if it had (an id that
+    /// exists, kept in <see cref="IdExists"/>).
     /// </summary>
-    public async Task CancelAsync()
+    private async Task CancelAsync()
     {
         var copy = _copy;
         _copy = null;
@@ -70,37 +132,25 @@ public sealed class ImportSession<T> : IAsyncDisposable
 
         try
         {
-            await copy.DisposeAsync();
+            await copy.CancelAsync();
         }
         catch (PostgresException e)
         {
             IdExists |= e.IsUniqueViolation();
         }
-    }
-
-    /// <summary>Ends the COPY. False when some id already exists: roll back, then ask <see cref="ExistingAsync"/>.</summary>
-    public async Task<bool> CompleteAsync(CancellationToken ct)
-    {
-        if (IdExists)
-        {
-            return false;
-        }
-
-        var copy = _copy ?? throw new InvalidOperationException("the COPY is closed: the import has failed");
-        try
-        {
-            await copy.CompleteAsync(ct);
-            return true;
-        }
-        catch (PostgresException e) when (e.IsUniqueViolation())
-        {
-            IdExists = true;
-            return false;
-        }
         finally
         {
-            _copy = null;
             await copy.DisposeAsync();
+        }
+    }
+
+    // One nextval per 2^24 rows: block i holds positions i × 2^24 and on. Blocks only grow, so seq follows the position.
+    private async Task ReserveSeqAsync(int lastPosition, CancellationToken ct)
+    {
+        while (_blocks.Count <= lastPosition >> OrderSeq.PositionBits)
+        {
+            await using var command = Sql.Command(_connection, OrderSeq.NextBlock);
+            _blocks.Add((long)(await command.ExecuteScalarAsync(ct))!);
         }
     }
 
@@ -131,7 +181,7 @@ public sealed class ImportSession<T> : IAsyncDisposable
     public Task<bool> FinishAsync(ImportRun run, long rows, CancellationToken ct) =>
         ImportStore.FinishAsync(_connection, run, ImportStatus.Succeeded, rows, 0, null, null, ct);
 
-    /// <summary>Stores an Idempotency-Key's answer in this transaction (after <see cref="CompleteAsync"/>).</summary>
+    /// <summary>Stores an Idempotency-Key's answer in this transaction (after the last <see cref="CopyAsync"/>).</summary>
     public Task SaveAsync<TAnswer>(IdempotencyHook<TAnswer> idempotency, TAnswer answer, CancellationToken ct) =>
         idempotency.SaveAsync(_connection, answer, ct);
 
@@ -157,7 +207,7 @@ public sealed class ImportSession<T> : IAsyncDisposable
                 await idempotency.ClaimAsync(connection, ct); // the key first, before the rows (docs/decisions/0014)
             }
 
-            return new ImportSession<T>(connection, tx, table, await connection.BeginBinaryImportAsync(table.Copy, ct));
+            return new ImportSession<T>(connection, tx, table);
         }
         catch
         {

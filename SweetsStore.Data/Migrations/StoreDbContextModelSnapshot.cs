@@ -163,7 +163,7 @@ namespace SweetsStore.Data.Migrations
                         .HasColumnType("bytea")
                         .HasColumnName("body");
 
-                    b.Property<DateTime>("CreatedAt")
+                    b.Property<Instant>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
@@ -350,9 +350,8 @@ namespace SweetsStore.Data.Migrations
                     b.Property<long>("Seq")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("bigint")
-                        .HasColumnName("seq");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Seq"));
+                        .HasColumnName("seq")
+                        .HasDefaultValueSql("nextval('orders_seq_block') * 16777216");
 
                     b.Property<int>("WeightHundredthsOfKg")
                         .HasColumnType("integer")

@@ -68,8 +68,10 @@ public class ImportJobTests(JobsFactory api) : IClassFixture<JobsFactory>, IAsyn
         var id = (long)JsonNode.Parse(await accepted.Content.ReadAsStringAsync())!["import_id"]!;
         Assert.Equal("succeeded", (string?)(await WaitAsync(id))["status"]);
 
-        // The import names its job; Hangfire's own record of it: the method, the argument, and the states it went through.
+        // The import names its job; Hangfire's own record of it: the method, the argument, and the states it went through
+        // (Hangfire records Succeeded after the job method returns, a moment after the import row says "succeeded").
         var jobId = await api.ScalarAsync<string>("SELECT job_id FROM imports WHERE import_id = $1", id);
+        Assert.Equal("Succeeded", await HangfireStateAfterProcessingAsync());
         var storage = api.Services.GetRequiredService<JobStorage>();
         var details = storage.GetMonitoringApi().JobDetails(jobId);
         Assert.Equal("ImportJob.RunAsync", $"{details.Job.Type.Name}.{details.Job.Method.Name}");
@@ -155,14 +157,7 @@ public class ImportJobTests(JobsFactory api) : IClassFixture<JobsFactory>, IAsyn
         // kept for the retention, to see what was sent.
         // Hangfire records Succeeded after the job method returns, a moment after the import row says "failed".
         Assert.Equal(1, (int)done["attempts"]!);
-        var state = await api.ScalarAsync<string>($"SELECT statename FROM hangfire.job WHERE {ImportJobs}");
-        for (var i = 0; i < 100 && state == "Processing"; i++)
-        {
-            await Task.Delay(50);
-            state = await api.ScalarAsync<string>($"SELECT statename FROM hangfire.job WHERE {ImportJobs}");
-        }
-
-        Assert.Equal("Succeeded", state);
+        Assert.Equal("Succeeded", await HangfireStateAfterProcessingAsync());
         Assert.True(await api.ScalarAsync<long>("SELECT count(*) FROM import_chunks WHERE import_id = $1", id) > 0);
     }
 
@@ -308,6 +303,19 @@ public class ImportJobTests(JobsFactory api) : IClassFixture<JobsFactory>, IAsyn
     }
 
     private Task<JsonNode> WaitAsync(long id, TimeSpan? timeout = null) => WaitAsync(_client, id, timeout);
+
+    /// <summary>The import job's Hangfire state once it has left Processing (or Processing after 5 s).</summary>
+    private async Task<string> HangfireStateAfterProcessingAsync()
+    {
+        var state = await api.ScalarAsync<string>($"SELECT statename FROM hangfire.job WHERE {ImportJobs}");
+        for (var i = 0; i < 100 && state == "Processing"; i++)
+        {
+            await Task.Delay(50);
+            state = await api.ScalarAsync<string>($"SELECT statename FROM hangfire.job WHERE {ImportJobs}");
+        }
+
+        return state;
+    }
 
     internal static async Task<JsonNode> WaitAsync(HttpClient client, long id, TimeSpan? timeout = null)
     {

@@ -15,7 +15,6 @@ public static partial class SqlAudit
     private static readonly (string File, string Hole, string Why)[] Allowed =
     [
         ("Data/DeliveryService.cs", "(wait ? \"FOR UPDATE\" : \"FOR UPDATE SKIP LOCKED\")", "one of two fixed lock clauses, chosen by a bool"),
-        ("Data/Pool.cs", "(excluded.Count > 0 ? \"AND o.order_id <> ALL($5)\" : \"\")", "a fixed clause or nothing; the ids go in as parameter $5"),
         ("Data/OrderService.cs", "SelectView", "a const string in the same class"),
         ("Data/OrderService.cs", "filter", "picked by a switch from four fixed clauses; an unknown status throws before any SQL"),
         ("Data/Imports/ImportStore.cs", "SelectView", "a const string in the same class"),

@@ -139,30 +139,32 @@ internal static class ConcurrentScenario
         complete.Details["without_http_completes_per_s_each_run"] = runs.Select(r => Math.Round(r.SqlCompletesPerSecond)).ToArray();
         var apiCpu = Latencies.Median(runs.Select(r => r.CpuPerAssign.Api));
         var pgCpu = Latencies.Median(runs.Select(r => r.CpuPerAssign.Postgres));
-        var pgCpuRow = new ScenarioResult
+        ScenarioResult CpuRow(string name, double value, string target, double limit, string valueIs, Func<Run, double> each)
         {
-            Name = "assign_concurrent_pg_cpu",
-            Unit = "ms/assign",
-            Value = Math.Round(pgCpu, 3),
-            Target = "≤ 1.5 ms of PostgreSQL CPU per assign",
-            Met = pgCpu <= 1.5 && doubles == 0,
-            Data = data,
-        };
-        pgCpuRow.Details["value_is"] = $"the CPU time of all the benchmark's PostgreSQL processes (from /proc, autovacuum and checkpointer included) during the API's pass of {sizes.ConcurrentCouriers:N0} assigns with {sizes.Clients} clients ÷ those assigns; median over runs";
-        pgCpuRow.Details["each_run_ms"] = runs.Select(r => Math.Round(r.CpuPerAssign.Postgres, 3)).ToArray();
+            var row = new ScenarioResult
+            {
+                Name = name,
+                Unit = "ms/assign",
+                Value = Math.Round(value, 3),
+                Target = target,
+                Met = value <= limit && doubles == 0,
+                Data = data,
+            };
+            row.Details["value_is"] = valueIs;
+            row.Details["each_run_ms"] = runs.Select(r => Math.Round(each(r), 3)).ToArray();
+            return row;
+        }
+
+        var pgCpuRow = CpuRow(
+            "assign_concurrent_pg_cpu", pgCpu, "≤ 1.5 ms of PostgreSQL CPU per assign", 1.5,
+            $"the CPU time of all the benchmark's PostgreSQL processes (from /proc, autovacuum and checkpointer included) during the API's pass of {sizes.ConcurrentCouriers:N0} assigns with {sizes.Clients} clients ÷ those assigns; median over runs",
+            r => r.CpuPerAssign.Postgres);
         pgCpuRow.Details["without_http_each_run_ms"] = runs.Select(r => Math.Round(r.CpuPerAssign.SqlPostgres, 3)).ToArray();
         pgCpuRow.Details["assigns_per_s"] = Math.Round(rate);
-        var apiCpuRow = new ScenarioResult
-        {
-            Name = "assign_concurrent_api_cpu",
-            Unit = "ms/assign",
-            Value = Math.Round(apiCpu, 3),
-            Target = "≤ 0.6 ms of API CPU per assign",
-            Met = apiCpu <= 0.6 && doubles == 0,
-            Data = data,
-        };
-        apiCpuRow.Details["value_is"] = $"the API process's CPU time during the same pass ÷ its assigns; median over runs";
-        apiCpuRow.Details["each_run_ms"] = runs.Select(r => Math.Round(r.CpuPerAssign.Api, 3)).ToArray();
+        var apiCpuRow = CpuRow(
+            "assign_concurrent_api_cpu", apiCpu, "≤ 0.6 ms of API CPU per assign", 0.6,
+            "the API process's CPU time during the same pass ÷ its assigns; median over runs",
+            r => r.CpuPerAssign.Api);
         apiCpuRow.Details["assigns_per_s"] = Math.Round(rate);
         return [assign, complete, pgCpuRow, apiCpuRow];
     }

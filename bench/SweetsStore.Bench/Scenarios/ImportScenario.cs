@@ -61,16 +61,23 @@ internal static class ImportScenario
         var body = Fakes.OrdersJson(rows);
         var apiRates = new List<double>();
         var copyRates = new List<double>();
+        var apiCpu = new List<(double Api, double Postgres)>(); // CPU per import: steadier than wall time on a shared machine
+        var copyCpu = new List<double>();
+        var cpu = new CpuWatch(ctx.ApiPid, ctx.PostmasterPid);
         for (var run = 0; run < ctx.Sizes.ImportRuns; run++)
         {
             await ctx.Db.ExecuteAsync("TRUNCATE orders");
+            cpu.Restart();
             var started = Stopwatch.GetTimestamp();
             await ctx.Api.PostAsync("/orders", body, HttpStatusCode.Created);
             apiRates.Add(size / Stopwatch.GetElapsedTime(started).TotalSeconds);
+            apiCpu.Add(cpu.Milliseconds());
 
             await ctx.Db.ExecuteAsync("TRUNCATE orders");
+            cpu.Restart();
             var copy = await ctx.Db.CopyOrdersAsync(rows);
             copyRates.Add(size / copy.TotalSeconds);
+            copyCpu.Add(cpu.Milliseconds().Postgres);
             Ui.Info($"{name} run {run + 1}: API {apiRates[^1]:N0} orders/s, COPY {copyRates[^1]:N0} orders/s");
         }
 
@@ -103,6 +110,9 @@ internal static class ImportScenario
         result.Details["runs"] = ctx.Sizes.ImportRuns;
         result.Details["api_orders_per_s_each_run"] = apiRates.Select(r => Math.Round(r)).ToArray();
         result.Details["copy_orders_per_s_each_run"] = copyRates.Select(r => Math.Round(r)).ToArray();
+        result.Details["api_cpu_ms_per_import"] = Math.Round(Latencies.Median(apiCpu.Select(c => c.Api).ToList()), 1);
+        result.Details["postgres_cpu_ms_per_import"] = Math.Round(Latencies.Median(apiCpu.Select(c => c.Postgres).ToList()), 1);
+        result.Details["postgres_cpu_ms_per_copy"] = Math.Round(Latencies.Median(copyCpu), 1);
         result.Details["api_ms"] = Math.Round(size / api * 1000, 1);
         result.Details["copy_ms"] = Math.Round(size / copyRate * 1000, 1);
         result.Details["parse_and_validate_only_ms"] = Math.Round(Latencies.Median(parseMs), 1);
