@@ -75,7 +75,7 @@ public partial class JobRecoveryTests(ApiFactory api) : IClassFixture<ApiFactory
         Assert.Equal(2, (int)done["attempts"]!);
         Assert.Equal(60_000L, await api.ScalarAsync<long>("SELECT count(*) FROM orders"));
         Assert.Equal(60_000L, await api.ScalarAsync<long>("SELECT count(DISTINCT order_id) FROM orders"));
-        var history = driver.History(job.JobId);
+        var history = await driver.HistoryOnceEndedAsync(job.JobId); // the import's end commits before the job's Succeeded
         Assert.Equal(4, history.Count);
         Assert.Equal("Processing@dying:1:0", history[1]);
         Assert.StartsWith("Processing@", history[2]);
