@@ -55,7 +55,7 @@ public class IdempotencyCrashTests(IdempotencyFactory api) : ApiTest(api), IClas
         {
             await new NpgsqlCommand("SELECT 1 FROM couriers WHERE courier_id = 1 FOR UPDATE", blocker, tx).ExecuteNonQueryAsync();
             var first = SendAsync(process.Client, "/orders/assign", """{"courier_id": 1}""", "crash-assign");
-            await WaitForAsync("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1919 AND granted");
+            await WaitForAsync($"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1919 AND granted AND {ThisDatabase}");
             process.Kill();
             await Assert.ThrowsAnyAsync<HttpRequestException>(() => first);
 
@@ -66,7 +66,7 @@ public class IdempotencyCrashTests(IdempotencyFactory api) : ApiTest(api), IClas
             await tx.RollbackAsync();
         }
 
-        await WaitForAsync("SELECT count(*) = 0 FROM pg_locks WHERE locktype = 'advisory' AND classid = 1919", expect: true);
+        await WaitForAsync($"SELECT count(*) = 0 FROM pg_locks WHERE locktype = 'advisory' AND classid = 1919 AND {ThisDatabase}", expect: true);
         using var retry = await SendAsync(retryClient, "/orders/assign", """{"courier_id": 1}""", "crash-assign");
         using var again = await SendAsync(retryClient, "/orders/assign", """{"courier_id": 1}""", "crash-assign");
 
@@ -88,6 +88,10 @@ public class IdempotencyCrashTests(IdempotencyFactory api) : ApiTest(api), IClas
         Assert.StartsWith("HTTP/1.1 400", reply);
         Assert.Contains("""{"validation_error":{"errors":{"Idempotency-Key":["must be 1 to 255 visible ASCII characters"]}}}""", reply);
     }
+
+    // pg_locks shows the whole cluster: the other test classes' databases too, whose keyed requests take the same
+    // advisory locks (namespace 1919) while they run.
+    private const string ThisDatabase = "database = (SELECT oid FROM pg_database WHERE datname = current_database())";
 
     private static string Import => """{"data": [{"order_id": 1, "weight": 1, "region": 1, "delivery_hours": ["09:00-18:00"]}]}""";
 
