@@ -324,7 +324,7 @@ public class CoalescedAssignTests(ApiFactory api) : DeliveryTest(api)
 
     private protected static async Task WaitForAsync(Func<Task<bool>> condition)
     {
-        var until = DateTime.UtcNow.AddSeconds(30);
+        var until = DateTime.UtcNow.AddSeconds(60); // ends as soon as the condition holds; 60 s as the suite's other waits
         while (!await condition())
         {
             Assert.True(DateTime.UtcNow < until, "timed out waiting");
