@@ -1,14 +1,14 @@
-using System.Diagnostics;
-
 namespace SweetsStore.Api.Telemetry;
 
 /// <summary>
 /// A value read from the database at most once per <c>maxAge</c>, however many ask: callers that find it stale share
-/// one load (never cancelled by any one of them), and a failed load leaves the last value in place.
+/// one load (never cancelled by any one of them), and a failed load leaves the last value in place. Its age is read
+/// from <paramref name="time"/>'s timestamps (the system's monotonic clock unless a test gives its own).
 /// </summary>
-public sealed class Cached<T>(Func<CancellationToken, Task<T>> load, TimeSpan maxAge)
+public sealed class Cached<T>(Func<CancellationToken, Task<T>> load, TimeSpan maxAge, TimeProvider? time = null)
     where T : class
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _gate = new();
     private T? _value;
     private long _loadedAt;
@@ -24,7 +24,7 @@ public sealed class Cached<T>(Func<CancellationToken, Task<T>> load, TimeSpan ma
         {
             lock (_gate)
             {
-                return _value is null ? null : Stopwatch.GetElapsedTime(_loadedAt).TotalSeconds;
+                return _value is null ? null : _time.GetElapsedTime(_loadedAt).TotalSeconds;
             }
         }
     }
@@ -34,7 +34,7 @@ public sealed class Cached<T>(Func<CancellationToken, Task<T>> load, TimeSpan ma
     {
         lock (_gate)
         {
-            if (_value is not null && Stopwatch.GetElapsedTime(_loadedAt) < maxAge)
+            if (_value is not null && _time.GetElapsedTime(_loadedAt) < maxAge)
             {
                 return Task.FromResult(_value);
             }
@@ -66,7 +66,7 @@ public sealed class Cached<T>(Func<CancellationToken, Task<T>> load, TimeSpan ma
             lock (_gate)
             {
                 _value = value;
-                _loadedAt = Stopwatch.GetTimestamp();
+                _loadedAt = _time.GetTimestamp();
             }
 
             return value;

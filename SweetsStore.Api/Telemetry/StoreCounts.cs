@@ -19,13 +19,14 @@ public sealed class StoreCounts
 {
     private readonly Cached<CountsSnapshot> _counts;
 
-    public StoreCounts(StoreMetrics metrics, StatsService stats, JobStorage jobs, IOptions<TelemetryOptions> options)
+    public StoreCounts(StoreMetrics metrics, StatsService stats, JobStorage jobs, IOptions<TelemetryOptions> options, TimeProvider time)
     {
         _counts = new Cached<CountsSnapshot>(
             async ct => new CountsSnapshot(
                 await stats.GetAsync(ct),
                 await Task.Run(() => jobs.GetMonitoringApi().GetStatistics(), ct)),
-            options.Value.CountsMaxAge);
+            options.Value.CountsMaxAge,
+            time);
         var meter = metrics.Meter;
         meter.CreateObservableGauge("sweetsstore.orders", () => Observe(s =>
             [

@@ -111,7 +111,7 @@ public class AccessLogTests
             var traceId = Assert.Single(response.Headers.GetValues("X-Trace-Id"));
 
             var waited = Stopwatch.StartNew();
-            while (!output.Text().Contains(traceId, StringComparison.Ordinal) && waited.Elapsed < TimeSpan.FromSeconds(10))
+            while (!output.Text().Contains(traceId, StringComparison.Ordinal) && waited.Elapsed < TimeSpan.FromSeconds(60))
             {
                 await Task.Delay(20); // flushed within AccessLog.FlushInterval
             }
@@ -197,7 +197,7 @@ public class AccessLogTests
     {
         var traceId = Assert.Single(response.Headers.GetValues("X-Trace-Id"));
         var waited = Stopwatch.StartNew();
-        while (!output.Text().Contains(traceId, StringComparison.Ordinal) && waited.Elapsed < TimeSpan.FromSeconds(10))
+        while (!output.Text().Contains(traceId, StringComparison.Ordinal) && waited.Elapsed < TimeSpan.FromSeconds(60))
         {
             await Task.Delay(20); // flushed within AccessLog.FlushInterval
         }

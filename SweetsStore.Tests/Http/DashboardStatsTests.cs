@@ -122,7 +122,7 @@ public class DashboardStatsTests(DashboardStatsFactory api) : ApiTest(api), ICla
 
     private async Task<JsonNode> GetUntilAsync(string path, Func<JsonNode, bool> done)
     {
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
             var json = (await GetAsync(path)).Expect(HttpStatusCode.OK);

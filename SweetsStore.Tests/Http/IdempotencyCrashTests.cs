@@ -11,7 +11,7 @@ namespace SweetsStore.Tests.Http;
 /// Contract 10.1 under a crash: a real API process (<c>dotnet SweetsStore.Api.dll</c>) on the test database, killed
 /// with SIGKILL at a chosen point; the client's retry with the same key goes to another host on the same database.
 /// </summary>
-public class IdempotencyCrashTests(IdempotencyFactory api) : ApiTest(api), IClassFixture<IdempotencyFactory>
+public partial class IdempotencyCrashTests(IdempotencyFactory api) : ApiTest(api), IClassFixture<IdempotencyFactory>
 {
     [Fact]
     public async Task KilledBetweenTheCommitAndTheAnswerTheRetryReplaysTheStoredAnswer()
@@ -25,7 +25,7 @@ public class IdempotencyCrashTests(IdempotencyFactory api) : ApiTest(api), IClas
         await using (var tx = await blocker.BeginTransactionAsync())
         {
             await new NpgsqlCommand("LOCK TABLE hangfire.job IN ACCESS EXCLUSIVE MODE", blocker, tx).ExecuteNonQueryAsync();
-            var first = SendAsync(process.Client, "/imports/orders", Import, "crash-import");
+            var first = SendAsync(process.Client!, "/imports/orders", Import, "crash-import");
             await WaitForAsync("SELECT count(*) FROM idempotency_keys WHERE idempotency_key = 'crash-import'");
             process.Kill();
             await Assert.ThrowsAnyAsync<HttpRequestException>(() => first);
@@ -54,8 +54,8 @@ public class IdempotencyCrashTests(IdempotencyFactory api) : ApiTest(api), IClas
         await using (var tx = await blocker.BeginTransactionAsync())
         {
             await new NpgsqlCommand("SELECT 1 FROM couriers WHERE courier_id = 1 FOR UPDATE", blocker, tx).ExecuteNonQueryAsync();
-            var first = SendAsync(process.Client, "/orders/assign", """{"courier_id": 1}""", "crash-assign");
-            await WaitForAsync("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1919 AND granted");
+            var first = SendAsync(process.Client!, "/orders/assign", """{"courier_id": 1}""", "crash-assign");
+            await WaitForAsync($"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1919 AND granted AND {ThisDatabase}");
             process.Kill();
             await Assert.ThrowsAnyAsync<HttpRequestException>(() => first);
 
@@ -66,7 +66,7 @@ public class IdempotencyCrashTests(IdempotencyFactory api) : ApiTest(api), IClas
             await tx.RollbackAsync();
         }
 
-        await WaitForAsync("SELECT count(*) = 0 FROM pg_locks WHERE locktype = 'advisory' AND classid = 1919", expect: true);
+        await WaitForAsync($"SELECT count(*) = 0 FROM pg_locks WHERE locktype = 'advisory' AND classid = 1919 AND {ThisDatabase}", expect: true);
         using var retry = await SendAsync(retryClient, "/orders/assign", """{"courier_id": 1}""", "crash-assign");
         using var again = await SendAsync(retryClient, "/orders/assign", """{"courier_id": 1}""", "crash-assign");
 
@@ -88,6 +88,10 @@ public class IdempotencyCrashTests(IdempotencyFactory api) : ApiTest(api), IClas
         Assert.StartsWith("HTTP/1.1 400", reply);
         Assert.Contains("""{"validation_error":{"errors":{"Idempotency-Key":["must be 1 to 255 visible ASCII characters"]}}}""", reply);
     }
+
+    // pg_locks shows the whole cluster: the other test classes' databases too, whose keyed requests take the same
+    // advisory locks (namespace 1919) while they run.
+    private const string ThisDatabase = "database = (SELECT oid FROM pg_database WHERE datname = current_database())";
 
     private static string Import => """{"data": [{"order_id": 1, "weight": 1, "region": 1, "delivery_hours": ["09:00-18:00"]}]}""";
 
@@ -127,13 +131,9 @@ public class IdempotencyCrashTests(IdempotencyFactory api) : ApiTest(api), IClas
     private async Task<ApiProcess> StartAsync()
     {
         _ = Client; // the in-process host has migrated the database
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
 
+        // Port 0: the process binds a port the kernel picks, and says which ("Now listening on"). A port probed free
+        // here and handed over could be taken meanwhile (an outgoing connection's local end, from the same range).
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "SweetsStore.Api.dll")])
         {
             RedirectStandardOutput = true,
@@ -141,45 +141,67 @@ public class IdempotencyCrashTests(IdempotencyFactory api) : ApiTest(api), IClas
             Environment =
             {
                 ["ConnectionStrings__Postgres"] = Api.ConnectionString,
-                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
                 ["Jobs__Enabled"] = "false",
                 ["Security__ApiKey"] = IdempotencyFactory.ApiKey,
                 ["Logging__LogLevel__Default"] = "Warning",
+                ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
             },
         };
-        var process = new ApiProcess(Process.Start(start)!, port);
+        var process = new ApiProcess(Process.Start(start)!);
         var watch = Stopwatch.StartNew();
         while (true)
         {
-            try
+            if (process.Client is { } client)
             {
-                using var ready = await process.Client.GetAsync("/health/ready");
-                if (ready.IsSuccessStatusCode)
+                try
                 {
-                    return process;
+                    using var ready = await client.GetAsync("/health/ready");
+                    if (ready.IsSuccessStatusCode)
+                    {
+                        return process;
+                    }
                 }
-            }
-            catch (HttpRequestException)
-            {
+                catch (HttpRequestException)
+                {
+                }
             }
 
             if (process.Process.HasExited || watch.Elapsed > TimeSpan.FromSeconds(90))
             {
                 process.Dispose();
-                throw new InvalidOperationException($"the API process did not become ready: {await process.Process.StandardError.ReadToEndAsync()}");
+                throw new InvalidOperationException($"the API process did not become ready:\n{process.Output}");
             }
 
             await Task.Delay(200);
         }
     }
 
-    private sealed class ApiProcess(Process process, int port) : IDisposable
+    /// <summary>The API as a process; its output is read as it comes (a pipe nobody reads would stop it once full).</summary>
+    private sealed partial class ApiProcess : IDisposable
     {
-        public Process Process { get; } = process;
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+        private HttpClient? _client;
+        private int _port;
 
-        public int Port { get; } = port;
+        public ApiProcess(Process process)
+        {
+            Process = process;
+            Process.OutputDataReceived += (_, e) => Keep(e.Data);
+            Process.ErrorDataReceived += (_, e) => Keep(e.Data);
+            Process.BeginOutputReadLine();
+            Process.BeginErrorReadLine();
+        }
 
-        public HttpClient Client { get; } = new() { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(90) };
+        public Process Process { get; }
+
+        /// <summary>The port it listens on, once it has said so (else 0).</summary>
+        public int Port => Volatile.Read(ref _port);
+
+        /// <summary>A client of it, once it listens (else null).</summary>
+        public HttpClient? Client => Volatile.Read(ref _client);
+
+        public string Output => string.Join('\n', _lines);
 
         /// <summary>SIGKILL: no shutdown, no answer, nothing flushed.</summary>
         public void Kill()
@@ -196,8 +218,27 @@ public class IdempotencyCrashTests(IdempotencyFactory api) : ApiTest(api), IClas
                 Process.WaitForExit();
             }
 
-            Client.Dispose();
+            Client?.Dispose();
             Process.Dispose();
         }
+
+        private void Keep(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            _lines.Enqueue(line);
+            if (Port == 0 && line.Contains("Now listening on", StringComparison.Ordinal) && Listening().Match(line) is { Success: true } m)
+            {
+                var port = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                Volatile.Write(ref _client, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(90) });
+                Volatile.Write(ref _port, port);
+            }
+        }
+
+        [System.Text.RegularExpressions.GeneratedRegex(@"http://127\.0\.0\.1:(\d+)")]
+        private static partial System.Text.RegularExpressions.Regex Listening();
     }
 }

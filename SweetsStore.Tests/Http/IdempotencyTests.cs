@@ -220,7 +220,8 @@ public class IdempotencyTests(IdempotencyFactory api) : DeliveryTest(api), IClas
         await using var tx = await blocker.BeginTransactionAsync();
         await new NpgsqlCommand("SELECT 1 FROM couriers WHERE courier_id = 1 FOR UPDATE", blocker, tx).ExecuteNonQueryAsync();
         var running = KeyedAsync("/orders/assign", """{"courier_id": 1}""", "slow");
-        await WaitForAsync("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1919 AND granted");
+        await WaitForAsync(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1919 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
 
         var second = await KeyedAsync("/orders/assign", """{"courier_id": 1}""", "slow");
         var secondOtherBody = await KeyedAsync("/orders/assign", """{"courier_id": 2}""", "slow");
@@ -373,8 +374,10 @@ public class IdempotencyTests(IdempotencyFactory api) : DeliveryTest(api), IClas
 
     private async Task WaitForAsync(string sql)
     {
-        for (var i = 0; i < 200 && await Api.ScalarAsync<long>(sql) == 0; i++)
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while (await Api.ScalarAsync<long>(sql) == 0)
         {
+            Assert.True(DateTime.UtcNow < until, $"still waiting for: {sql}");
             await Task.Delay(50);
         }
     }

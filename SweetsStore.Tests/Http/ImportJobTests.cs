@@ -200,9 +200,11 @@ public class ImportJobTests(JobsFactory api) : IClassFixture<JobsFactory>, IAsyn
             Assert.StartsWith("the import could not be loaded: ", (string?)done["error"]);
             var jobId = await api.ScalarAsync<string>("SELECT job_id FROM imports WHERE import_id = $1", id);
 
-            // The import is failed by a filter as Hangfire applies the job's Failed state, just before Hangfire commits it.
-            for (var i = 0; i < 100 && await api.ScalarAsync<string>("SELECT statename FROM hangfire.job WHERE id = $1::bigint", jobId) != "Failed"; i++)
+            // The import is failed by a filter as Hangfire applies the job's Failed state, before Hangfire commits it.
+            var until = DateTime.UtcNow.AddSeconds(60);
+            while (await api.ScalarAsync<string>("SELECT statename FROM hangfire.job WHERE id = $1::bigint", jobId) != "Failed")
             {
+                Assert.True(DateTime.UtcNow < until, "the job's Failed state was not committed within 60 s of the import's");
                 await Task.Delay(50);
             }
 
@@ -304,11 +306,12 @@ public class ImportJobTests(JobsFactory api) : IClassFixture<JobsFactory>, IAsyn
 
     private Task<JsonNode> WaitAsync(long id, TimeSpan? timeout = null) => WaitAsync(_client, id, timeout);
 
-    /// <summary>The import job's Hangfire state once it has left Processing (or Processing after 5 s).</summary>
+    /// <summary>The import job's Hangfire state once it has left Processing (or Processing after 60 s).</summary>
     private async Task<string> HangfireStateAfterProcessingAsync()
     {
+        var until = DateTime.UtcNow.AddSeconds(60);
         var state = await api.ScalarAsync<string>($"SELECT statename FROM hangfire.job WHERE {ImportJobs}");
-        for (var i = 0; i < 100 && state == "Processing"; i++)
+        while (state == "Processing" && DateTime.UtcNow < until)
         {
             await Task.Delay(50);
             state = await api.ScalarAsync<string>($"SELECT statename FROM hangfire.job WHERE {ImportJobs}");

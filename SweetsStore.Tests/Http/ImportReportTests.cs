@@ -127,7 +127,17 @@ public class ImportJobLogTests(ImportLogFactory api) : IClassFixture<ImportLogFa
         var id = await ImportJobTests.UploadAsync(client, "/imports/orders", JsonSerializer.Serialize(new { data = new[] { Fake.Order(1).Build() } }));
         Assert.Equal("succeeded", (string?)(await ImportJobTests.WaitAsync(client, id))["status"]);
 
-        var loaded = Assert.Single(api.Logs.Entries, e => e.Message.StartsWith($"Import {id}: 1 orders loaded", StringComparison.Ordinal));
+        // The job logs the load once its transaction (which ends the import) has committed: a moment after GET
+        // /imports/{id} can say "succeeded".
+        bool Logged(ScopeCapturingLoggerProvider.Entry e) => e.Message.StartsWith($"Import {id}: 1 orders loaded", StringComparison.Ordinal);
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while (!api.Logs.Entries.Any(Logged))
+        {
+            Assert.True(DateTime.UtcNow < until, "the job did not log the load within 60 s of the import's end");
+            await Task.Delay(50);
+        }
+
+        var loaded = Assert.Single(api.Logs.Entries, Logged);
         Assert.Equal(id, Convert.ToInt64(loaded["ImportId"], System.Globalization.CultureInfo.InvariantCulture));
         var jobId = await api.ScalarAsync<string>("SELECT job_id FROM imports WHERE import_id = $1", id);
         Assert.Equal(jobId, loaded["JobId"]?.ToString());

@@ -42,6 +42,28 @@ internal sealed class JobDriver(WebApplicationFactory<Program> host)
         job.Fetched.Dispose();
     }
 
+    /// <summary>
+    /// The job's history once Hangfire has recorded a state other than Enqueued or Processing (60 s at most). The job
+    /// writes its import's end in its own transaction; its worker records Succeeded or Failed in Hangfire's tables
+    /// after that, a moment later or, on a loaded machine, much later: reading the history as soon as the import has
+    /// ended can miss the job's last state.
+    /// </summary>
+    public async Task<List<string>> HistoryOnceEndedAsync(string jobId)
+    {
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var state = Storage.GetMonitoringApi().JobDetails(jobId)?.History.FirstOrDefault()?.StateName;
+            if (state is not null && state != EnqueuedState.StateName && state != ProcessingState.StateName)
+            {
+                return History(jobId);
+            }
+
+            Assert.True(DateTime.UtcNow < until, $"job {jobId} is still {state ?? "without a state"} after 60 s: {string.Join(" → ", History(jobId))}");
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>The state names the job went through, oldest first, and the server of each Processing one.</summary>
     public List<string> History(string jobId)
     {

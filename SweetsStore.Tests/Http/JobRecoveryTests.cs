@@ -75,7 +75,7 @@ public partial class JobRecoveryTests(ApiFactory api) : IClassFixture<ApiFactory
         Assert.Equal(2, (int)done["attempts"]!);
         Assert.Equal(60_000L, await api.ScalarAsync<long>("SELECT count(*) FROM orders"));
         Assert.Equal(60_000L, await api.ScalarAsync<long>("SELECT count(DISTINCT order_id) FROM orders"));
-        var history = driver.History(job.JobId);
+        var history = await driver.HistoryOnceEndedAsync(job.JobId); // the import's end commits before the job's Succeeded
         Assert.Equal(4, history.Count);
         Assert.Equal("Processing@dying:1:0", history[1]);
         Assert.StartsWith("Processing@", history[2]);
@@ -218,8 +218,14 @@ public partial class JobRecoveryTests(ApiFactory api) : IClassFixture<ApiFactory
             await Task.Delay(20);
         }
 
-        await Task.Delay(500);
-        var released = await api.ScalarAsync<DateTime>("SELECT clock_timestamp()");
+        // The table is released more than 500 ms after the load began, by the server's clock (the one that dates
+        // both): a sleep of 500 ms on this side could end a little earlier by that clock.
+        DateTime released;
+        while ((released = await api.ScalarAsync<DateTime>("SELECT clock_timestamp()")) <= loadBegan.AddMilliseconds(500))
+        {
+            await Task.Delay(50);
+        }
+
         await hold.CommitAsync();
         await load;
 

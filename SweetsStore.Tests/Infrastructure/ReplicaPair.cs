@@ -61,21 +61,29 @@ public sealed class ReplicaPair : IAsyncLifetime
     }
 
     /// <summary>
-    /// kill -9 of the primary's postmaster, as the failover drill does, returning once its backends are gone too: an
-    /// orphaned backend serves the connection it holds until it notices the postmaster's death, so a request in that
-    /// moment can still succeed (the drill counts those; a test asserting "no primary" must wait them out).
+    /// kill -9 of the primary's postmaster, as the failover drill does, returning once its backends are gone too (60 s
+    /// at most, else it fails): an orphaned backend serves the connection it holds until it notices the postmaster's
+    /// death, so a request in that moment can still succeed (the drill counts those; a test asserting "no primary" must
+    /// wait them out).
     /// </summary>
     public Task KillPrimaryAsync() => ShellAsync(
         """
         pid=$(head -n 1 "$DIR/n1/pgdata/postmaster.pid")
         children=$(ps --ppid "$pid" -o pid= | tr '\n' ' ')
         pg_ha_kill_postmaster "$DIR/n1"
-        for _ in $(seq 100); do
+        for _ in $(seq 600); do
           alive=
-          for child in $children; do kill -0 "$child" 2>/dev/null && alive=1; done
+          for child in $children; do
+            state=$(ps -o stat= -p "$child" 2>/dev/null) || continue
+            [[ $state == Z* ]] || alive=1 # a zombie serves nothing
+          done
           [[ -z $alive ]] && break
           sleep 0.1
         done
+        if [[ -n $alive ]]; then
+          echo "a backend of the killed primary is still alive after 60 s" >&2
+          exit 1
+        fi
         """);
 
     /// <summary>Promotes the standby (what an HA manager does once the primary is gone); returns when it takes writes.</summary>

@@ -12,7 +12,8 @@ namespace SweetsStore.Tests.Telemetry;
 
 /// <summary>
 /// The API with an operator key and loopback trusted (the peer comes from <c>X-Test-Peer</c>), gauges counted at most
-/// every 5 s, and an assign that lost any race logged. Its logs are kept with their scopes.
+/// every 5 s by a clock the test moves (<see cref="Timestamps"/>), and an assign that lost any race logged. Its logs
+/// are kept with their scopes.
 /// </summary>
 public sealed class MetricsFactory : ApiFactory
 {
@@ -20,6 +21,9 @@ public sealed class MetricsFactory : ApiFactory
     public const double CountsSeconds = 5;
 
     public ScopeCapturingLoggerProvider Logs { get; } = new(LogLevel.Information);
+
+    /// <summary>The host's monotonic timestamps (how old the counts are); its wall clock stays the real one.</summary>
+    public ManualTimestamps Timestamps { get; } = new();
 
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
@@ -35,7 +39,20 @@ public sealed class MetricsFactory : ApiFactory
         base.ConfigureWebHost(builder);
         builder.ConfigureLogging(l => l.AddProvider(Logs));
         builder.ConfigureServices(s => s.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, OperatorAccessFactory.PeerFromHeader>());
+        builder.ConfigureServices(s => s.AddSingleton<TimeProvider>(Timestamps));
     }
+}
+
+/// <summary>Timestamps that move only when told (<see cref="Advance"/>); <see cref="TimeProvider.GetUtcNow"/> is the system's.</summary>
+public sealed class ManualTimestamps : TimeProvider
+{
+    private long _ticks = TimeSpan.TicksPerDay;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
 }
 
 /// <summary>
@@ -151,7 +168,9 @@ public class MetricsTests(MetricsFactory api) : IClassFixture<MetricsFactory>, I
         await PostAsync("/couriers", new { data = new[] { Fake.Courier(1).OfType("car").InRegions(1).Build() } });
         await PostAsync("/orders", new { data = Fake.Orders(5, regions: 1).ToArray() });
 
-        // A scrape counts when the counts it holds are older than Telemetry:CountsSeconds (a previous test's may not be yet).
+        // A scrape counts when the counts it holds are older than Telemetry:CountsSeconds (a previous test's are not yet:
+        // the host's timestamps move only when this test moves them).
+        api.Timestamps.Advance(TimeSpan.FromSeconds(MetricsFactory.CountsSeconds));
         var fresh = await ScrapeUntilAsync(s => s.Sum("sweetsstore_orders", ("status", "pending")) == 5 && s.Sum("sweetsstore_counts_age_seconds") < 1);
         Assert.Equal(0, fresh.Sum("sweetsstore_orders", ("status", "assigned")));
         Assert.Equal(1, fresh.Sum("sweetsstore_couriers"));
@@ -160,15 +179,21 @@ public class MetricsTests(MetricsFactory api) : IClassFixture<MetricsFactory>, I
             ["deleted", "enqueued", "failed", "processing", "scheduled", "succeeded"],
             fresh.Matching("sweetsstore_jobs").Select(s => s.Labels["state"]).Order());
 
-        // Three more orders and an assign: the next scrapes still show what was counted, until it is CountsSeconds old.
+        // Three more orders and an assign: the next scrapes still show what was counted, until it is CountsSeconds old
+        // (by the host's timestamps, which the test moves: however long these requests take on a loaded machine).
         await PostAsync("/orders", new { data = Fake.Orders(3, regions: 1, firstId: 100).ToArray() });
         var bundle = await PostAsync("/orders/assign", new { courier_id = 1 });
         var assigned = bundle["orders"]!.AsArray().Count;
         Assert.True(assigned > 0);
         var held = await ScrapeAsync();
         Assert.Equal(5, held.Sum("sweetsstore_orders", ("status", "pending")));
-        Assert.InRange(held.Sum("sweetsstore_counts_age_seconds"), 0, MetricsFactory.CountsSeconds);
+        Assert.Equal(0, held.Sum("sweetsstore_counts_age_seconds"));
+        api.Timestamps.Advance(TimeSpan.FromSeconds(MetricsFactory.CountsSeconds) - TimeSpan.FromMilliseconds(1));
+        var stillHeld = await ScrapeAsync();
+        Assert.Equal(5, stillHeld.Sum("sweetsstore_orders", ("status", "pending")));
+        Assert.Equal(MetricsFactory.CountsSeconds - 0.001, stillHeld.Sum("sweetsstore_counts_age_seconds"), 9);
 
+        api.Timestamps.Advance(TimeSpan.FromMilliseconds(1));
         var recounted = await ScrapeUntilAsync(s => s.Sum("sweetsstore_orders", ("status", "pending")) != 5);
         Assert.Equal(8 - assigned, recounted.Sum("sweetsstore_orders", ("status", "pending")));
         Assert.Equal(assigned, recounted.Sum("sweetsstore_orders", ("status", "assigned")));

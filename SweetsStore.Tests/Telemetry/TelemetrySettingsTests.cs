@@ -70,7 +70,7 @@ public class TelemetrySettingsTests
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
 
         // Metrics every second (Telemetry:OtlpExportSeconds); traces in the exporter's batches (every 5 s).
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!(collector.Received.Contains("/v1/metrics") && collector.Received.Contains("/v1/traces")) && DateTime.UtcNow < until)
         {
             await Task.Delay(100);
