@@ -211,8 +211,25 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
         }
     }
 
-    private void Accept(int index, ReadOnlySpan<byte> json)
+    /// <summary>The batch being filled (tests compare its rows).</summary>
+    internal CopyBatch Batch => _batch;
+
+    /// <summary>Takes one element of the body (<see cref="ImportStream"/>'s sink); internal for tests.</summary>
+    internal void Accept(int index, ReadOnlySpan<byte> json)
     {
+        // Most elements are plainly valid: read once from the body's bytes and encoded, no document, no objects.
+        if (elements.FastPath is { } fast && fast.TryRead(json, out var id) && elements.TryAddValid(id))
+        {
+            if (!Failed)
+            {
+                fast.Append(_batch, index);
+                Ids.Add((id, index));
+                EndRow();
+            }
+
+            return;
+        }
+
         var rented = ArrayPool<byte>.Shared.Rent(json.Length);
         try
         {
@@ -236,18 +253,24 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
                 {
                     table.Append(_batch, item, index);
                     Ids.Add((table.IdOf(item), index));
-                    if (_batch.Count == _nextBatchRows)
-                    {
-                        _full.Enqueue(_batch);
-                        _batch = new CopyBatch();
-                        _nextBatchRows = Math.Min(_nextBatchRows * 2, _batchRows);
-                    }
+                    EndRow();
                 }
             }
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    // A row was appended: a full batch waits to be handed over.
+    private void EndRow()
+    {
+        if (_batch.Count == _nextBatchRows)
+        {
+            _full.Enqueue(_batch);
+            _batch = new CopyBatch();
+            _nextBatchRows = Math.Min(_nextBatchRows * 2, _batchRows);
         }
     }
 

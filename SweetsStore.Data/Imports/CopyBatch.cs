@@ -134,6 +134,25 @@ public sealed class CopyBatch : IDisposable
         EndField(field);
     }
 
+    /// <summary>
+    /// text[] as <see cref="TextArray"/> writes it, of texts given as UTF-8 bytes, each <paramref name="length"/> bytes
+    /// long, one after another in <paramref name="texts"/> (an order's delivery windows as they came in the body).
+    /// </summary>
+    internal void TextArray(ReadOnlySpan<byte> texts, int length)
+    {
+        var count = texts.Length / length;
+        var field = BeginField();
+        ArrayHeader(count, TextOid);
+        for (var i = 0; i < count; i++)
+        {
+            var span = Space(4 + length);
+            BinaryPrimitives.WriteInt32BigEndian(span, length);
+            texts.Slice(i * length, length).CopyTo(span[4..]);
+        }
+
+        EndField(field);
+    }
+
     /// <summary>int4multirange in multirange_recv's format: the count, then each [start, end) range length-prefixed.</summary>
     internal void Int4Multirange(IReadOnlyList<(int Start, int End)> ranges)
     {
@@ -141,16 +160,33 @@ public sealed class CopyBatch : IDisposable
         BinaryPrimitives.WriteInt32BigEndian(Space(4), ranges.Count);
         foreach (var (start, end) in ranges)
         {
-            var span = Space(4 + 17);
-            BinaryPrimitives.WriteInt32BigEndian(span, 17);
-            span[4] = RangeLowerInclusive;
-            BinaryPrimitives.WriteInt32BigEndian(span[5..], 4);
-            BinaryPrimitives.WriteInt32BigEndian(span[9..], start);
-            BinaryPrimitives.WriteInt32BigEndian(span[13..], 4);
-            BinaryPrimitives.WriteInt32BigEndian(span[17..], end);
+            Range(start, end);
         }
 
         EndField(field);
+    }
+
+    internal void Int4Multirange(ReadOnlySpan<(int Start, int End)> ranges)
+    {
+        var field = BeginField();
+        BinaryPrimitives.WriteInt32BigEndian(Space(4), ranges.Length);
+        foreach (var (start, end) in ranges)
+        {
+            Range(start, end);
+        }
+
+        EndField(field);
+    }
+
+    private void Range(int start, int end)
+    {
+        var span = Space(4 + 17);
+        BinaryPrimitives.WriteInt32BigEndian(span, 17);
+        span[4] = RangeLowerInclusive;
+        BinaryPrimitives.WriteInt32BigEndian(span[5..], 4);
+        BinaryPrimitives.WriteInt32BigEndian(span[9..], start);
+        BinaryPrimitives.WriteInt32BigEndian(span[13..], 4);
+        BinaryPrimitives.WriteInt32BigEndian(span[17..], end);
     }
 
     private void ArrayHeader(int count, int elementOid)

@@ -12,7 +12,7 @@ public static class ImportTables
     /// stays what "older" means.
     /// </summary>
     public static readonly ImportTable<NewOrder> Orders = new(
-        "orders", "order_id", "COPY orders (order_id, seq, weight_cg, region, delivery_hours, delivery) FROM STDIN (FORMAT BINARY)", 6,
+        "orders", "order_id", "COPY orders (order_id, seq, weight_cg, region, delivery_hours, delivery) FROM STDIN (FORMAT BINARY)", OrderRows.Fields,
         static (batch, order) =>
         {
             batch.Int64(order.Id);
@@ -23,7 +23,7 @@ public static class ImportTables
             batch.Int4Multirange(order.DeliveryHours.Segments());
         },
         static order => order.Id,
-        static order => ((long)order.Region << 32) | (uint)order.Weight.HundredthsOfKg);
+        static order => OrderRows.SortKey(order.Region, order.Weight.HundredthsOfKg));
 
     public static readonly ImportTable<NewCourier> Couriers = new(
         "couriers", "courier_id", "COPY couriers (courier_id, courier_type, regions, working_hours) FROM STDIN (FORMAT BINARY)", 4,
