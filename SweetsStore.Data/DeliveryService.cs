@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
@@ -11,13 +13,38 @@ namespace SweetsStore.Data;
 /// courier row (<c>FOR NO KEY UPDATE</c>): assign, complete and PATCH of one courier run one at a time, across
 /// all API processes, while different couriers proceed in parallel.
 /// </summary>
-public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
+/// <remarks>
+/// With <c>assignBatchMax</c> above 1, assigns without an Idempotency-Key go through one <see cref="AssignQueue"/>
+/// per process: concurrent assigns share a transaction (docs/decisions/0016, step 3). 1 assigns each alone.
+/// </remarks>
+public sealed class DeliveryService(
+    NpgsqlDataSource db, IClock clock, int assignBatchMax = 1, ILogger<DeliveryService>? logger = null, int assignBatchesInFlight = 1)
 {
     // A storm that still loses after this many fresh tries is answered 503 (retry), not looped on forever.
-    private const int MaxAttempts = 30;
+    internal const int MaxAttempts = 30;
 
     // After this many lost races, wait a little (jittered) before trying again.
-    private const int BackOffAfter = 3;
+    internal const int BackOffAfter = 3;
+
+    private AssignQueue? _queue;
+
+    /// <summary>The process's coalescing queue, or null when assigns run alone (<c>assignBatchMax</c> 1).</summary>
+    internal AssignQueue? Queue
+    {
+        get
+        {
+            if (assignBatchMax > 1 && _queue is null)
+            {
+                // Two first callers may both build one; one is kept (a queue holds nothing until it is used).
+                Interlocked.CompareExchange(ref _queue, new AssignQueue(this, db, clock, assignBatchMax, assignBatchesInFlight, (ILogger?)logger ?? NullLogger.Instance), null);
+            }
+
+            return _queue;
+        }
+    }
+
+    /// <summary>A jittered pause before try <paramref name="attempt"/> + 1, or none in the first few (0005).</summary>
+    internal static int BackOffMilliseconds(int attempt) => attempt > BackOffAfter ? Random.Shared.Next(1, 5 * attempt) : 0;
 
     /// <summary>
     /// The courier's open bundle (its still-open orders, unchanged), or a new bundle chosen by the
@@ -32,13 +59,23 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
     /// With an <paramref name="idempotency"/> hook, each attempt's transaction claims the key first and stores the
     /// answer with the bundle (docs/decisions/0014); a claim refused between two attempts ends the loop.
     /// </remarks>
-    public async Task<AssignOutcome> AssignAsync(long courierId, IdempotencyHook<AssignOutcome>? idempotency, CancellationToken ct)
+    public Task<AssignOutcome> AssignAsync(long courierId, IdempotencyHook<AssignOutcome>? idempotency, CancellationToken ct) =>
+        idempotency is null && Queue is { } queue
+            ? queue.AssignAsync(courierId, ct)
+            : AssignAloneAsync(courierId, idempotency, [], 1, ct);
+
+    /// <summary>
+    /// Today's path: one transaction per try, from try <paramref name="firstAttempt"/> on, without the orders in
+    /// <paramref name="taken"/> (lost to other assigns in earlier tries).
+    /// </summary>
+    internal async Task<AssignOutcome> AssignAloneAsync(
+        long courierId, IdempotencyHook<AssignOutcome>? idempotency, IEnumerable<long> taken, int firstAttempt, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        var taken = new HashSet<long>();
-        for (var attempt = 1; ; attempt++)
+        var lostSoFar = new HashSet<long>(taken);
+        for (var attempt = firstAttempt; ; attempt++)
         {
-            var (outcome, lost) = await TryAssignAsync(connection, courierId, taken, idempotency, ct);
+            var (outcome, lost) = await TryAssignAsync(connection, courierId, lostSoFar, idempotency, ct);
             if (outcome is not null)
             {
                 return outcome with { Attempts = attempt };
@@ -49,15 +86,16 @@ public sealed class DeliveryService(NpgsqlDataSource db, IClock clock)
                 throw new ContentionException($"assign for courier {courierId} lost {attempt} races for orders");
             }
 
-            taken.UnionWith(lost);
-            if (attempt > BackOffAfter)
+            lostSoFar.UnionWith(lost);
+            if (BackOffMilliseconds(attempt) is > 0 and var pause)
             {
-                await Task.Delay(Random.Shared.Next(1, 5 * attempt), ct);
+                await Task.Delay(pause, ct);
             }
         }
     }
 
-    private async Task<(AssignOutcome? Outcome, long[] Lost)> TryAssignAsync(
+    /// <summary>One try in its own transaction: the outcome, or none and the chosen orders another assign took.</summary>
+    internal async Task<(AssignOutcome? Outcome, long[] Lost)> TryAssignAsync(
         NpgsqlConnection connection, long courierId, IReadOnlyCollection<long> taken, IdempotencyHook<AssignOutcome>? idempotency,
         CancellationToken ct)
     {

@@ -30,33 +30,15 @@ internal static class Pool
         while (true)
         {
             Array.Clear(read);
-            var rows = await QueryAsync(connection, regions, capacity, hours, excluded, limit, read, ct);
-
-            // A region that returned `limit` rows may hold more, all at least as heavy as its last row. Below
-            // the lightest such "last row" (the horizon) the read is complete in every region.
-            var horizon = int.MaxValue;
-            foreach (var region in read)
+            List<Candidate> rows;
+            await using (var command = Sql.Command(connection, Text(excluded), Parameters(regions, capacity, hours, excluded, limit)))
+            await using (var reader = await command.ExecuteReaderAsync(ct))
             {
-                if (region.Rows >= limit)
-                {
-                    horizon = Math.Min(horizon, region.Heaviest);
-                }
+                rows = await RowsAsync(reader, regions, limit, read, ct);
             }
 
-            if (horizon == int.MaxValue)
-            {
-                return rows;
-            }
-
-            rows.RemoveAll(r => r.Weight.HundredthsOfKg >= horizon);
-            var weights = new int[rows.Count];
-            for (var i = 0; i < weights.Length; i++)
-            {
-                weights[i] = rows[i].Weight.HundredthsOfKg;
-            }
-
-            Array.Sort(weights);
-            if (AssignmentEngine.TryFindCutoff(weights, capacity, out _, out var heaviestUseful) && heaviestUseful < horizon)
+            var horizon = BelowHorizon(rows, read, limit);
+            if (Enough(rows, horizon, capacity))
             {
                 return rows;
             }
@@ -64,6 +46,87 @@ internal static class Pool
             limit = checked(limit * 4);
         }
     }
+
+    /// <summary>One read of the pool, <paramref name="limit"/> rows per region, as a command of a batch (several couriers' reads share a round trip).</summary>
+    internal static NpgsqlBatchCommand QueryCommand(
+        int[] regions, Weight capacity, NpgsqlRange<int>[] hours, IReadOnlyCollection<long> excluded, int limit) =>
+        Sql.BatchCommand(Text(excluded), Parameters(regions, capacity, hours, excluded, limit));
+
+    /// <summary>
+    /// The rows of one read (the reader positioned on its result) in the order read; <paramref name="read"/>[i] (cleared
+    /// by the caller) counts region i's rows and its heaviest.
+    /// </summary>
+    internal static async Task<List<Candidate>> RowsAsync(
+        NpgsqlDataReader reader, int[] regions, int limit, PerRegion[] read, CancellationToken ct)
+    {
+        var rows = new List<Candidate>(Math.Min(regions.Length * limit, 4096));
+        var at = 0; // the region of the previous row: rows come region by region, but nothing depends on it
+        while (await reader.ReadAsync(ct))
+        {
+            var region = reader.GetInt32(0);
+            if (regions[at] != region)
+            {
+                at = Array.IndexOf(regions, region);
+            }
+
+            var weight = reader.GetInt32(2);
+            rows.Add(new Candidate(reader.GetInt64(1), Weight.FromHundredthsOfKg(weight), reader.GetInt64(3)));
+            read[at] = new PerRegion(read[at].Rows + 1, Math.Max(read[at].Heaviest, weight));
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// Keeps of <paramref name="rows"/> (a read with <paramref name="limit"/> rows per region) those below its horizon
+    /// and returns the horizon: a region that returned <paramref name="limit"/> rows may hold more, all at least as heavy
+    /// as its last row; below the lightest such "last row" (<see cref="int.MaxValue"/> when no region was cut) the read
+    /// is complete in every region.
+    /// </summary>
+    internal static int BelowHorizon(List<Candidate> rows, PerRegion[] read, int limit)
+    {
+        var horizon = int.MaxValue;
+        foreach (var region in read)
+        {
+            if (region.Rows >= limit)
+            {
+                horizon = Math.Min(horizon, region.Heaviest);
+            }
+        }
+
+        if (horizon != int.MaxValue)
+        {
+            rows.RemoveAll(r => r.Weight.HundredthsOfKg >= horizon);
+        }
+
+        return horizon;
+    }
+
+    /// <summary>Whether <paramref name="complete"/> (every candidate below <paramref name="horizon"/>) holds every order a best bundle can use.</summary>
+    internal static bool Enough(List<Candidate> complete, int horizon, Weight capacity)
+    {
+        if (horizon == int.MaxValue)
+        {
+            return true;
+        }
+
+        var weights = new int[complete.Count];
+        for (var i = 0; i < weights.Length; i++)
+        {
+            weights[i] = complete[i].Weight.HundredthsOfKg;
+        }
+
+        Array.Sort(weights);
+        return AssignmentEngine.TryFindCutoff(weights, capacity, out _, out var heaviestUseful) && heaviestUseful < horizon;
+    }
+
+    private static string Text(IReadOnlyCollection<long> excluded) => excluded.Count > 0 ? CandidatesExcludingSql : CandidatesSql;
+
+    private static NpgsqlParameter[] Parameters(
+        int[] regions, Weight capacity, NpgsqlRange<int>[] hours, IReadOnlyCollection<long> excluded, int limit) =>
+        excluded.Count > 0
+            ? [Sql.P(regions), Sql.P(capacity.HundredthsOfKg), Sql.P(hours, NpgsqlDbType.IntegerMultirange), Sql.P(limit), Sql.P(excluded.ToArray())]
+            : [Sql.P(regions), Sql.P(capacity.HundredthsOfKg), Sql.P(hours, NpgsqlDbType.IntegerMultirange), Sql.P(limit)];
 
     // Per region: the lightest orders first, at most $4 (the LIMIT), without the orders of $5 in the second form.
     private const string CandidatesSql =
@@ -93,37 +156,6 @@ internal static class Pool
         ) p
         """;
 
-    /// <summary>The candidates in the order read; <paramref name="read"/>[i] counts region i's rows and its heaviest.</summary>
-    private static async Task<List<Candidate>> QueryAsync(
-        NpgsqlConnection connection, int[] regions, Weight capacity, NpgsqlRange<int>[] hours, IReadOnlyCollection<long> excluded,
-        int limit, PerRegion[] read, CancellationToken ct)
-    {
-        await using var command = Sql.Command(connection, excluded.Count > 0 ? CandidatesExcludingSql : CandidatesSql,
-            Sql.P(regions), Sql.P(capacity.HundredthsOfKg), Sql.P(hours, NpgsqlDbType.IntegerMultirange), Sql.P(limit));
-        if (excluded.Count > 0)
-        {
-            command.Parameters.Add(Sql.P(excluded.ToArray()));
-        }
-
-        var rows = new List<Candidate>(Math.Min(regions.Length * limit, 4096));
-        var at = 0; // the region of the previous row: rows come region by region, but nothing depends on it
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            var region = reader.GetInt32(0);
-            if (regions[at] != region)
-            {
-                at = Array.IndexOf(regions, region);
-            }
-
-            var weight = reader.GetInt32(2);
-            rows.Add(new Candidate(reader.GetInt64(1), Weight.FromHundredthsOfKg(weight), reader.GetInt64(3)));
-            read[at] = new PerRegion(read[at].Rows + 1, Math.Max(read[at].Heaviest, weight));
-        }
-
-        return rows;
-    }
-
     /// <summary>How many rows a region returned, and the heaviest of them.</summary>
-    private readonly record struct PerRegion(int Rows, int Heaviest);
+    internal readonly record struct PerRegion(int Rows, int Heaviest);
 }

@@ -20,4 +20,18 @@ public sealed class DatabaseOptions
     /// <summary>A table is analyzed only once at least this many of its rows changed since its last ANALYZE.</summary>
     [Range(typeof(long), "1", "9223372036854775807", ErrorMessage = Settings.FromTo)]
     public long AnalyzeMinChanges { get; set; } = 500;
+
+    /// <summary>
+    /// Assigns without an Idempotency-Key that arrive while one is in flight share the next transaction, up to this
+    /// many couriers (<see cref="Data.AssignQueue"/>, docs/decisions/0016 step 3); 1 assigns each alone, as before.
+    /// </summary>
+    [Range(1, 256, ErrorMessage = Settings.FromTo)]
+    public int AssignBatchMax { get; set; } = 32;
+
+    /// <summary>
+    /// Batches of assigns in flight at once: with 2 the next batch chooses while the previous one claims and commits,
+    /// without the orders that one chose (docs/decisions/0016 step 3); 1 runs one batch after another.
+    /// </summary>
+    [Range(1, 8, ErrorMessage = Settings.FromTo)]
+    public int AssignBatchesInFlight { get; set; } = 1;
 }

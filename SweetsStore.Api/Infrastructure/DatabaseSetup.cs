@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
 using NodaTime;
 using Npgsql;
 using SweetsStore.Data;
@@ -37,7 +38,10 @@ public static class DatabaseSetup
         services.AddSingleton<IClock>(SystemClock.Instance);
         services.AddSingleton<CourierService>();
         services.AddSingleton<OrderService>();
-        services.AddSingleton<DeliveryService>();
+        services.AddSingleton(sp => new DeliveryService(
+            sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IClock>(),
+            sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.AssignBatchMax, sp.GetRequiredService<ILogger<DeliveryService>>(),
+            sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.AssignBatchesInFlight));
         services.AddSingleton<StatsService>();
         services.AddSingleton<PlannerStatistics>();
         services.AddSingleton<ImportStore>();

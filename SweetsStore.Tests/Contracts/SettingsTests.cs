@@ -27,6 +27,8 @@ public class SettingsTests
     [InlineData("Database:AnalyzeMinChanges", "0", "Database__AnalyzeMinChanges must be from 1 to 9223372036854775807")]
     [InlineData("Database:AnalyzeCheckSeconds", "-1", "Database__AnalyzeCheckSeconds must be from 0 to 3600")]
     [InlineData("Database:MultiplexPointReads", "yes", "Database__MultiplexPointReads: must be true or false")]
+    [InlineData("Database:AssignBatchMax", "0", "Database__AssignBatchMax must be from 1 to 256")]
+    [InlineData("Database:AssignBatchesInFlight", "9", "Database__AssignBatchesInFlight must be from 1 to 8")]
     [InlineData("RateLimiting:Policies:assign:PermitLimit", "0", "RateLimiting__Policies__assign__PermitLimit must be from 1 to 1000000000")]
     [InlineData("RateLimiting:Policies:asign:PermitLimit", "5", "RateLimiting__Policies__asign is not a group (they are default, imports, assign, complete, reads)")]
     [InlineData("ConnectionStrings:Postgres", "", "ConnectionStrings__Postgres is not set: name the PostgreSQL database (./run.sh does this for you)")]

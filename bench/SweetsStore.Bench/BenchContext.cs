@@ -22,6 +22,9 @@ internal sealed class BenchContext(Sizes sizes, Api api, Db db, int? apiPid)
     /// <summary>Set once the assign path has been warmed up for <see cref="Sizes.AssignWarmup"/>.</summary>
     public bool WarmedUp { get; set; }
 
+    /// <summary>Set once the assign path has been warmed up with concurrent clients (the concurrent scenario).</summary>
+    public bool WarmedUpConcurrently { get; set; }
+
     /// <summary>Order ids 1..LargePool, seeded; the import uses the first 100,000, the assign pools all of them.</summary>
     public OrderRow[] Pool => _pool ??= Fakes.Orders(1, Sizes.LargePool, Fakes.Seed);
 

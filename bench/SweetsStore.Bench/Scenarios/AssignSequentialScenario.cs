@@ -150,20 +150,7 @@ internal static class AssignSequentialScenario
                 }
             }
 
-            // Give the warm-up couriers' orders back (and forget their bundles) so the measured couriers see the same pool.
-            await using var command = ctx.Db.Source.CreateCommand(
-                """
-                WITH b AS (SELECT bundle_id FROM bundles WHERE courier_id = ANY($1)),
-                     o AS (UPDATE orders SET bundle_id = NULL, complete_time = NULL, delivery_micros = NULL
-                           WHERE bundle_id IN (SELECT bundle_id FROM b) RETURNING 1)
-                SELECT count(*) FROM o
-                """);
-            command.Parameters.Add(new Npgsql.NpgsqlParameter<long[]> { TypedValue = ids });
-            await command.ExecuteScalarAsync();
-            await ctx.Db.ExecuteAsync(
-                $"DELETE FROM courier_region_stats WHERE courier_id BETWEEN {ids.Min()} AND {ids.Max()}; " +
-                $"DELETE FROM bundles WHERE courier_id BETWEEN {ids.Min()} AND {ids.Max()}; " +
-                $"UPDATE couriers SET earnings = 0 WHERE courier_id BETWEEN {ids.Min()} AND {ids.Max()} AND earnings <> 0");
+            await GiveBackAsync(ctx, ids);
         }
         while (Stopwatch.GetElapsedTime(started) < limit);
 
@@ -172,6 +159,24 @@ internal static class AssignSequentialScenario
             Ui.Info($"API warmed up with assigns for {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
             ctx.WarmedUp = true;
         }
+    }
+
+    /// <summary>Gives the warm-up couriers' orders back (and forgets their bundles) so the measured couriers see the same pool.</summary>
+    public static async Task GiveBackAsync(BenchContext ctx, long[] ids)
+    {
+        await using var command = ctx.Db.Source.CreateCommand(
+            """
+            WITH b AS (SELECT bundle_id FROM bundles WHERE courier_id = ANY($1)),
+                 o AS (UPDATE orders SET bundle_id = NULL, complete_time = NULL, delivery_micros = NULL
+                       WHERE bundle_id IN (SELECT bundle_id FROM b) RETURNING 1)
+            SELECT count(*) FROM o
+            """);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<long[]> { TypedValue = ids });
+        await command.ExecuteScalarAsync();
+        await ctx.Db.ExecuteAsync(
+            $"DELETE FROM courier_region_stats WHERE courier_id BETWEEN {ids.Min()} AND {ids.Max()}; " +
+            $"DELETE FROM bundles WHERE courier_id BETWEEN {ids.Min()} AND {ids.Max()}; " +
+            $"UPDATE couriers SET earnings = 0 WHERE courier_id BETWEEN {ids.Min()} AND {ids.Max()} AND earnings <> 0");
     }
 
     private static List<ScenarioResult> Summarize(BenchContext ctx, Dictionary<int, List<Measured>> measured)

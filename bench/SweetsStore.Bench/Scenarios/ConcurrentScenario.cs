@@ -69,6 +69,7 @@ internal static class ConcurrentScenario
         // (a third of the API's CPU in the quick run's profile, docs/decisions/0016), and the CPU-per-assign row measured
         // the warm-up. The full run's sequential scenario has warmed it already (then this does one round).
         await AssignSequentialScenario.WarmUpAsync(ctx, warmup);
+        await WarmUpConcurrentlyAsync(ctx, warmup);
 
         var runs = new List<Run>();
         for (var run = 0; run < sizes.ConcurrentRuns; run++)
@@ -167,6 +168,32 @@ internal static class ConcurrentScenario
             r => r.CpuPerAssign.Api);
         apiCpuRow.Details["assigns_per_s"] = Math.Round(rate);
         return [assign, complete, pgCpuRow, apiCpuRow];
+    }
+
+    /// <summary>
+    /// The first time, assigns the warm-up couriers with <see cref="Sizes.Clients"/> clients, giving their orders back,
+    /// for <see cref="Sizes.AssignWarmup"/>. One client at a time warms only the path of a lone assign: a build that
+    /// answers concurrent assigns another way (coalesced batches, docs/decisions/0016 step 3) ran that path in tier-0
+    /// code for the whole quick pass, and its JIT thread had two thirds of the API's CPU there (issue22f).
+    /// </summary>
+    private static async Task WarmUpConcurrentlyAsync(BenchContext ctx, CourierRow[] warmup)
+    {
+        if (ctx.WarmedUpConcurrently)
+        {
+            return;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var ids = warmup.Select(c => c.Id).ToArray();
+        do
+        {
+            await Runner.EachAsync(warmup, ctx.Sizes.Clients, c => ctx.Api.AssignAsync(c.Id));
+            await AssignSequentialScenario.GiveBackAsync(ctx, ids);
+        }
+        while (Stopwatch.GetElapsedTime(started) < ctx.Sizes.AssignWarmup);
+
+        Ui.Info($"API warmed up with {ctx.Sizes.Clients} concurrent clients for {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+        ctx.WarmedUpConcurrently = true;
     }
 
     private static string CeilingMeaning(string what, string call, int clients) =>
