@@ -84,24 +84,7 @@ public class CoalescedAssignTests(ApiFactory api) : DeliveryTest(api)
         Task<AssignOutcome> a, b;
         await using (var thief = await OpenAsync())
         {
-            // Another process's claim of order 1, not yet committed: the batch reads order 1 as pending.
-            await ExecuteAsync(thief,
-                """
-                BEGIN;
-                WITH b AS (INSERT INTO bundles (courier_id, courier_type, coefficient, assign_time) VALUES (3, 'foot', 2, now()) RETURNING bundle_id)
-                UPDATE orders SET bundle_id = (SELECT bundle_id FROM b) WHERE order_id = 1;
-                """);
-            await using (var hold = await HoldAsync(Blocker))
-            {
-                var first = Queue.AssignAsync(Blocker, CancellationToken.None);
-                a = Queue.AssignAsync(1, CancellationToken.None);
-                b = Queue.AssignAsync(2, CancellationToken.None);
-                await hold.ReleaseAsync();
-                await first;
-            }
-
-            await WaitForAsync(async () => await Api.ScalarAsync<long>(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") > 0);
+            (a, b) = await BatchOfTwoWaitingForAnotherClaimAsync(thief, claimer: 3);
             await ExecuteAsync(thief, "COMMIT");
         }
 
@@ -315,6 +298,34 @@ public class CoalescedAssignTests(ApiFactory api) : DeliveryTest(api)
     }
 
     /// <summary>Courier <paramref name="courierId"/>'s row locked in an open transaction until released (or disposed).</summary>
+    /// <summary>
+    /// On <paramref name="thief"/>, another process's claim of order 1 for <paramref name="claimer"/>, left uncommitted
+    /// (a batch reads order 1 as pending); then couriers 1 and 2 queued behind a held courier, so they form one batch,
+    /// and that batch's claim waiting for the thief's. The thief's transaction is the caller's to end.
+    /// </summary>
+    private protected async Task<(Task<AssignOutcome> A, Task<AssignOutcome> B)> BatchOfTwoWaitingForAnotherClaimAsync(NpgsqlConnection thief, long claimer)
+    {
+        await ExecuteAsync(thief,
+            $"""
+            BEGIN;
+            WITH b AS (INSERT INTO bundles (courier_id, courier_type, coefficient, assign_time) VALUES ({claimer}, 'foot', 2, now()) RETURNING bundle_id)
+            UPDATE orders SET bundle_id = (SELECT bundle_id FROM b) WHERE order_id = 1;
+            """);
+        Task<AssignOutcome> a, b;
+        await using (var hold = await HoldAsync(Blocker))
+        {
+            var first = Queue.AssignAsync(Blocker, CancellationToken.None);
+            a = Queue.AssignAsync(1, CancellationToken.None);
+            b = Queue.AssignAsync(2, CancellationToken.None);
+            await hold.ReleaseAsync();
+            await first;
+        }
+
+        await WaitForAsync(async () => await Api.ScalarAsync<long>(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") > 0);
+        return (a, b);
+    }
+
     private protected async Task<Hold> HoldAsync(long courierId)
     {
         var connection = await OpenAsync();
@@ -372,23 +383,7 @@ public class TwoBatchesInFlightTests(TwoInFlightFactory api) : CoalescedAssignTe
         Task<AssignOutcome> a, b, c;
         await using (var thief = await OpenAsync())
         {
-            await ExecuteAsync(thief,
-                """
-                BEGIN;
-                WITH b AS (INSERT INTO bundles (courier_id, courier_type, coefficient, assign_time) VALUES (4, 'foot', 2, now()) RETURNING bundle_id)
-                UPDATE orders SET bundle_id = (SELECT bundle_id FROM b) WHERE order_id = 1;
-                """);
-            await using (var hold = await HoldAsync(Blocker))
-            {
-                var first = Queue.AssignAsync(Blocker, CancellationToken.None);
-                a = Queue.AssignAsync(1, CancellationToken.None);
-                b = Queue.AssignAsync(2, CancellationToken.None);
-                await hold.ReleaseAsync();
-                await first;
-            }
-
-            await WaitForAsync(async () => await Api.ScalarAsync<long>(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") > 0);
+            (a, b) = await BatchOfTwoWaitingForAnotherClaimAsync(thief, claimer: 4);
 
             // Courier 3 asks now: its batch runs while [1, 2] waits, without 1-10, and is answered first.
             c = Queue.AssignAsync(3, CancellationToken.None);
