@@ -252,6 +252,29 @@ check "1b: keyed storm: every effect exactly once" "$([[ ${k_orders:-x} == "$db_
 check_invariants store "1b"
 
 # =====================================================================================================
+# Sections 2a and 2b catch an import mid-load for certain, not by racing it: a session of ours (application name
+# $hold_app) holds an uncommitted order whose id is in the import, so the loading COPY waits there (a unique index
+# waits for the inserting transaction) with the rows before it in its transaction, however fast this machine loads.
+# (Runs that only polled for progress saw the quick 50k import finish first: 2b once, 2a after issue22g's faster
+# reader.) The hold is released right after the kill: it rolls back and leaves nothing behind.
+start_hold() { # APP ORDER-ID OUTPUT-FILE: sets hold_app and hold_pid
+  hold_app=$1
+  (
+    PGAPPNAME=$hold_app PGPASSWORD=$pg_password exec "$PG_BIN/psql" -h 127.0.0.1 -p "$DL_PG_PORT" -U sweetsstore -d store -X -q -v ON_ERROR_STOP=1 <<SQL
+BEGIN;
+INSERT INTO orders (order_id, weight_cg, region, delivery_hours, delivery) VALUES ($2, 100, 1, '{09:00-18:00}', '{[540,1080)}');
+SELECT pg_sleep(900);
+SQL
+  ) >"$3" 2>&1 &
+  hold_pid=$!
+  dl_on_exit "kill $hold_pid 2>/dev/null"
+  wait_for 30 hold_ready || dl_die "the holding session did not start: $(cat "$3")"
+}
+hold_ready() { [[ $(sql store -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$hold_app' AND state = 'active'") == 1 ]]; }
+release_hold() { sql store -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '$hold_app'" >/dev/null; }
+copy_held() { [[ $(sql store -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY orders%' AND wait_event_type = 'Lock'") == 1 ]]; }
+
+# =====================================================================================================
 section "2a. kill -9 an API process in the middle of a synchronous POST /orders of $sync_import orders"
 first=1000001
 last=$((first + sync_import - 1))
@@ -259,26 +282,32 @@ tool gen-import --out "$work/sync.json" --first "$first" --count "$sync_import" 
 copy_rows() { sql store -c "SELECT coalesce(max(tuples_processed), 0) FROM pg_stat_progress_copy WHERE relid = 'orders'::regclass"; }
 copy_running() { [[ $(sql store -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY orders%' AND state <> 'idle'") != 0 ]]; }
 copy_gone() { ! copy_running; }
-copy_past_quarter() { (($(copy_rows) > sync_import / 4)); }
+# Three quarters in: the batches before the held order's (4,096, 8,192, 16,384 rows, … with the default batch size)
+# hold more than a quarter of the import in its transaction when the COPY waits.
+hold_id=$((first + sync_import * 3 / 4))
+start_hold reliability-2a-hold "$hold_id" "$work/s2a-hold.out"
 posted=$(dl_now)
 curl -s -o "$work/s2a.body" -w '%{http_code}' -H 'Content-Type: application/json' -H 'Expect:' --data-binary @"$work/sync.json" "$A/orders" >"$work/s2a.code" &
 curl_pid=$!
 dl_on_exit "kill $curl_pid 2>/dev/null"
-if wait_for 120 copy_past_quarter; then
+if wait_for 120 copy_held; then
   at_kill=$(copy_rows)
   kill9 api1
   killed_after=$(dl_elapsed "$posted")
+  release_hold
   wait "$curl_pid" || true
-  echo "  API 1 killed $killed_after s after the POST, while PostgreSQL's COPY had taken $at_kill of $sync_import rows; the client got HTTP $(cat "$work/s2a.code") (000 = connection dropped)"
+  echo "  API 1 killed $killed_after s after the POST, its COPY held at order $hold_id (that COPY had taken $at_kill rows; earlier batches were in the transaction); the hold released; the client got HTTP $(cat "$work/s2a.code") (000 = connection dropped)"
   gone=$(dl_now)
   wait_for 60 copy_gone || true
   echo "  PostgreSQL ended the orphaned COPY $(dl_elapsed "$gone") s after the kill (its client socket closed)"
   stored=$(sql store -c "SELECT count(*) FROM orders WHERE order_id BETWEEN $first AND $last")
   check "2a: killed synchronous import is all or nothing" "$((stored != 0 && stored != sync_import))" "$stored of $sync_import rows present after the kill"
 else
+  release_hold
   wait "$curl_pid" || true
-  check "2a: caught the import while its COPY ran" 1 "the COPY was not seen past a quarter (HTTP $(cat "$work/s2a.code"))"
+  check "2a: caught the import while its COPY was held mid-load" 1 "the COPY was not seen waiting at order $hold_id (HTTP $(cat "$work/s2a.code"))"
 fi
+kill "$hold_pid" 2>/dev/null || true
 started=$(dl_now)
 restart_api api1
 wait_ready "$A" || dl_die "API 1 did not come back"
@@ -293,24 +322,9 @@ section "2b. kill -9 the process whose Hangfire worker is loading a background i
 first=2000001
 last=$((first + bg_import - 1))
 tool gen-import --out "$work/bg.ndjson" --format ndjson --first "$first" --count "$bg_import" --regions "$regions"
-# The catch is made certain, not raced: a session of ours holds an uncommitted order whose id is in the middle of the
-# import, so the loading COPY waits there (a unique index waits for the inserting transaction) with half the rows in
-# its transaction, however fast this machine loads. (A run that only polled for progress once saw the quick 50k import
-# finish first.) The hold is released right after the kill; it rolls back and leaves nothing behind.
+# Caught for certain (start_hold, above): the order held is in the middle of the import.
 hold_id=$((first + bg_import / 2))
-hold_app=reliability-2b-hold
-(
-  PGAPPNAME=$hold_app PGPASSWORD=$pg_password exec "$PG_BIN/psql" -h 127.0.0.1 -p "$DL_PG_PORT" -U sweetsstore -d store -X -q -v ON_ERROR_STOP=1 <<SQL
-BEGIN;
-INSERT INTO orders (order_id, weight_cg, region, delivery_hours, delivery) VALUES ($hold_id, 100, 1, '{09:00-18:00}', '{[540,1080)}');
-SELECT pg_sleep(900);
-SQL
-) >"$work/s2b-hold.out" 2>&1 &
-hold_pid=$!
-dl_on_exit "kill $hold_pid 2>/dev/null"
-hold_ready() { [[ $(sql store -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$hold_app' AND state = 'active'") == 1 ]]; }
-release_hold() { sql store -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '$hold_app'" >/dev/null; }
-wait_for 30 hold_ready || dl_die "the holding session did not start: $(cat "$work/s2b-hold.out")"
+start_hold reliability-2b-hold "$hold_id" "$work/s2b-hold.out"
 reply=$(curl -s -w '\n%{http_code}' -H 'Content-Type: application/x-ndjson' --data-binary @"$work/bg.ndjson" "$A/imports/orders")
 [[ $(tail -n 1 <<<"$reply") == 202 ]] || dl_die "POST /imports/orders answered $(tail -n 1 <<<"$reply"): $(head -c 300 <<<"$reply")"
 import_id=$(head -n 1 <<<"$reply" | jq -r .import_id)
@@ -324,8 +338,7 @@ job_state() {
 copy_rows() { sql store -c "SELECT coalesce(max(p.tuples_processed), 0) FROM pg_stat_progress_copy p JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'sweetsstore' AND p.relid = 'orders'::regclass"; }
 held_mid_load() {
   read -r s _ h _ js <<<"$(job_state)"
-  [[ $s == running && $js == Processing && $h != - ]] &&
-    [[ $(sql store -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY orders%' AND wait_event_type = 'Lock'") == 1 ]]
+  [[ $s == running && $js == Processing && $h != - ]] && copy_held
 }
 if wait_for 180 held_mid_load; then
   read -r _ rows holder _ <<<"$(job_state)"
