@@ -188,20 +188,8 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
         }
     }
 
-    public const string CandidateSql =
-        """
-        SELECT r.region, p.order_id, p.weight_cg, p.seq
-        FROM unnest($1::int[]) AS r(region)
-        CROSS JOIN LATERAL (
-            SELECT o.order_id, o.weight_cg, o.seq
-            FROM orders o
-            WHERE o.region = r.region AND o.bundle_id IS NULL AND o.weight_cg <= $2 AND o.delivery && $3
-
-            ORDER BY o.weight_cg, o.seq
-            LIMIT $4
-
-        ) p
-        """;
+    /// <summary>The product's candidate statement (<c>Pool.CandidatesSql</c>), so the baseline times the query the API runs.</summary>
+    public const string CandidateSql = Pool.CandidatesSql;
 
     private static async Task<List<(int Region, Candidate Candidate)>> QueryCandidatesAsync(
         NpgsqlConnection connection, int[] regions, Weight capacity, NpgsqlRange<int>[] hours, int limit, CancellationToken ct)
