@@ -41,7 +41,7 @@ if [[ ${#only[@]} == 0 ]]; then
 fi
 
 say "engine done at $(( $(date +%s) - started )) s"
-bench_start_postgres
+bench_start_postgres ${BENCH_PG_SETTINGS:-}
 bench_start_api
 bench_start_api_metrics_off # the metrics_cost rows' other side
 

@@ -124,10 +124,14 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
     /// CHECKPOINT before a measured pass: what the bench itself just wrote (a 1M-row COPY, resets, vacuums) is flushed
     /// and fsynced now, not in the middle of the pass, where the write-back made commits wait on a busy disk (a single
     /// client's p99 read 5 or 44 ms depending on when it came). The next timed checkpoint is then minutes away, longer
-    /// than a pass. Returns false (and does nothing) without the privilege (pg_checkpoint or superuser).
+    /// than a pass. Before it, the whole machine's dirty pages are written out (sync(2)): a build just before the run
+    /// (bench/run.sh builds first; other agents build too) left files the kernel writes back 30 s later
+    /// (vm.dirty_expire_centisecs), during the pass, on the disk the commits fsync to. Returns false (and does
+    /// nothing more) without the privilege (pg_checkpoint or superuser).
     /// </summary>
     public async Task<bool> CheckpointAsync()
     {
+        await Task.Run(Sync);
         try
         {
             await ExecuteAsync("CHECKPOINT");
@@ -138,6 +142,9 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
             return false;
         }
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "sync")]
+    private static extern void Sync();
 
     /// <summary>Checkpoints and autovacuum/autoanalyze runs so far (cumulative counters), to say what happened during a pass.</summary>
     public async Task<(long Checkpoints, long Autovacuums)> ActivityAsync()

@@ -23,10 +23,6 @@ internal static class AssignSequentialScenario
         public (long Checkpoints, long Autovacuums, double Others) During { get; init; }
     }
 
-    // BENCH_POOL_VIA_API=1: the pool is imported through POST /orders (bodies of 100,000, in the same order) instead of
-    // COPYed, so the rows lie as the API's import stores them (decision 0016, step 4: sorted batches).
-    private static readonly bool PoolViaApi = Environment.GetEnvironmentVariable("BENCH_POOL_VIA_API") == "1";
-
     public static async Task<List<ScenarioResult>> RunAsync(BenchContext ctx)
     {
         Ui.Section("assign, sequential: POST /orders/assign vs the candidate query alone");
@@ -43,21 +39,11 @@ internal static class AssignSequentialScenario
         {
             var started = Stopwatch.GetTimestamp();
             var rows = ctx.Pool.AsSpan(loaded, poolSize - loaded).ToArray();
-            if (PoolViaApi)
-            {
-                foreach (var body in rows.Chunk(100_000))
-                {
-                    await ctx.Api.PostAsync("/orders", Fakes.OrdersJson(body), HttpStatusCode.Created);
-                }
-            }
-            else
-            {
-                await ctx.Db.CopyOrdersAsync(rows);
-            }
+            await ctx.LoadPoolAsync(rows);
 
             loaded = poolSize;
             await ctx.Db.VacuumAsync();
-            Ui.Info($"pool of {poolSize:N0} orders loaded by {(PoolViaApi ? "POST /orders" : "COPY")} and vacuumed in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+            Ui.Info($"pool of {poolSize:N0} orders loaded by {(BenchContext.PoolViaApi ? "POST /orders" : "COPY")} and vacuumed in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
 
             var runs = new List<Measured>();
             var count = poolSize == sizes.LargePool ? sizes.SeqRuns : sizes.SeqRunsSmall;

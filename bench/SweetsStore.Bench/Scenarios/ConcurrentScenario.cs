@@ -58,7 +58,7 @@ internal static class ConcurrentScenario
         if (pending == 0)
         {
             // Run alone (--only): the sequential scenario did not load the 1M pool.
-            await ctx.Db.CopyOrdersAsync(ctx.Pool);
+            await ctx.LoadPoolAsync(ctx.Pool);
             await ctx.Db.VacuumAsync();
             pending = await ctx.Db.ScalarAsync<long>("SELECT count(*) FROM orders WHERE bundle_id IS NULL");
         }

@@ -133,10 +133,10 @@ internal static class MetricsCostScenario
         var pool = await ctx.Db.ScalarAsync<long>($"SELECT count(*) FROM orders WHERE order_id <= {sizes.LargePool}");
         if (pool == 0)
         {
-            await ctx.Db.CopyOrdersAsync(ctx.Pool);
+            await ctx.LoadPoolAsync(ctx.Pool);
             await ctx.Db.VacuumAsync();
             pool = ctx.Pool.Length;
-            Ui.Info($"pool of {pool:N0} orders loaded by COPY");
+            Ui.Info($"pool of {pool:N0} orders loaded by {(BenchContext.PoolViaApi ? "POST /orders" : "COPY")}");
         }
         else
         {
