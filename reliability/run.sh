@@ -453,6 +453,7 @@ echo "  warnings and errors the two API processes logged during sections 1-2:"
 log_summary "$work/api1.log" "$work/api2.log"
 errors=$(unhandled_errors "$work/api1.log" "$work/api2.log")
 check "1-2: no 'Unhandled error' (500) in the API logs" "$((errors != 0))" "$errors in api1.log + api2.log"
+((errors == 0)) || grep -h -A4 'Unhandled error' "$work/api1.log" "$work/api2.log" | head -n 30 | sed 's/^/    /'
 
 # =====================================================================================================
 section "3. Hostile input at scale"

@@ -11,7 +11,9 @@ namespace SweetsStore.Tests.Http;
 /// Coalesced assigns (docs/decisions/0016, step 3): concurrent assigns of one process share a transaction
 /// (<see cref="AssignQueue"/>, <see cref="AssignBatch"/>). A test holds one courier's row locked so that the queue's
 /// batch in flight waits, and the assigns queued meanwhile become the next batch, in the order they were asked.
-/// Every test runs with one batch in flight at a time (here) and with two (<see cref="TwoBatchesInFlightTests"/>).
+/// Every test runs with the default settings (here: two batches in flight since 2026-12-03, docs/decisions/0016), with
+/// one batch at a time (<see cref="OneBatchInFlightTests"/>) and with two set explicitly (<see cref="TwoBatchesInFlightTests"/>,
+/// which also holds what only two can do), so neither mode loses its tests when the default moves.
 /// </summary>
 public class CoalescedAssignTests(ApiFactory api) : DeliveryTest(api)
 {
@@ -363,6 +365,15 @@ public class CoalescedAssignTests(ApiFactory api) : DeliveryTest(api)
         }
     }
 }
+
+/// <summary>Database:AssignBatchesInFlight = 1: one batch after another.</summary>
+public class OneInFlightFactory : ApiFactory
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => [.. base.Settings, new("Database:AssignBatchesInFlight", "1")];
+}
+
+/// <summary>The tests above with one batch in flight at a time.</summary>
+public class OneBatchInFlightTests(OneInFlightFactory api) : CoalescedAssignTests(api), IClassFixture<OneInFlightFactory>;
 
 /// <summary>Database:AssignBatchesInFlight = 2: the next batch chooses while the previous one claims and commits.</summary>
 public class TwoInFlightFactory : ApiFactory
