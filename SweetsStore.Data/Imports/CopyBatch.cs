@@ -16,6 +16,13 @@ public sealed class CopyBatch : IDisposable
     private const int Int4Oid = 23;
     private const byte RangeLowerInclusive = 0x02; // range_recv's flags: [lower, upper)
 
+    // The batches' buffers come from pools of their own that keep at most two arrays of each size. ArrayPool.Shared
+    // keeps one per thread and several per core of every size a batch grows through, trimmed only by full GCs, which
+    // an idle process does not run: after ten imports of 100,000 orders the API held ~90 MB of them on its large
+    // object heap (docs/decisions/0016, *Quiet full runs*).
+    private static readonly ArrayPool<byte> BytePool = ArrayPool<byte>.Create(maxArrayLength: 64 * 1024 * 1024, maxArraysPerBucket: 2);
+    private static readonly ArrayPool<Row> RowPool = ArrayPool<Row>.Create(maxArrayLength: 4 * 1024 * 1024, maxArraysPerBucket: 2);
+
     private byte[] _bytes = []; // rented at the first row
     private int _length;
     private Row[] _rows = [];
@@ -33,13 +40,13 @@ public sealed class CopyBatch : IDisposable
     {
         if (_bytes.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_bytes);
+            BytePool.Return(_bytes);
             _bytes = [];
         }
 
         if (_rows.Length > 0)
         {
-            ArrayPool<Row>.Shared.Return(_rows);
+            RowPool.Return(_rows);
             _rows = [];
         }
 
@@ -66,11 +73,11 @@ public sealed class CopyBatch : IDisposable
     {
         if (Count == _rows.Length)
         {
-            var grown = ArrayPool<Row>.Shared.Rent(Math.Max(_rows.Length * 2, 1024));
+            var grown = RowPool.Rent(Math.Max(_rows.Length * 2, 1024));
             Array.Copy(_rows, grown, Count);
             if (_rows.Length > 0)
             {
-                ArrayPool<Row>.Shared.Return(_rows);
+                RowPool.Return(_rows);
             }
 
             _rows = grown;
@@ -215,11 +222,11 @@ public sealed class CopyBatch : IDisposable
     {
         if (_length + bytes > _bytes.Length)
         {
-            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(Math.Max(_bytes.Length * 2, _length + bytes), 64 * 1024));
+            var grown = BytePool.Rent(Math.Max(Math.Max(_bytes.Length * 2, _length + bytes), 64 * 1024));
             _bytes.AsSpan(0, _length).CopyTo(grown);
             if (_bytes.Length > 0)
             {
-                ArrayPool<byte>.Shared.Return(_bytes);
+                BytePool.Return(_bytes);
             }
 
             _bytes = grown;
