@@ -161,18 +161,10 @@ public sealed class CopyBatch : IDisposable
     }
 
     /// <summary>int4multirange in multirange_recv's format: the count, then each [start, end) range length-prefixed.</summary>
-    internal void Int4Multirange(IReadOnlyList<(int Start, int End)> ranges)
-    {
-        var field = BeginField();
-        BinaryPrimitives.WriteInt32BigEndian(Space(4), ranges.Count);
-        foreach (var (start, end) in ranges)
-        {
-            Range(start, end);
-        }
+    internal void Int4Multirange(IReadOnlyList<(int Start, int End)> ranges) =>
+        Int4Multirange(ranges is (int Start, int End)[] array ? array : [.. ranges]); // Schedule.Segments() is an array
 
-        EndField(field);
-    }
-
+    /// <inheritdoc cref="Int4Multirange(IReadOnlyList{ValueTuple{int, int}})"/>
     internal void Int4Multirange(ReadOnlySpan<(int Start, int End)> ranges)
     {
         var field = BeginField();

@@ -36,6 +36,9 @@ internal sealed class BenchContext(Sizes sizes, Api api, Db db, int? apiPid)
     /// </summary>
     public static bool PoolViaApi { get; } = Environment.GetEnvironmentVariable("BENCH_POOL_VIA_API") != "0";
 
+    /// <summary>How <see cref="LoadPoolAsync"/> loads, for the progress lines.</summary>
+    public static string PoolLoader => PoolViaApi ? "POST /orders" : "COPY";
+
     /// <summary>Loads pending orders into an assign pool: through the API's import, or by COPY in request order (<see cref="PoolViaApi"/>).</summary>
     public async Task LoadPoolAsync(OrderRow[] rows)
     {

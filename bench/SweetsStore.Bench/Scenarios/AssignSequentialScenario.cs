@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using SweetsStore.Bench.Data;
 using SweetsStore.Bench.Load;
 using SweetsStore.Bench.Report;
@@ -43,7 +42,7 @@ internal static class AssignSequentialScenario
 
             loaded = poolSize;
             await ctx.Db.VacuumAsync();
-            Ui.Info($"pool of {poolSize:N0} orders loaded by {(BenchContext.PoolViaApi ? "POST /orders" : "COPY")} and vacuumed in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+            Ui.Info($"pool of {poolSize:N0} orders loaded by {BenchContext.PoolLoader} and vacuumed in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
 
             var runs = new List<Measured>();
             var count = poolSize == sizes.LargePool ? sizes.SeqRuns : sizes.SeqRunsSmall;

@@ -84,7 +84,7 @@ internal static class IdempotencyScenario
         var started = Stopwatch.GetTimestamp();
         await ctx.LoadPoolAsync(ctx.Pool);
         await ctx.Db.VacuumAsync();
-        Ui.Info($"pool of {ctx.Pool.Length:N0} orders loaded by {(BenchContext.PoolViaApi ? "POST /orders" : "COPY")} and vacuumed in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+        Ui.Info($"pool of {ctx.Pool.Length:N0} orders loaded by {BenchContext.PoolLoader} and vacuumed in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
 
         // Warm-up: 200 couriers of their own, keyed and plain in turn, orders given back afterwards.
         for (var i = 0; i < 200; i++)

@@ -136,7 +136,7 @@ internal static class MetricsCostScenario
             await ctx.LoadPoolAsync(ctx.Pool);
             await ctx.Db.VacuumAsync();
             pool = ctx.Pool.Length;
-            Ui.Info($"pool of {pool:N0} orders loaded by {(BenchContext.PoolViaApi ? "POST /orders" : "COPY")}");
+            Ui.Info($"pool of {pool:N0} orders loaded by {BenchContext.PoolLoader}");
         }
         else
         {
