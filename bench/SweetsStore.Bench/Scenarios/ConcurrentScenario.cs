@@ -32,10 +32,16 @@ internal static class ConcurrentScenario
         /// <summary>CPU ms per assign of the API process and of PostgreSQL during the API's uniform pass; PostgreSQL's during the pass without HTTP.</summary>
         public (double Api, double Postgres, double SqlPostgres) CpuPerAssign { get; init; }
 
+        /// <summary>The same per complete: the API's complete pass, and PostgreSQL's during the pass without HTTP.</summary>
+        public (double Api, double Postgres, double SqlPostgres) CpuPerComplete { get; init; }
+
         /// <summary>Completes/s in equal windows of the pass's steady part (see <see cref="SteadyRates"/>), API and without HTTP.</summary>
         public double[] CompleteWindows { get; init; } = [];
 
         public double[] SqlCompleteWindows { get; init; } = [];
+
+        /// <summary>Cores busy during the API's complete pass, by process (<see cref="CpuWatch.Cores"/>).</summary>
+        public Dictionary<string, object?> CompleteCores { get; init; } = [];
 
         /// <summary>Checkpoints and autovacuum runs during the API's complete pass.</summary>
         public (long Checkpoints, long Autovacuums) DuringCompletes { get; init; }
@@ -138,6 +144,10 @@ internal static class ConcurrentScenario
         complete.Details["errors"] = runs.Sum(r => r.CompleteErrors);
         complete.Details["first_error"] = runs.Select(r => r.CompleteError).FirstOrDefault(e => e is not null);
         complete.Details["without_http_completes_per_s_each_run"] = runs.Select(r => Math.Round(r.SqlCompletesPerSecond)).ToArray();
+        complete.Details["cores_during_each_api_pass"] = runs.Select(r => r.CompleteCores).ToArray();
+        complete.Details["api_cpu_ms_per_complete_each_run"] = runs.Select(r => Math.Round(r.CpuPerComplete.Api, 3)).ToArray();
+        complete.Details["postgres_cpu_ms_per_complete_each_run"] = runs.Select(r => Math.Round(r.CpuPerComplete.Postgres, 3)).ToArray();
+        complete.Details["without_http_postgres_cpu_ms_per_complete_each_run"] = runs.Select(r => Math.Round(r.CpuPerComplete.SqlPostgres, 3)).ToArray();
         var apiCpu = Latencies.Median(runs.Select(r => r.CpuPerAssign.Api));
         var pgCpu = Latencies.Median(runs.Select(r => r.CpuPerAssign.Postgres));
         ScenarioResult CpuRow(string name, double value, string target, double limit, string valueIs, Func<Run, double> each)
@@ -224,6 +234,7 @@ internal static class ConcurrentScenario
         var completedAt = new ConcurrentBag<long>();
         var total = work.Sum(w => w.Steps.Length);
         var activity = await ctx.Db.ActivityAsync();
+        cpu.Restart();
         var (completeWall, _, completeErrors, completeError) = await Ui.ProgressAsync($"run {run + 1}: {total:N0} completes", work.Count,
             progress => Runner.EachAsync(work, clients, async w =>
             {
@@ -235,6 +246,8 @@ internal static class ConcurrentScenario
                     completedAt.Add(Stopwatch.GetTimestamp());
                 }
             }, progress));
+        var (completeApiMs, completePgMs) = cpu.Milliseconds();
+        var completeCores = cpu.Cores();
         var activityAfter = await ctx.Db.ActivityAsync();
         var completeLatencies = new Latencies();
         completeLatencies.AddRange(completeLatency);
@@ -254,6 +267,7 @@ internal static class ConcurrentScenario
         var sqlWork = CompleteWork(sqlAnswers, run, ctx.Sizes.MaxCompletes);
         var sqlCompletes = sqlWork.Sum(w => w.Steps.Length);
         var sqlCompletedAt = new ConcurrentBag<long>();
+        cpu.Restart();
         var (sqlCompleteWall, _, sqlCompleteErrors, sqlCompleteError) = await Runner.EachAsync(sqlWork, clients, async w =>
         {
             foreach (var (orderId, time) in w.Steps)
@@ -262,6 +276,7 @@ internal static class ConcurrentScenario
                 sqlCompletedAt.Add(Stopwatch.GetTimestamp());
             }
         });
+        var (_, sqlCompletePgMs) = cpu.Milliseconds();
 
         return new Run(
             uniform.Length / wall.TotalSeconds, latency, hot.Length / hotWall.TotalSeconds, hotLatency,
@@ -273,6 +288,8 @@ internal static class ConcurrentScenario
             SqlCompleteWindows = SteadyRates(sqlCompletedAt),
             DuringCompletes = (activityAfter.Checkpoints - activity.Checkpoints, activityAfter.Autovacuums - activity.Autovacuums),
             CpuPerAssign = (apiMs / uniform.Length, pgMs / uniform.Length, sqlPgMs / uniform.Length),
+            CompleteCores = completeCores,
+            CpuPerComplete = (completeApiMs / Math.Max(1, completeLatencies.Count), completePgMs / Math.Max(1, completeLatencies.Count), sqlCompletePgMs / Math.Max(1, sqlCompletes)),
         };
     }
 
