@@ -18,7 +18,8 @@ namespace SweetsStore.Data;
 /// per process: concurrent assigns share a transaction (docs/decisions/0016, step 3). 1 assigns each alone.
 /// </remarks>
 public sealed class DeliveryService(
-    NpgsqlDataSource db, IClock clock, int assignBatchMax = 1, ILogger<DeliveryService>? logger = null, int assignBatchesInFlight = 1)
+    NpgsqlDataSource db, IClock clock, int assignBatchMax = 1, ILogger<DeliveryService>? logger = null, int assignBatchesInFlight = 1,
+    int completeBatchMax = 1, int completeBatchesInFlight = 3)
 {
     // A storm that still loses after this many fresh tries is answered 503 (retry), not looped on forever.
     internal const int MaxAttempts = 30;
@@ -27,6 +28,7 @@ public sealed class DeliveryService(
     internal const int BackOffAfter = 3;
 
     private AssignQueue? _queue;
+    private CompleteQueue? _completes;
 
     /// <summary>The process's coalescing queue, or null when assigns run alone (<c>assignBatchMax</c> 1).</summary>
     internal AssignQueue? Queue
@@ -40,6 +42,21 @@ public sealed class DeliveryService(
             }
 
             return _queue;
+        }
+    }
+
+    /// <summary>The process's queue of completes sharing transactions, or null when each runs alone (<c>completeBatchMax</c> 1).</summary>
+    internal CompleteQueue? CompleteQueue
+    {
+        get
+        {
+            if (completeBatchMax > 1 && _completes is null)
+            {
+                Interlocked.CompareExchange(
+                    ref _completes, new CompleteQueue(this, db, completeBatchMax, completeBatchesInFlight, (ILogger?)logger ?? NullLogger.Instance), null);
+            }
+
+            return _completes;
         }
     }
 
@@ -201,8 +218,17 @@ public sealed class DeliveryService(
     /// With an <paramref name="idempotency"/> hook the batch begins with the key's claim and stores the answer (the
     /// order id) before COMMIT, only when the order is then this courier's and delivered: still one round trip. An error
     /// answer is stored by the caller (it changed nothing).
+    /// With <c>completeBatchMax</c> above 1, completes without a key go through the process's
+    /// <see cref="Data.CompleteQueue"/>: those arriving while others are in flight share one transaction
+    /// (<see cref="CompleteBatch"/>), each with the same statements and answer as alone.
     /// </remarks>
-    public async Task<bool> CompleteAsync(long courierId, long orderId, Instant completeTime, IdempotencyHook<long>? idempotency, CancellationToken ct)
+    public Task<bool> CompleteAsync(long courierId, long orderId, Instant completeTime, IdempotencyHook<long>? idempotency, CancellationToken ct) =>
+        idempotency is null && CompleteQueue is { } queue
+            ? queue.CompleteAsync(courierId, orderId, completeTime, ct)
+            : CompleteAloneAsync(courierId, orderId, completeTime, idempotency, ct);
+
+    /// <summary>One complete in its own transaction (see <see cref="CompleteAsync"/>).</summary>
+    internal async Task<bool> CompleteAloneAsync(long courierId, long orderId, Instant completeTime, IdempotencyHook<long>? idempotency, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = new PipelinedTransaction(connection);
@@ -211,8 +237,7 @@ public sealed class DeliveryService(
         NpgsqlBatchCommand[] commands =
         [
             Sql.BatchCommand("SELECT 1 FROM couriers WHERE courier_id = $1 FOR NO KEY UPDATE", Sql.P(courierId)),
-            Sql.BatchCommand(CompleteSql, Sql.P(courierId), Sql.P(orderId), Sql.P(completeTime)),
-            Bundles.FinishOfOrderCommand(orderId, courierId, completeTime),
+            .. CompleteCommands(courierId, orderId, completeTime),
         ];
         var save = idempotency?.SaveCommand(orderId, DeliveredBy, Sql.P(orderId), Sql.P(courierId));
         if (idempotency is not null)
@@ -230,16 +255,10 @@ public sealed class DeliveryService(
 
             courierFound = await reader.ReadAsync(ct);
             await reader.NextResultAsync(ct);
-            if (await reader.ReadAsync(ct))
-            {
-                found = new Found(
-                    reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetFieldValue<Instant?>(1), reader.IsDBNull(2) ? null : reader.GetInt64(2),
-                    reader.GetFieldValue<Instant?>(3), reader.GetBoolean(4));
-            }
-
+            found = await ReadCompletedAsync(reader, ct);
             while (await reader.NextResultAsync(ct))
             {
-                // the finish's result; then the end of the batch, COMMIT included
+                // the idempotency key's save, if any; then the end of the batch, COMMIT included
             }
         }
 
@@ -250,6 +269,45 @@ public sealed class DeliveryService(
             throw new DomainException("courier_id", "no courier has this id");
         }
 
+        return Settle(courierId, orderId, completeTime, found);
+    }
+
+    /// <summary>
+    /// A complete's statements after its courier's lock: <see cref="CompleteSql"/> and the bundle's finish. Their
+    /// results are read by <see cref="ReadCompletedAsync"/>.
+    /// </summary>
+    internal static NpgsqlBatchCommand[] CompleteCommands(long courierId, long orderId, Instant completeTime) =>
+    [
+        Sql.BatchCommand(CompleteSql, Sql.P(courierId), Sql.P(orderId), Sql.P(completeTime)),
+        Bundles.FinishOfOrderCommand(orderId, courierId, completeTime),
+    ];
+
+    /// <summary>
+    /// Reads the results of <see cref="CompleteCommands"/>, the reader at the first: what the order was (null when no
+    /// order has the id). Leaves the reader on the finish's result.
+    /// </summary>
+    internal static async Task<Found?> ReadCompletedAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        Found? found = null;
+        if (await reader.ReadAsync(ct))
+        {
+            found = new Found(
+                reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetFieldValue<Instant?>(1), reader.IsDBNull(2) ? null : reader.GetInt64(2),
+                reader.GetFieldValue<Instant?>(3), reader.GetBoolean(4));
+        }
+
+        await reader.NextResultAsync(ct); // the finish's result
+        return found;
+    }
+
+    /// <summary>
+    /// The answer to a complete of an existing courier, from what <see cref="CompleteSql"/> found: true when delivered
+    /// now, false when this courier had delivered it already.
+    /// </summary>
+    /// <exception cref="DomainException">Unknown order, order not assigned or another courier's, or a complete time
+    /// before the bundle's assign time.</exception>
+    internal static bool Settle(long courierId, long orderId, Instant completeTime, Found? found)
+    {
         var order = found ?? throw new DomainException("order_id", "no order has this id");
         if (order.BundleId is null)
         {
@@ -398,5 +456,5 @@ public sealed class DeliveryService(
     }
 
     /// <summary>The order a complete found: its bundle, complete time, the bundle's courier and assign time, and whether it was completed now.</summary>
-    private readonly record struct Found(long? BundleId, Instant? CompleteTime, long? CourierId, Instant? AssignTime, bool Completed);
+    internal readonly record struct Found(long? BundleId, Instant? CompleteTime, long? CourierId, Instant? AssignTime, bool Completed);
 }

@@ -38,10 +38,13 @@ public static class DatabaseSetup
         services.AddSingleton<IClock>(SystemClock.Instance);
         services.AddSingleton<CourierService>();
         services.AddSingleton<OrderService>();
-        services.AddSingleton(sp => new DeliveryService(
-            sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IClock>(),
-            sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.AssignBatchMax, sp.GetRequiredService<ILogger<DeliveryService>>(),
-            sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.AssignBatchesInFlight));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            return new DeliveryService(
+                sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IClock>(), options.AssignBatchMax,
+                sp.GetRequiredService<ILogger<DeliveryService>>(), options.AssignBatchesInFlight, options.CompleteBatchMax, options.CompleteBatchesInFlight);
+        });
         services.AddSingleton<StatsService>();
         services.AddSingleton<PlannerStatistics>();
         services.AddSingleton<ImportStore>();

@@ -15,7 +15,7 @@ namespace SweetsStore.Tests.Http;
 /// one batch at a time (<see cref="OneBatchInFlightTests"/>) and with two set explicitly (<see cref="TwoBatchesInFlightTests"/>,
 /// which also holds what only two can do), so neither mode loses its tests when the default moves.
 /// </summary>
-public class CoalescedAssignTests(ApiFactory api) : DeliveryTest(api)
+public class CoalescedAssignTests(ApiFactory api) : LockingDeliveryTest(api)
 {
     protected const long Blocker = 1000;
 
@@ -286,20 +286,7 @@ public class CoalescedAssignTests(ApiFactory api) : DeliveryTest(api)
 
     private static StringContent Json(object body) => new(Serialize(body), System.Text.Encoding.UTF8, "application/json");
 
-    private protected async Task<NpgsqlConnection> OpenAsync()
-    {
-        var connection = new NpgsqlConnection(Api.ConnectionString);
-        await connection.OpenAsync();
-        return connection;
-    }
 
-    private protected static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    /// <summary>Courier <paramref name="courierId"/>'s row locked in an open transaction until released (or disposed).</summary>
     /// <summary>
     /// On <paramref name="thief"/>, another process's claim of order 1 for <paramref name="claimer"/>, left uncommitted
     /// (a batch reads order 1 as pending); then couriers 1 and 2 queued behind a held courier, so they form one batch,
@@ -328,42 +315,6 @@ public class CoalescedAssignTests(ApiFactory api) : DeliveryTest(api)
         return (a, b);
     }
 
-    private protected async Task<Hold> HoldAsync(long courierId)
-    {
-        var connection = await OpenAsync();
-        await ExecuteAsync(connection, $"BEGIN; SELECT 1 FROM couriers WHERE courier_id = {courierId} FOR UPDATE");
-        return new Hold(connection);
-    }
-
-    private protected static async Task WaitForAsync(Func<Task<bool>> condition)
-    {
-        var until = DateTime.UtcNow.AddSeconds(60); // ends as soon as the condition holds; 60 s as the suite's other waits
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < until, "timed out waiting");
-            await Task.Delay(20);
-        }
-    }
-
-    private protected sealed class Hold(NpgsqlConnection connection) : IAsyncDisposable
-    {
-        private bool _released;
-
-        public async Task ReleaseAsync()
-        {
-            if (!_released)
-            {
-                _released = true;
-                await ExecuteAsync(connection, "COMMIT");
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await ReleaseAsync();
-            await connection.DisposeAsync();
-        }
-    }
 }
 
 /// <summary>Database:AssignBatchesInFlight = 1: one batch after another.</summary>
