@@ -21,23 +21,11 @@ internal sealed class AssignQueue(DeliveryService service, NpgsqlDataSource db, 
     private readonly SemaphoreSlim _choosing = new(1, 1);
     private readonly HashSet<long> _chosenInFlight = [];
     private readonly HashSet<long> _couriersInFlight = [];
+    private readonly BatchTally _tally = new();
     private bool _running;
-    private long _batches;
-    private long _batched;
-    private int _largest;
-    private int _last;
 
     /// <summary>Batches run so far, the assigns they held, the largest and the last batch's size (tests read these).</summary>
-    internal (long Batches, long Assigns, int Largest, int Last) Seen
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return (_batches, _batched, _largest, _last);
-            }
-        }
-    }
+    internal (long Batches, long Assigns, int Largest, int Last) Seen => _tally.Seen;
 
     /// <summary>Assigns waiting for the next batch (tests).</summary>
     internal int Waiting
@@ -74,7 +62,7 @@ internal sealed class AssignQueue(DeliveryService service, NpgsqlDataSource db, 
                 // flow (no hand-over to another thread: the single-client latency is today's). Others arriving queue.
                 _running = true;
                 _couriersInFlight.Add(courierId);
-                Counted(1);
+                _tally.Count(1);
             }
         }
 
@@ -105,14 +93,6 @@ internal sealed class AssignQueue(DeliveryService service, NpgsqlDataSource db, 
         }
 
         return await waiter.Task;
-    }
-
-    private void Counted(int size)
-    {
-        _batches++;
-        _batched += size;
-        _largest = Math.Max(_largest, size);
-        _last = size;
     }
 
     /// <summary>A request cancelled while it waits leaves the queue; one already in a batch is decided there.</summary>
@@ -188,7 +168,7 @@ internal sealed class AssignQueue(DeliveryService service, NpgsqlDataSource db, 
 
                 othersChose = [.. _chosenInFlight];
                 _couriersInFlight.UnionWith(batch.Select(w => w.CourierId));
-                Counted(batch.Count);
+                _tally.Count(batch.Count);
             }
 
             _ = RunBatchAsync(batch, othersChose);
@@ -394,38 +374,16 @@ internal sealed class AssignQueue(DeliveryService service, NpgsqlDataSource db, 
     }
 
     /// <summary>One assign request: its courier, the orders it lost to other claims, its try, and its answer.</summary>
-    internal sealed class Waiter(long courierId, CancellationToken ct)
-        : TaskCompletionSource<AssignOutcome>(TaskCreationOptions.RunContinuationsAsynchronously)
+    internal sealed class Waiter(long courierId, CancellationToken ct) : QueueWaiter<AssignOutcome>(ct)
     {
         public long CourierId { get; } = courierId;
-
-        public CancellationToken Ct { get; } = ct;
 
         public HashSet<long> Taken { get; } = [];
 
         public int Attempt { get; set; } = 1;
 
-        public CancellationTokenRegistration Registration { get; set; }
-
         public void Answer(AssignOutcome outcome) => Answer(outcome, Attempt);
 
-        public void Answer(AssignOutcome outcome, int? attempts)
-        {
-            Registration.Unregister();
-            TrySetResult(attempts is { } n ? outcome with { Attempts = n } : outcome);
-        }
-
-        public void Fail(Exception error)
-        {
-            Registration.Unregister();
-            if (error is OperationCanceledException && Ct.IsCancellationRequested)
-            {
-                TrySetCanceled(Ct);
-            }
-            else
-            {
-                TrySetException(error);
-            }
-        }
+        public void Answer(AssignOutcome outcome, int? attempts) => Resolve(attempts is { } n ? outcome with { Attempts = n } : outcome);
     }
 }

@@ -16,23 +16,11 @@ internal sealed class CompleteQueue(DeliveryService service, NpgsqlDataSource db
 {
     private readonly Lock _gate = new();
     private readonly List<Waiter> _waiting = [];
+    private readonly BatchTally _tally = new();
     private int _running;
-    private long _batches;
-    private long _batched;
-    private int _largest;
-    private int _last;
 
     /// <summary>Transactions run so far (a complete alone counts as one), the completes they held, the largest and the last one's size (tests read these).</summary>
-    internal (long Batches, long Completes, int Largest, int Last) Seen
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return (_batches, _batched, _largest, _last);
-            }
-        }
-    }
+    internal (long Batches, long Completes, int Largest, int Last) Seen => _tally.Seen;
 
     /// <summary>Completes waiting for a free slot (tests).</summary>
     internal int Waiting
@@ -56,7 +44,7 @@ internal sealed class CompleteQueue(DeliveryService service, NpgsqlDataSource db
             if (_running < inFlight && _waiting.Count == 0)
             {
                 _running++;
-                Counted(1);
+                _tally.Count(1);
                 direct = true;
             }
             else
@@ -97,14 +85,6 @@ internal sealed class CompleteQueue(DeliveryService service, NpgsqlDataSource db
         }
     }
 
-    private void Counted(int size)
-    {
-        _batches++;
-        _batched += size;
-        _largest = Math.Max(_largest, size);
-        _last = size;
-    }
-
     /// <summary>A request cancelled while it waits leaves the queue; one already in a batch is decided there.</summary>
     private void Withdraw(Waiter waiter)
     {
@@ -136,7 +116,7 @@ internal sealed class CompleteQueue(DeliveryService service, NpgsqlDataSource db
                 batch = _waiting.GetRange(0, size);
                 _waiting.RemoveRange(0, size);
                 _running++;
-                Counted(size);
+                _tally.Count(size);
             }
 
             _ = RunBatchAsync(batch); // runs on this thread until its first wait
@@ -228,32 +208,10 @@ internal sealed class CompleteQueue(DeliveryService service, NpgsqlDataSource db
     }
 
     /// <summary>One complete request and its answer.</summary>
-    private sealed class Waiter(CompleteBatch.Item item, CancellationToken ct)
-        : TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)
+    private sealed class Waiter(CompleteBatch.Item item, CancellationToken ct) : QueueWaiter<bool>(ct)
     {
         public CompleteBatch.Item Item { get; } = item;
 
-        public CancellationToken Ct { get; } = ct;
-
-        public CancellationTokenRegistration Registration { get; set; }
-
-        public void Answer(bool delivered)
-        {
-            Registration.Unregister();
-            TrySetResult(delivered);
-        }
-
-        public void Fail(Exception error)
-        {
-            Registration.Unregister();
-            if (error is OperationCanceledException && Ct.IsCancellationRequested)
-            {
-                TrySetCanceled(Ct);
-            }
-            else
-            {
-                TrySetException(error);
-            }
-        }
+        public void Answer(bool delivered) => Resolve(delivered);
     }
 }
