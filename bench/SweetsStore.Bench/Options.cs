@@ -117,7 +117,7 @@ internal sealed record Sizes
     public static Sizes Full => new()
     {
         Mode = "full",
-        ImportRuns = 9,
+        ImportRuns = 15,
         SeqCouriers = 1000,
         SeqRuns = 5,
         SeqRunsSmall = 3,

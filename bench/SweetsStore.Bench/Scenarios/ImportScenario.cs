@@ -8,11 +8,15 @@ namespace SweetsStore.Bench.Scenarios;
 
 /// <summary>
 /// POST /orders of 10,000 and 100,000 orders into an empty table, against a binary COPY of the same rows into the
-/// same table (truncated before each attempt). API and COPY attempts alternate; the figure is the median.
+/// same table (truncated before each attempt). API and COPY attempts alternate; the rates are medians, the ratio is the
+/// median of each attempt's API ÷ COPY (the two sides of an attempt run back to back, so a slower minute of the shared
+/// machine moves both: steadier than the ratio of the two medians, which is kept in the details).
 /// </summary>
 internal static class ImportScenario
 {
     private const string Target = "≥ 150,000 orders/s and ≥ 0.5 × COPY";
+
+    private const string Target100k = "≥ 150,000 orders/s and ≥ 1.0 × COPY";
 
     private const int WarmupImports = 8;
 
@@ -47,7 +51,7 @@ internal static class ImportScenario
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 Ui.Warn($"{name} failed: {e.Message}");
-                results.Add(ScenarioResult.Failed(name, "orders/s", Target, e));
+                results.Add(ScenarioResult.Failed(name, "orders/s", size == 100_000 ? Target100k : Target, e));
             }
         }
 
@@ -66,19 +70,39 @@ internal static class ImportScenario
         var cpu = new CpuWatch(ctx.ApiPid, ctx.PostmasterPid);
         for (var run = 0; run < ctx.Sizes.ImportRuns; run++)
         {
+            // Which side goes first alternates, so whatever one side leaves behind (an autovacuum of the rows it wrote,
+            // dirty pages) falls on each side alike.
+            if (run % 2 == 0)
+            {
+                await ImportAsync();
+                await CopyAsync();
+            }
+            else
+            {
+                await CopyAsync();
+                await ImportAsync();
+            }
+
+            Ui.Info($"{name} run {run + 1}: API {apiRates[^1]:N0} orders/s, COPY {copyRates[^1]:N0} orders/s");
+        }
+
+        async Task ImportAsync()
+        {
             await ctx.Db.ExecuteAsync("TRUNCATE orders");
             cpu.Restart();
             var started = Stopwatch.GetTimestamp();
             await ctx.Api.PostAsync("/orders", body, HttpStatusCode.Created);
             apiRates.Add(size / Stopwatch.GetElapsedTime(started).TotalSeconds);
             apiCpu.Add(cpu.Milliseconds());
+        }
 
+        async Task CopyAsync()
+        {
             await ctx.Db.ExecuteAsync("TRUNCATE orders");
             cpu.Restart();
             var copy = await ctx.Db.CopyOrdersAsync(rows);
             copyRates.Add(size / copy.TotalSeconds);
             copyCpu.Add(cpu.Milliseconds().Postgres);
-            Ui.Info($"{name} run {run + 1}: API {apiRates[^1]:N0} orders/s, COPY {copyRates[^1]:N0} orders/s");
         }
 
         // Where the API's time goes: the same body with its first order repeated second is refused (400) after parsing
@@ -95,21 +119,28 @@ internal static class ImportScenario
 
         var api = Latencies.Median(apiRates);
         var copyRate = Latencies.Median(copyRates);
+        var ratios = apiRates.Zip(copyRates, (a, c) => a / c).ToList();
+        var ratio = Latencies.Median(ratios);
+        // Issue 22 asks the 100k import for at least the COPY's rate; the 10k one keeps the older half of it.
+        var (target, least) = size == 100_000 ? (Target100k, 1.0) : (Target, 0.5);
         var result = new ScenarioResult
         {
             Name = name,
             Unit = "orders/s",
             Value = Math.Round(api),
             Baseline = Math.Round(copyRate),
-            Ratio = Math.Round(api / copyRate, 3),
-            RatioMeaning = "API orders/s ÷ COPY orders/s (higher is better; 1 = as fast as COPY)",
-            Target = Target,
-            Met = api >= 150_000 && api / copyRate >= 0.5,
+            Ratio = Math.Round(ratio, 3),
+            RatioMeaning = "API orders/s ÷ COPY orders/s, the median of the attempts' ratios (higher is better; 1 = as fast as COPY)",
+            Target = target,
+            Met = api >= 150_000 && ratio >= least,
             Data = $"{size:N0} orders, {body.Length / 1024.0 / 1024.0:0.0} MiB JSON, empty table",
         };
         result.Details["runs"] = ctx.Sizes.ImportRuns;
         result.Details["api_orders_per_s_each_run"] = apiRates.Select(r => Math.Round(r)).ToArray();
         result.Details["copy_orders_per_s_each_run"] = copyRates.Select(r => Math.Round(r)).ToArray();
+        result.Details["ratio_each_run"] = ratios.Select(r => Math.Round(r, 3)).ToArray();
+        result.Details["ratio_of_medians"] = Math.Round(api / copyRate, 3);
+        result.Details["attempts_at_or_above_copy"] = ratios.Count(r => r >= 1.0);
         result.Details["api_cpu_ms_per_import"] = Math.Round(Latencies.Median(apiCpu.Select(c => c.Api).ToList()), 1);
         result.Details["postgres_cpu_ms_per_import"] = Math.Round(Latencies.Median(apiCpu.Select(c => c.Postgres).ToList()), 1);
         result.Details["postgres_cpu_ms_per_copy"] = Math.Round(Latencies.Median(copyCpu), 1);
