@@ -14,9 +14,7 @@ namespace SweetsStore.Bench.Scenarios;
 /// </summary>
 internal static class ImportScenario
 {
-    private const string Target = "≥ 150,000 orders/s and ≥ 0.5 × COPY";
-
-    private const string Target100k = "≥ 150,000 orders/s and ≥ 1.0 × COPY";
+    private const double LeastRate = 150_000;
 
     private const int WarmupImports = 8;
 
@@ -51,12 +49,19 @@ internal static class ImportScenario
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 Ui.Warn($"{name} failed: {e.Message}");
-                results.Add(ScenarioResult.Failed(name, "orders/s", size == 100_000 ? Target100k : Target, e));
+                results.Add(ScenarioResult.Failed(name, "orders/s", Goal(size).Target, e));
             }
         }
 
         await ctx.Db.ExecuteAsync("TRUNCATE orders");
         return results;
+    }
+
+    /// <summary>The row's target: issue 22 asks the 100k import for at least the COPY's rate; the 10k one keeps the older half of it.</summary>
+    private static (string Target, double LeastRatio) Goal(int size)
+    {
+        var least = size == 100_000 ? 1.0 : 0.5;
+        return ($"≥ {LeastRate:N0} orders/s and ≥ {least:0.0} × COPY", least);
     }
 
     private static async Task<ScenarioResult> MeasureAsync(BenchContext ctx, string name, int size)
@@ -121,8 +126,7 @@ internal static class ImportScenario
         var copyRate = Latencies.Median(copyRates);
         var ratios = apiRates.Zip(copyRates, (a, c) => a / c).ToList();
         var ratio = Latencies.Median(ratios);
-        // Issue 22 asks the 100k import for at least the COPY's rate; the 10k one keeps the older half of it.
-        var (target, least) = size == 100_000 ? (Target100k, 1.0) : (Target, 0.5);
+        var (target, least) = Goal(size);
         var result = new ScenarioResult
         {
             Name = name,
@@ -132,7 +136,7 @@ internal static class ImportScenario
             Ratio = Math.Round(ratio, 3),
             RatioMeaning = "API orders/s ÷ COPY orders/s, the median of the attempts' ratios (higher is better; 1 = as fast as COPY)",
             Target = target,
-            Met = api >= 150_000 && ratio >= least,
+            Met = api >= LeastRate && ratio >= least,
             Data = $"{size:N0} orders, {body.Length / 1024.0 / 1024.0:0.0} MiB JSON, empty table",
         };
         result.Details["runs"] = ctx.Sizes.ImportRuns;
