@@ -43,6 +43,9 @@ internal static class ConcurrentScenario
         /// <summary>Cores busy during the API's complete pass, by process (<see cref="CpuWatch.Cores"/>).</summary>
         public Dictionary<string, object?> CompleteCores { get; init; } = [];
 
+        /// <summary>The API's PostgreSQL sessions during its assign and complete passes (<see cref="WaitWatch"/>).</summary>
+        public (Dictionary<string, object?> Assigns, Dictionary<string, object?> Completes) Sessions { get; init; } = ([], []);
+
         /// <summary>Checkpoints and autovacuum runs during the API's complete pass.</summary>
         public (long Checkpoints, long Autovacuums) DuringCompletes { get; init; }
     }
@@ -117,6 +120,8 @@ internal static class ConcurrentScenario
         assign.Details["without_http_assigns_per_s_each_run"] = runs.Select(r => Math.Round(r.SqlAssignsPerSecond)).ToArray();
         assign.Details["without_http_errors"] = runs.Sum(r => r.SqlErrors);
         assign.Details["without_http_first_error"] = runs.Select(r => r.SqlError).FirstOrDefault(e => e is not null);
+        assign.Details["api_sessions_during_each_api_pass"] = runs.Select(r => r.Sessions.Assigns).ToArray();
+        assign.Details["api_sessions_are"] = SessionsMeaning;
 
         var completeRate = Latencies.Median(runs.SelectMany(r => r.CompleteWindows));
         var sqlCompleteRate = Latencies.Median(runs.SelectMany(r => r.SqlCompleteWindows));
@@ -145,6 +150,8 @@ internal static class ConcurrentScenario
         complete.Details["first_error"] = runs.Select(r => r.CompleteError).FirstOrDefault(e => e is not null);
         complete.Details["without_http_completes_per_s_each_run"] = runs.Select(r => Math.Round(r.SqlCompletesPerSecond)).ToArray();
         complete.Details["cores_during_each_api_pass"] = runs.Select(r => r.CompleteCores).ToArray();
+        complete.Details["api_sessions_during_each_api_pass"] = runs.Select(r => r.Sessions.Completes).ToArray();
+        complete.Details["api_sessions_are"] = SessionsMeaning;
         complete.Details["api_cpu_ms_per_complete_each_run"] = runs.Select(r => Math.Round(r.CpuPerComplete.Api, 3)).ToArray();
         complete.Details["postgres_cpu_ms_per_complete_each_run"] = runs.Select(r => Math.Round(r.CpuPerComplete.Postgres, 3)).ToArray();
         complete.Details["without_http_postgres_cpu_ms_per_complete_each_run"] = runs.Select(r => Math.Round(r.CpuPerComplete.SqlPostgres, 3)).ToArray();
@@ -206,6 +213,10 @@ internal static class ConcurrentScenario
         ctx.WarmedUpConcurrently = true;
     }
 
+    private const string SessionsMeaning =
+        "the API's PostgreSQL sessions sampled every 25 ms during its pass (pg_stat_activity, application_name sweetsstore), " +
+        "averages per sample: inside a transaction; of those, waiting for a commit's WAL flush (WALSync, WALWrite); waiting for the API's next message (idle in transaction)";
+
     private static string CeilingMeaning(string what, string call, int clients) =>
         $"API {what}/s ÷ the same {what} called in this process without HTTP ({call}, the API's code and SQL, {clients} tasks): " +
         "what this machine's PostgreSQL and CPUs allow for the transaction itself (higher is better; 1 = HTTP costs nothing)";
@@ -220,9 +231,11 @@ internal static class ConcurrentScenario
         await ctx.Db.CheckpointAsync();
 
         var cpu = new CpuWatch(ctx.ApiPid, ctx.PostmasterPid);
+        var assignSessions = WaitWatch.Start(ctx.Db.Source);
         var (wall, latency, errors, error) = await Ui.ProgressAsync($"run {run + 1}: {uniform.Length:N0} assigns", uniform.Length,
             progress => Runner.EachAsync(uniform, clients, async c => answers.Add(await ctx.Api.AssignAsync(c.Id)), progress));
         var (apiMs, pgMs) = cpu.Milliseconds();
+        var assignSessionFigures = await assignSessions.StopAsync();
         var (hotWall, hotLatency, hotErrors, hotError) = await Runner.EachAsync(hot, clients, async c => answers.Add(await ctx.Api.AssignAsync(c.Id)));
 
         var (doubles, mismatches, openDuplicates) = await VerifyAsync(ctx, answers.ToList());
@@ -235,6 +248,7 @@ internal static class ConcurrentScenario
         var total = work.Sum(w => w.Steps.Length);
         var activity = await ctx.Db.ActivityAsync();
         cpu.Restart();
+        var completeSessions = WaitWatch.Start(ctx.Db.Source);
         var (completeWall, _, completeErrors, completeError) = await Ui.ProgressAsync($"run {run + 1}: {total:N0} completes", work.Count,
             progress => Runner.EachAsync(work, clients, async w =>
             {
@@ -248,6 +262,7 @@ internal static class ConcurrentScenario
             }, progress));
         var (completeApiMs, completePgMs) = cpu.Milliseconds();
         var completeCores = cpu.Cores();
+        var completeSessionFigures = await completeSessions.StopAsync();
         var activityAfter = await ctx.Db.ActivityAsync();
         var completeLatencies = new Latencies();
         completeLatencies.AddRange(completeLatency);
@@ -289,6 +304,7 @@ internal static class ConcurrentScenario
             DuringCompletes = (activityAfter.Checkpoints - activity.Checkpoints, activityAfter.Autovacuums - activity.Autovacuums),
             CpuPerAssign = (apiMs / uniform.Length, pgMs / uniform.Length, sqlPgMs / uniform.Length),
             CompleteCores = completeCores,
+            Sessions = (assignSessionFigures, completeSessionFigures),
             CpuPerComplete = (completeApiMs / Math.Max(1, completeLatencies.Count), completePgMs / Math.Max(1, completeLatencies.Count), sqlCompletePgMs / Math.Max(1, sqlCompletes)),
         };
     }
