@@ -60,6 +60,21 @@ public sealed class DeliveryService(
         }
     }
 
+    /// <summary>
+    /// What this process's coalescing queues have run: the transactions they started (a batch, or a request run alone)
+    /// and the requests those took, for assigns and for completes; zeros while a queue is off or unused. Requests ÷
+    /// transactions is what coalescing saves (docs/decisions/0016 step 3, 0017); served as metrics (docs/api.md).
+    /// </summary>
+    public WriteBatches Batches
+    {
+        get
+        {
+            var assigns = _queue?.Seen ?? default;
+            var completes = _completes?.Seen ?? default;
+            return new WriteBatches(assigns.Batches, assigns.Assigns, completes.Batches, completes.Completes);
+        }
+    }
+
     /// <summary>A jittered pause before try <paramref name="attempt"/> + 1, or none in the first few (0005).</summary>
     internal static int BackOffMilliseconds(int attempt) => attempt > BackOffAfter ? Random.Shared.Next(1, 5 * attempt) : 0;
 

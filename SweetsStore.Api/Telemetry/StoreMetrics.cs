@@ -21,6 +21,8 @@ public sealed class StoreMetrics
     private static readonly KeyValuePair<string, object?> New = new("outcome", "new");
     private static readonly KeyValuePair<string, object?> Repeat = new("outcome", "repeat");
     private static readonly KeyValuePair<string, object?> Empty = new("outcome", "empty");
+    private static readonly KeyValuePair<string, object?> OfAssigns = new("kind", "assign");
+    private static readonly KeyValuePair<string, object?> OfCompletes = new("kind", "complete");
 
     private readonly Counter<long> _assigns;
     private readonly Histogram<long> _bundleOrders;
@@ -29,7 +31,7 @@ public sealed class StoreMetrics
     private readonly Counter<long> _importedRows;
     private readonly Counter<long> _assignRetries;
 
-    public StoreMetrics(IMeterFactory meters)
+    public StoreMetrics(IMeterFactory meters, DeliveryService deliveries)
     {
         Meter = meters.Create(MeterName);
         _assigns = Meter.CreateCounter<long>(Assigns, "{assign}",
@@ -45,6 +47,12 @@ public sealed class StoreMetrics
             "Rows stored by imports, by kind (orders, couriers) and mode (sync: POST /orders and /couriers; background: POST /imports/*)");
         _assignRetries = Meter.CreateCounter<long>("sweetsstore.assign.retries", "{retry}",
             "Assign claims that lost a race for their orders to another assign and were tried again");
+
+        // Read from the queues' own tallies when scraped: nothing is added to a request's path.
+        Meter.CreateObservableCounter("sweetsstore.write.transactions", () => Kinds(deliveries.Batches, transactions: true), "{transaction}",
+            "Transactions the coalescing queues started (a batch, or a request run alone), by kind: assign, complete");
+        Meter.CreateObservableCounter("sweetsstore.write.requests", () => Kinds(deliveries.Batches, transactions: false), "{request}",
+            "Requests those transactions took, by kind (÷ sweetsstore.write.transactions: requests per transaction)");
     }
 
     /// <summary>The meter, for this process's own readers (<see cref="LiveRates"/>) to know its instruments by.</summary>
@@ -78,6 +86,12 @@ public sealed class StoreMetrics
     }
 
     public void Completed() => _completes.Add(1);
+
+    private static IEnumerable<Measurement<long>> Kinds(WriteBatches b, bool transactions) =>
+    [
+        new(transactions ? b.AssignTransactions : b.Assigns, OfAssigns),
+        new(transactions ? b.CompleteTransactions : b.Completes, OfCompletes),
+    ];
 
     public void Imported(string kind, string mode, long rows) =>
         _importedRows.Add(rows, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("mode", mode));

@@ -75,6 +75,9 @@ public class CoalescedCompleteTests(ApiFactory api) : LockingDeliveryTest(api)
         Assert.StartsWith("error complete_time: is earlier than", together[11], StringComparison.Ordinal);
         Assert.Equal(Mixed.Length, Queue.Seen.Completes - before.Completes - InFlight);
         Assert.Equal(Mixed.Length, Queue.Seen.Last); // one batch (courier 999's complete then ran alone)
+        var seen = Queue.Seen; // what the metrics sweetsstore.write.transactions and .requests serve
+        Assert.Equal((seen.Batches, seen.Completes), (Deliveries.Batches.CompleteTransactions, Deliveries.Batches.Completes));
+        Assert.True(seen.Completes > seen.Batches);
     }
 
     [Fact]

@@ -154,6 +154,11 @@ public class MetricsTests(MetricsFactory api) : IClassFixture<MetricsFactory>, I
         Assert.Equal(2, Delta("sweetsstore_imported_rows_total", ("kind", "couriers"), ("mode", "sync")));
         Assert.Equal(3, Delta("sweetsstore_imported_rows_total", ("kind", "orders"), ("mode", "sync")));
         Assert.Equal(0, Delta("sweetsstore_assign_retries_total"));
+        // One request after another: each ran alone, one transaction each (CoalescedCompleteTests: shared ones).
+        Assert.Equal(3, Delta("sweetsstore_write_transactions_total", ("kind", "assign")));
+        Assert.Equal(3, Delta("sweetsstore_write_requests_total", ("kind", "assign")));
+        Assert.Equal(2, Delta("sweetsstore_write_transactions_total", ("kind", "complete")));
+        Assert.Equal(2, Delta("sweetsstore_write_requests_total", ("kind", "complete")));
 
         // ASP.NET Core's request durations, by route and status.
         Assert.Equal(3, Delta("http_server_request_duration_seconds_count",

@@ -89,6 +89,29 @@ internal sealed class Api : IDisposable
         return (response.StatusCode, body);
     }
 
+    /// <summary>
+    /// The API's coalescing tallies from <c>GET /metrics</c> (<c>sweetsstore_write_transactions_total</c> and
+    /// <c>sweetsstore_write_requests_total</c> of <paramref name="kind"/>: assign or complete); zeros when the API does
+    /// not serve them (an older build) or the scrape is refused.
+    /// </summary>
+    public async Task<(double Transactions, double Requests)> WriteTallyAsync(string kind, CancellationToken ct = default)
+    {
+        var (status, body) = await GetAsync("/metrics", ct);
+        if (status != HttpStatusCode.OK)
+        {
+            return (0, 0);
+        }
+
+        double Read(string name)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(Encoding.UTF8.GetString(body),
+                $@"^{name}\{{[^}}]*kind=""{kind}""[^}}]*\}} (\S+)", System.Text.RegularExpressions.RegexOptions.Multiline);
+            return match.Success ? double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        }
+
+        return (Read("sweetsstore_write_transactions_total"), Read("sweetsstore_write_requests_total"));
+    }
+
     public async Task WaitReadyAsync(TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;

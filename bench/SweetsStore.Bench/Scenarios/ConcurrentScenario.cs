@@ -215,7 +215,11 @@ internal static class ConcurrentScenario
 
     private const string SessionsMeaning =
         "the API's PostgreSQL sessions sampled every 25 ms during its pass (pg_stat_activity, application_name sweetsstore), " +
-        "averages per sample: inside a transaction; of those, waiting for a commit's WAL flush (WALSync, WALWrite); waiting for the API's next message (idle in transaction)";
+        "averages per sample: inside a transaction; of those, waiting for a commit's WAL flush (WALSync, WALWrite); waiting for the API's next message (idle in transaction); and the requests per transaction of the API's coalescing queue over the pass (its sweetsstore_write_* metrics)";
+
+    /// <summary>Requests per transaction of the API's coalescing queue between two tallies (null when it serves none).</summary>
+    private static double? PerTransaction((double Transactions, double Requests) before, (double Transactions, double Requests) after) =>
+        after.Transactions > before.Transactions ? Math.Round((after.Requests - before.Requests) / (after.Transactions - before.Transactions), 2) : null;
 
     private static string CeilingMeaning(string what, string call, int clients) =>
         $"API {what}/s ÷ the same {what} called in this process without HTTP ({call}, the API's code and SQL, {clients} tasks): " +
@@ -231,11 +235,13 @@ internal static class ConcurrentScenario
         await ctx.Db.CheckpointAsync();
 
         var cpu = new CpuWatch(ctx.ApiPid, ctx.PostmasterPid);
+        var assignTally = await ctx.Api.WriteTallyAsync("assign");
         var assignSessions = WaitWatch.Start(ctx.Db.Source);
         var (wall, latency, errors, error) = await Ui.ProgressAsync($"run {run + 1}: {uniform.Length:N0} assigns", uniform.Length,
             progress => Runner.EachAsync(uniform, clients, async c => answers.Add(await ctx.Api.AssignAsync(c.Id)), progress));
         var (apiMs, pgMs) = cpu.Milliseconds();
         var assignSessionFigures = await assignSessions.StopAsync();
+        assignSessionFigures["requests_per_transaction"] = PerTransaction(assignTally, await ctx.Api.WriteTallyAsync("assign"));
         var (hotWall, hotLatency, hotErrors, hotError) = await Runner.EachAsync(hot, clients, async c => answers.Add(await ctx.Api.AssignAsync(c.Id)));
 
         var (doubles, mismatches, openDuplicates) = await VerifyAsync(ctx, answers.ToList());
@@ -248,6 +254,7 @@ internal static class ConcurrentScenario
         var total = work.Sum(w => w.Steps.Length);
         var activity = await ctx.Db.ActivityAsync();
         cpu.Restart();
+        var completeTally = await ctx.Api.WriteTallyAsync("complete");
         var completeSessions = WaitWatch.Start(ctx.Db.Source);
         var (completeWall, _, completeErrors, completeError) = await Ui.ProgressAsync($"run {run + 1}: {total:N0} completes", work.Count,
             progress => Runner.EachAsync(work, clients, async w =>
@@ -263,6 +270,7 @@ internal static class ConcurrentScenario
         var (completeApiMs, completePgMs) = cpu.Milliseconds();
         var completeCores = cpu.Cores();
         var completeSessionFigures = await completeSessions.StopAsync();
+        completeSessionFigures["requests_per_transaction"] = PerTransaction(completeTally, await ctx.Api.WriteTallyAsync("complete"));
         var activityAfter = await ctx.Db.ActivityAsync();
         var completeLatencies = new Latencies();
         completeLatencies.AddRange(completeLatency);
