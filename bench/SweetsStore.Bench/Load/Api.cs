@@ -102,9 +102,10 @@ internal sealed class Api : IDisposable
             return (0, 0);
         }
 
+        var text = Encoding.UTF8.GetString(body);
         double Read(string name)
         {
-            var match = System.Text.RegularExpressions.Regex.Match(Encoding.UTF8.GetString(body),
+            var match = System.Text.RegularExpressions.Regex.Match(text,
                 $@"^{name}\{{[^}}]*kind=""{kind}""[^}}]*\}} (\S+)", System.Text.RegularExpressions.RegexOptions.Multiline);
             return match.Success ? double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
         }

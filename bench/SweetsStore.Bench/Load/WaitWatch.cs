@@ -31,7 +31,7 @@ internal sealed class WaitWatch : IAsyncDisposable
     public static WaitWatch Start(NpgsqlDataSource source, string application = "sweetsstore") => new(source, application);
 
     /// <summary>
-    /// Stops and returns the averages per sample: <c>in_transaction</c>, <c>waiting_for_commit_flush</c>,
+    /// Stops and returns the averages per sample (disposing stops it too, for a pass that throws): <c>in_transaction</c>, <c>waiting_for_commit_flush</c>,
     /// <c>waiting_for_the_api</c>, and <c>samples</c>.
     /// </summary>
     public async Task<Dictionary<string, object?>> StopAsync()

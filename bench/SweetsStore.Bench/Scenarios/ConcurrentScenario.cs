@@ -236,7 +236,7 @@ internal static class ConcurrentScenario
 
         var cpu = new CpuWatch(ctx.ApiPid, ctx.PostmasterPid);
         var assignTally = await ctx.Api.WriteTallyAsync("assign");
-        var assignSessions = WaitWatch.Start(ctx.Db.Source);
+        await using var assignSessions = WaitWatch.Start(ctx.Db.Source); // disposing stops it should the pass throw
         var (wall, latency, errors, error) = await Ui.ProgressAsync($"run {run + 1}: {uniform.Length:N0} assigns", uniform.Length,
             progress => Runner.EachAsync(uniform, clients, async c => answers.Add(await ctx.Api.AssignAsync(c.Id)), progress));
         var (apiMs, pgMs) = cpu.Milliseconds();
@@ -255,7 +255,7 @@ internal static class ConcurrentScenario
         var activity = await ctx.Db.ActivityAsync();
         cpu.Restart();
         var completeTally = await ctx.Api.WriteTallyAsync("complete");
-        var completeSessions = WaitWatch.Start(ctx.Db.Source);
+        await using var completeSessions = WaitWatch.Start(ctx.Db.Source);
         var (completeWall, _, completeErrors, completeError) = await Ui.ProgressAsync($"run {run + 1}: {total:N0} completes", work.Count,
             progress => Runner.EachAsync(work, clients, async w =>
             {
