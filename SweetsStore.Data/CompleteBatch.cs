@@ -61,7 +61,7 @@ internal static class CompleteBatch
             {
                 if (k > 0)
                 {
-                    await reader.NextResultAsync(); // from the previous finish to this complete
+                    await reader.NextResultAsync(); // from the previous complete to this one
                 }
 
                 found[run[k]] = await DeliveryService.ReadCompletedAsync(reader, CancellationToken.None);

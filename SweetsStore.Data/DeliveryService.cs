@@ -224,12 +224,11 @@ public sealed class DeliveryService(
     /// <exception cref="DomainException">Unknown courier or order, order not assigned or assigned to another
     /// courier, or a complete time before the bundle's assign time.</exception>
     /// <remarks>
-    /// One round trip: BEGIN, the courier lock, <see cref="CompleteSql"/>, the bundle's finish and COMMIT in one
-    /// batch. The lock is its own statement, so the next one's snapshot (taken after the lock) sees every earlier
-    /// complete of this courier. <see cref="CompleteSql"/> writes only when the order may be completed now and
-    /// returns what it found either way; the errors are decided from that here, after a commit that changed
-    /// nothing. The finish does something only for a bundle this complete left without open orders (the lock
-    /// keeps that true until the commit).
+    /// One round trip: BEGIN, the courier lock, <see cref="CompleteSql"/> and COMMIT in one batch. The lock is its own
+    /// statement, so the next one's snapshot (taken after the lock) sees every earlier complete of this courier.
+    /// <see cref="CompleteSql"/> writes only when the order may be completed now (and finishes the bundle when that
+    /// was its last open order) and returns what it found either way; the errors are decided from that here, after a
+    /// commit that changed nothing.
     /// With an <paramref name="idempotency"/> hook the batch begins with the key's claim and stores the answer (the
     /// order id) before COMMIT, only when the order is then this courier's and delivered: still one round trip. An error
     /// answer is stored by the caller (it changed nothing).
@@ -288,18 +287,17 @@ public sealed class DeliveryService(
     }
 
     /// <summary>
-    /// A complete's statements after its courier's lock: <see cref="CompleteSql"/> and the bundle's finish. Their
-    /// results are read by <see cref="ReadCompletedAsync"/>.
+    /// A complete's statement after its courier's lock, <see cref="CompleteSql"/>. Its result is read by
+    /// <see cref="ReadCompletedAsync"/>.
     /// </summary>
     internal static NpgsqlBatchCommand[] CompleteCommands(long courierId, long orderId, Instant completeTime) =>
     [
-        Sql.BatchCommand(CompleteSql, Sql.P(courierId), Sql.P(orderId), Sql.P(completeTime)),
-        Bundles.FinishOfOrderCommand(orderId, courierId, completeTime),
+        Sql.BatchCommand(CompleteSql, Sql.P(courierId), Sql.P(orderId), Sql.P(completeTime), Sql.P(BundleRules.PayUnit)),
     ];
 
     /// <summary>
-    /// Reads the results of <see cref="CompleteCommands"/>, the reader at the first: what the order was (null when no
-    /// order has the id). Leaves the reader on the finish's result.
+    /// Reads the result of <see cref="CompleteCommands"/>, the reader at it: what the order was (null when no order has
+    /// the id). Leaves the reader on that result.
     /// </summary>
     internal static async Task<Found?> ReadCompletedAsync(NpgsqlDataReader reader, CancellationToken ct)
     {
@@ -311,7 +309,6 @@ public sealed class DeliveryService(
                 reader.GetFieldValue<Instant?>(3), reader.GetBoolean(4));
         }
 
-        await reader.NextResultAsync(ct); // the finish's result
         return found;
     }
 
@@ -372,8 +369,8 @@ public sealed class DeliveryService(
 
     /// <summary>
     /// Completes order $2 of courier $1 at $3 when it is that courier's, still open and $3 is not before its
-    /// bundle's assign time; yields the order as it was (bundle, complete time, courier, assign time) and whether
-    /// it was completed, or no row for an unknown order.
+    /// bundle's assign time, and finishes the bundle when that was its last open order; yields the order as it was
+    /// (bundle, complete time, courier, assign time) and whether it was completed now, or no row for an unknown order.
     /// </summary>
     /// <remarks>
     /// Delivery time = complete time − the previous delivery of the bundle (or the assign time). A completion
@@ -383,6 +380,13 @@ public sealed class DeliveryService(
     /// what the successor lost), and one in another region is an UPDATE of its own (its row exists: it was
     /// delivered; an upsert would check the negative change as a new row first). Times have at most
     /// microseconds, so the differences are exact.
+    /// The finish applies <see cref="BundleRules.IsFinished"/> and <see cref="BundleRules.Pay"/> as
+    /// <c>Bundles.FinishAsync</c> does (the PATCH's finish), seen from this statement's snapshot, taken before its own
+    /// update: the bundle's open orders other than $2 (none left: finished), its latest delivery or $3 for
+    /// <c>finished_at</c>, and pay $4 × C (<see cref="BundleRules.PayUnit"/>), since this delivery is one. Only a complete
+    /// that delivers finishes: an open bundle always has an open order (an assign creates it with its orders; the
+    /// last complete or a PATCH that leaves none finishes it in the same transaction). One statement instead of
+    /// the complete and a finish statement after it: 0.79× PostgreSQL's CPU per complete (docs/decisions/0017).
     /// </remarks>
     private const string CompleteSql =
         """
@@ -407,7 +411,7 @@ public sealed class DeliveryService(
         ), delivered AS (
             UPDATE orders o SET complete_time = $3, delivery_micros = (extract(epoch FROM $3 - ok.since) * 1000000)::bigint
             FROM ok WHERE o.order_id = ok.order_id
-            RETURNING o.region, o.delivery_micros
+            RETURNING o.bundle_id, o.region, o.delivery_micros
         ), shortened AS (
             UPDATE orders o SET delivery_micros = s.now FROM successor s WHERE o.order_id = s.order_id
         ), delivery AS (
@@ -420,8 +424,19 @@ public sealed class DeliveryService(
             UPDATE courier_region_stats s SET total_micros = s.total_micros + (x.now - x.was)
             FROM successor x, delivered d
             WHERE s.courier_id = $1 AND s.region = x.region AND x.region <> d.region
+        ), finished AS (
+            UPDATE bundles b
+            SET finished_at = greatest($3, b.assign_time, (SELECT max(x.complete_time) FROM orders x WHERE x.bundle_id = b.bundle_id)),
+                earnings = $4 * b.coefficient
+            FROM delivered d
+            -- courier_id first, as in Bundles.FinishBundleSql: a one-row probe of ux_bundles_open_per_courier
+            WHERE b.courier_id = $1 AND b.finished_at IS NULL AND b.bundle_id = d.bundle_id
+              AND NOT EXISTS (SELECT 1 FROM orders x WHERE x.bundle_id = d.bundle_id AND x.complete_time IS NULL AND x.order_id <> $2)
+            RETURNING b.courier_id, b.earnings
+        ), paid AS (
+            UPDATE couriers c SET earnings = c.earnings + f.earnings FROM finished f WHERE c.courier_id = f.courier_id
         )
-        SELECT t.bundle_id, t.complete_time, t.courier_id, t.assign_time, EXISTS (SELECT 1 FROM ok) FROM target t
+        SELECT t.bundle_id, t.complete_time, t.courier_id, t.assign_time, EXISTS (SELECT 1 FROM delivered) FROM target t
         """;
 
     /// <summary>
