@@ -251,7 +251,7 @@ public sealed class DeliveryService(
         NpgsqlBatchCommand[] commands =
         [
             Sql.BatchCommand("SELECT 1 FROM couriers WHERE courier_id = $1 FOR NO KEY UPDATE", Sql.P(courierId)),
-            .. CompleteCommands(courierId, orderId, completeTime),
+            CompleteCommand([new CompleteBatch.Item(courierId, orderId, completeTime)]),
         ];
         var save = idempotency?.SaveCommand(orderId, DeliveredBy, Sql.P(orderId), Sql.P(courierId));
         if (idempotency is not null)
@@ -269,7 +269,7 @@ public sealed class DeliveryService(
 
             courierFound = await reader.ReadAsync(ct);
             await reader.NextResultAsync(ct);
-            found = await ReadCompletedAsync(reader, ct);
+            found = (await ReadCompletedAsync(reader, 1, ct))[0];
             while (await reader.NextResultAsync(ct))
             {
                 // the idempotency key's save, if any; then the end of the batch, COMMIT included
@@ -287,26 +287,30 @@ public sealed class DeliveryService(
     }
 
     /// <summary>
-    /// A complete's statement after its courier's lock, <see cref="CompleteSql"/>. Its result is read by
-    /// <see cref="ReadCompletedAsync"/>.
+    /// The statement for <paramref name="items"/> after their couriers' locks, <see cref="CompleteSql"/>: one complete
+    /// each, of distinct couriers (a courier's next complete goes in a later statement, which sees this one). Its
+    /// result is read by <see cref="ReadCompletedAsync"/>.
     /// </summary>
-    internal static NpgsqlBatchCommand[] CompleteCommands(long courierId, long orderId, Instant completeTime) =>
-    [
-        Sql.BatchCommand(CompleteSql, Sql.P(courierId), Sql.P(orderId), Sql.P(completeTime), Sql.P(BundleRules.PayUnit)),
-    ];
+    internal static NpgsqlBatchCommand CompleteCommand(IReadOnlyList<CompleteBatch.Item> items) =>
+        Sql.BatchCommand(CompleteSql,
+            Sql.P(items.Select(i => i.CourierId).ToArray()), Sql.P(items.Select(i => i.OrderId).ToArray()),
+            Sql.P(items.Select(i => i.CompleteTime).ToArray()), Sql.P(BundleRules.PayUnit));
 
     /// <summary>
-    /// Reads the result of <see cref="CompleteCommands"/>, the reader at it: what the order was (null when no order has
-    /// the id). Leaves the reader on that result.
+    /// Reads the result of <see cref="CompleteCommand"/> for <paramref name="count"/> completes, the reader at it: what
+    /// each order was, in the items' order (null when no order has the id). Leaves the reader on that result.
     /// </summary>
-    internal static async Task<Found?> ReadCompletedAsync(NpgsqlDataReader reader, CancellationToken ct)
+    internal static async Task<Found?[]> ReadCompletedAsync(NpgsqlDataReader reader, int count, CancellationToken ct)
     {
-        Found? found = null;
-        if (await reader.ReadAsync(ct))
+        var found = new Found?[count];
+        while (await reader.ReadAsync(ct))
         {
-            found = new Found(
-                reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetFieldValue<Instant?>(1), reader.IsDBNull(2) ? null : reader.GetInt64(2),
-                reader.GetFieldValue<Instant?>(3), reader.GetBoolean(4));
+            var n = (int)reader.GetInt64(0) - 1;
+            found[n] = reader.GetBoolean(1)
+                ? new Found(
+                    reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.GetFieldValue<Instant?>(3), reader.IsDBNull(4) ? null : reader.GetInt64(4),
+                    reader.GetFieldValue<Instant?>(5), reader.GetBoolean(6))
+                : null;
         }
 
         return found;
@@ -368,9 +372,10 @@ public sealed class DeliveryService(
         "EXISTS (SELECT 1 FROM orders o JOIN bundles b ON b.bundle_id = o.bundle_id WHERE o.order_id = $8 AND b.courier_id = $9 AND o.complete_time IS NOT NULL)";
 
     /// <summary>
-    /// Completes order $2 of courier $1 at $3 when it is that courier's, still open and $3 is not before its
-    /// bundle's assign time, and finishes the bundle when that was its last open order; yields the order as it was
-    /// (bundle, complete time, courier, assign time) and whether it was completed now, or no row for an unknown order.
+    /// For each n, completes order $2[n] of courier $1[n] at $3[n] when it is that courier's, still open and $3[n] is
+    /// not before its bundle's assign time, and finishes the bundle when that was its last open order; yields, by n,
+    /// whether the order exists and what it was (bundle, complete time, courier, assign time) and whether it was
+    /// completed now. The couriers of one statement are distinct and locked by the caller.
     /// </summary>
     /// <remarks>
     /// Delivery time = complete time − the previous delivery of the bundle (or the assign time). A completion
@@ -382,61 +387,71 @@ public sealed class DeliveryService(
     /// microseconds, so the differences are exact.
     /// The finish applies <see cref="BundleRules.IsFinished"/> and <see cref="BundleRules.Pay"/> as
     /// <c>Bundles.FinishAsync</c> does (the PATCH's finish), seen from this statement's snapshot, taken before its own
-    /// update: the bundle's open orders other than $2 (none left: finished), its latest delivery or $3 for
-    /// <c>finished_at</c>, and pay $4 × C (<see cref="BundleRules.PayUnit"/>), since this delivery is one. Only a complete
-    /// that delivers finishes: an open bundle always has an open order (an assign creates it with its orders; the
-    /// last complete or a PATCH that leaves none finishes it in the same transaction). One statement instead of
-    /// the complete and a finish statement after it: 0.79× PostgreSQL's CPU per complete (docs/decisions/0017).
+    /// updates: the bundle's open orders other than this one (none left: finished), its latest delivery or this one
+    /// for <c>finished_at</c>, and pay $4 × C (<see cref="BundleRules.PayUnit"/>), since this delivery is one. Only a
+    /// complete that delivers finishes: an open bundle always has an open order (an assign creates it with its orders;
+    /// the last complete, or a PATCH that leaves none, finishes it in the same transaction).
+    /// Everything a complete writes (its order and its successor, its bundle, its courier's sums and earnings)
+    /// belongs to its courier, so completes of distinct couriers in one statement touch disjoint rows and each
+    /// behaves as alone; a complete that reads another courier's order is refused whatever that order's state.
+    /// Row-by-row joins are spelled out (the finished bundles by id array, the moved sums by key) so that the
+    /// generic plan probes indexes whatever the arrays' lengths. One statement for a batch's completes instead of two
+    /// per complete: docs/decisions/0017, *One statement per batch*.
     /// </remarks>
     private const string CompleteSql =
         """
-        WITH target AS (
-            SELECT o.order_id, o.bundle_id, o.region, o.complete_time, b.courier_id, b.assign_time
-            FROM orders o LEFT JOIN bundles b ON b.bundle_id = o.bundle_id
-            WHERE o.order_id = $2
+        WITH req AS (
+            SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[]) WITH ORDINALITY AS r(courier_id, order_id, at, n)
+        ), target AS (
+            SELECT r.n, r.courier_id AS asked, r.at, o.order_id, o.bundle_id, o.region, o.complete_time, b.courier_id, b.assign_time
+            FROM req r JOIN orders o ON o.order_id = r.order_id LEFT JOIN bundles b ON b.bundle_id = o.bundle_id
         ), ok AS (
-            SELECT t.order_id, t.bundle_id, t.region,
+            SELECT t.n, t.asked, t.at, t.order_id, t.bundle_id, t.region,
                    coalesce((SELECT x.complete_time FROM orders x
-                             WHERE x.bundle_id = t.bundle_id AND (x.complete_time, x.order_id) < ($3, t.order_id)
+                             WHERE x.bundle_id = t.bundle_id AND (x.complete_time, x.order_id) < (t.at, t.order_id)
                              ORDER BY x.complete_time DESC, x.order_id DESC LIMIT 1), t.assign_time) AS since
             FROM target t
-            WHERE t.courier_id = $1 AND t.complete_time IS NULL AND t.assign_time <= $3
+            WHERE t.courier_id = t.asked AND t.complete_time IS NULL AND t.assign_time <= t.at
         ), successor AS (
-            SELECT x.order_id, x.region, x.delivery_micros AS was, (extract(epoch FROM x.complete_time - $3) * 1000000)::bigint AS now
+            SELECT ok.n, x.order_id, x.region, x.delivery_micros AS was, (extract(epoch FROM x.complete_time - ok.at) * 1000000)::bigint AS now
             FROM ok CROSS JOIN LATERAL (
                 SELECT x.order_id, x.region, x.complete_time, x.delivery_micros FROM orders x
-                WHERE x.bundle_id = ok.bundle_id AND (x.complete_time, x.order_id) > ($3, ok.order_id)
+                WHERE x.bundle_id = ok.bundle_id AND (x.complete_time, x.order_id) > (ok.at, ok.order_id)
                 ORDER BY x.complete_time, x.order_id LIMIT 1
             ) x
         ), delivered AS (
-            UPDATE orders o SET complete_time = $3, delivery_micros = (extract(epoch FROM $3 - ok.since) * 1000000)::bigint
+            UPDATE orders o SET complete_time = ok.at, delivery_micros = (extract(epoch FROM ok.at - ok.since) * 1000000)::bigint
             FROM ok WHERE o.order_id = ok.order_id
-            RETURNING o.bundle_id, o.region, o.delivery_micros
+            RETURNING ok.n, ok.asked, ok.at, o.order_id, o.bundle_id, o.region, o.delivery_micros
         ), shortened AS (
             UPDATE orders o SET delivery_micros = s.now FROM successor s WHERE o.order_id = s.order_id
         ), delivery AS (
             INSERT INTO courier_region_stats AS s (courier_id, region, total_micros, deliveries)
-            SELECT $1, d.region, d.delivery_micros + coalesce((SELECT x.now - x.was FROM successor x WHERE x.region = d.region), 0), 1
+            SELECT d.asked, d.region, d.delivery_micros + coalesce((SELECT x.now - x.was FROM successor x WHERE x.n = d.n AND x.region = d.region), 0), 1
             FROM delivered d
             ON CONFLICT (courier_id, region) DO UPDATE
             SET total_micros = s.total_micros + excluded.total_micros, deliveries = s.deliveries + 1
         ), moved AS (
-            UPDATE courier_region_stats s SET total_micros = s.total_micros + (x.now - x.was)
-            FROM successor x, delivered d
-            WHERE s.courier_id = $1 AND s.region = x.region AND x.region <> d.region
+            UPDATE courier_region_stats s SET total_micros = s.total_micros + m.diff
+            FROM (SELECT d.asked, x.region, x.now - x.was AS diff FROM successor x JOIN delivered d ON d.n = x.n WHERE x.region <> d.region) m
+            WHERE s.courier_id = m.asked AND s.region = m.region
         ), finished AS (
             UPDATE bundles b
-            SET finished_at = greatest($3, b.assign_time, (SELECT max(x.complete_time) FROM orders x WHERE x.bundle_id = b.bundle_id)),
+            SET finished_at = greatest((SELECT d.at FROM delivered d WHERE d.bundle_id = b.bundle_id), b.assign_time,
+                                       (SELECT max(x.complete_time) FROM orders x WHERE x.bundle_id = b.bundle_id)),
                 earnings = $4 * b.coefficient
-            FROM delivered d
-            -- courier_id first, as in Bundles.FinishBundleSql: a one-row probe of ux_bundles_open_per_courier
-            WHERE b.courier_id = $1 AND b.finished_at IS NULL AND b.bundle_id = d.bundle_id
-              AND NOT EXISTS (SELECT 1 FROM orders x WHERE x.bundle_id = d.bundle_id AND x.complete_time IS NULL AND x.order_id <> $2)
+            WHERE b.bundle_id = ANY (ARRAY(
+                    SELECT d.bundle_id FROM delivered d
+                    WHERE NOT EXISTS (SELECT 1 FROM orders x WHERE x.bundle_id = d.bundle_id AND x.complete_time IS NULL AND x.order_id <> d.order_id)))
+              AND b.finished_at IS NULL
             RETURNING b.courier_id, b.earnings
         ), paid AS (
             UPDATE couriers c SET earnings = c.earnings + f.earnings FROM finished f WHERE c.courier_id = f.courier_id
         )
-        SELECT t.bundle_id, t.complete_time, t.courier_id, t.assign_time, EXISTS (SELECT 1 FROM delivered) FROM target t
+        SELECT r.n, t.order_id IS NOT NULL, t.bundle_id, t.complete_time, t.courier_id, t.assign_time,
+               EXISTS (SELECT 1 FROM delivered d WHERE d.n = r.n)
+        FROM req r LEFT JOIN target t ON t.n = r.n
+        ORDER BY r.n
         """;
 
     /// <summary>
