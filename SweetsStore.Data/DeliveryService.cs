@@ -436,7 +436,8 @@ public sealed class DeliveryService(
         ), moved AS (
             UPDATE courier_region_stats s SET total_micros = s.total_micros + m.diff
             FROM shift m
-            WHERE s.courier_id = ANY (ARRAY(SELECT h.asked FROM shift h)) AND s.courier_id = m.asked AND s.region = m.region
+            WHERE EXISTS (SELECT 1 FROM shift) -- a one-time filter: no scan at all without a successor in another region
+              AND s.courier_id = ANY (ARRAY(SELECT h.asked FROM shift h)) AND s.courier_id = m.asked AND s.region = m.region
         ), finishing AS (
             SELECT d.asked, d.bundle_id, d.at FROM delivered d
             WHERE NOT EXISTS (SELECT 1 FROM orders x WHERE x.bundle_id = d.bundle_id AND x.complete_time IS NULL AND x.order_id <> d.order_id)
@@ -447,7 +448,8 @@ public sealed class DeliveryService(
                 earnings = $4 * b.coefficient
             -- courier_id first, as in Bundles.FinishBundleSql: probes of ux_bundles_open_per_courier whatever the
             -- statistics say (with bundle_id alone the planner walked that whole index filtering on it: 3,973 buffers)
-            WHERE b.courier_id = ANY (ARRAY(SELECT f.asked FROM finishing f)) AND b.finished_at IS NULL
+            WHERE EXISTS (SELECT 1 FROM finishing) -- a one-time filter: no scan at all unless a bundle finishes
+              AND b.courier_id = ANY (ARRAY(SELECT f.asked FROM finishing f)) AND b.finished_at IS NULL
               AND b.bundle_id = ANY (ARRAY(SELECT f.bundle_id FROM finishing f))
             RETURNING b.courier_id, b.earnings
         ), paid AS (
