@@ -8,15 +8,15 @@ namespace SweetsStore.Data;
 internal static class Bundles
 {
     /// <summary>
-    /// Finishes open bundle {bundle} of courier $3 if it has no open order left (<see cref="BundleRules.IsFinished"/>):
+    /// Finishes open bundle $1 of courier $3 if it has no open order left (<see cref="BundleRules.IsFinished"/>):
     /// stamps <c>finished_at</c> (the latest of $2, the assign time and the bundle's last delivery), pays $4 × C (C as at
     /// assignment) when at least one order was delivered (<see cref="BundleRules.Pay"/>; $4 is
     /// <see cref="BundleRules.PayUnit"/>), and adds that to the courier's earnings. Yields what it paid (0 if it did
-    /// nothing). {bundle} is $1, or the bundle of order $1. The rules are evaluated here, in the statement, so a finish
-    /// is one round trip with the complete that caused it.
+    /// nothing). The rules are evaluated here, in the statement. A complete that delivers a bundle's last open order
+    /// finishes it in its own statement (<c>DeliveryService.CompleteSql</c>, the same rules).
     /// </summary>
-    private static string FinishSql(string bundle) =>
-        $"""
+    private const string FinishBundleSql =
+        """
         WITH finished AS (
             UPDATE bundles b
             SET finished_at = greatest($2, b.assign_time, (SELECT max(o.complete_time) FROM orders o WHERE o.bundle_id = b.bundle_id)),
@@ -24,7 +24,7 @@ internal static class Bundles
                                 THEN $4 * b.coefficient ELSE 0 END
             -- courier_id first: a one-row probe of ux_bundles_open_per_courier, whatever the statistics say
             -- (with stale ones the planner walked that index filtering on bundle_id: 1.3 ms instead of 0.1).
-            WHERE b.courier_id = $3 AND b.finished_at IS NULL AND b.bundle_id = {bundle}
+            WHERE b.courier_id = $3 AND b.finished_at IS NULL AND b.bundle_id = $1
               AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.bundle_id = b.bundle_id AND o.complete_time IS NULL)
             RETURNING b.courier_id, b.earnings
         ), paid AS (
@@ -33,14 +33,6 @@ internal static class Bundles
         )
         SELECT coalesce((SELECT earnings FROM finished), 0)
         """;
-
-    private static readonly string FinishBundleSql = FinishSql("$1");
-
-    private static readonly string FinishOfOrderSql = FinishSql("(SELECT o.bundle_id FROM orders o WHERE o.order_id = $1)");
-
-    /// <summary>Finishes the bundle of order <paramref name="orderId"/> if it is open, courier <paramref name="courierId"/>'s, and has no open order left.</summary>
-    public static NpgsqlBatchCommand FinishOfOrderCommand(long orderId, long courierId, Instant finishedAt) =>
-        Sql.BatchCommand(FinishOfOrderSql, Sql.P(orderId), Sql.P(finishedAt), Sql.P(courierId), Sql.P(BundleRules.PayUnit));
 
     public static async Task<long> FinishAsync(NpgsqlConnection connection, long bundleId, long courierId, Instant finishedAt, CancellationToken ct)
     {

@@ -5,9 +5,11 @@ namespace SweetsStore.Data;
 
 /// <summary>
 /// Several completes in one transaction (<see cref="CompleteQueue"/>): BEGIN and the couriers' locks in one round
-/// trip, then each complete's own statements (<see cref="DeliveryService.CompleteCommands"/>, in arrival order) and
-/// COMMIT in a second. A complete's answer is what it would be alone: the same statements run after its courier's lock,
-/// each with a snapshot taken after the earlier ones, so a courier's second complete in a batch sees its first.
+/// trip, then the completes' statements (<see cref="DeliveryService.CompleteCommand"/>) and COMMIT in a second. The
+/// first statement takes each courier's first complete, the next each courier's second, and so on, so a courier's
+/// completes run in arrival order, each statement with a snapshot taken after the earlier ones: a courier's second
+/// complete in a batch sees its first. A complete's answer is what it would be alone: the same statement runs it after
+/// its courier's lock, and the completes of other couriers beside it touch none of its rows.
 /// </summary>
 internal static class CompleteBatch
 {
@@ -53,18 +55,23 @@ internal static class CompleteBatch
         }
 
         var found = new DeliveryService.Found?[items.Count];
-        var commands = run.SelectMany(i => DeliveryService.CompleteCommands(items[i].CourierId, items[i].OrderId, items[i].CompleteTime)).ToArray();
+        var rounds = Rounds(items, run);
+        var commands = rounds.Select(r => DeliveryService.CompleteCommand(r.Select(i => items[i]).ToArray())).ToArray();
         await using (var batch = tx.Batch(commit: true, commands))
         await using (var reader = await batch.ExecuteReaderAsync())
         {
-            for (var k = 0; k < run.Length; k++)
+            for (var k = 0; k < rounds.Count; k++)
             {
                 if (k > 0)
                 {
-                    await reader.NextResultAsync(); // from the previous finish to this complete
+                    await reader.NextResultAsync(); // from the previous statement to this one
                 }
 
-                found[run[k]] = await DeliveryService.ReadCompletedAsync(reader, CancellationToken.None);
+                var answers = await DeliveryService.ReadCompletedAsync(reader, rounds[k].Count, CancellationToken.None);
+                for (var j = 0; j < answers.Length; j++)
+                {
+                    found[rounds[k][j]] = answers[j];
+                }
             }
 
             while (await reader.NextResultAsync())
@@ -87,5 +94,28 @@ internal static class CompleteBatch
         }
 
         return settled;
+    }
+
+    /// <summary>
+    /// <paramref name="run"/> (indexes into <paramref name="items"/>, in arrival order) as statements of distinct
+    /// couriers: the k-th holds each courier's k-th complete, in arrival order.
+    /// </summary>
+    internal static List<List<int>> Rounds(IReadOnlyList<Item> items, IEnumerable<int> run)
+    {
+        var rounds = new List<List<int>>();
+        var seen = new Dictionary<long, int>();
+        foreach (var i in run)
+        {
+            var k = seen.GetValueOrDefault(items[i].CourierId);
+            seen[items[i].CourierId] = k + 1;
+            if (rounds.Count == k)
+            {
+                rounds.Add([]);
+            }
+
+            rounds[k].Add(i);
+        }
+
+        return rounds;
     }
 }

@@ -22,6 +22,11 @@ internal sealed class CompleteQueue(DeliveryService service, NpgsqlDataSource db
     /// <summary>Transactions run so far (a complete alone counts as one), the completes they held, the largest and the last one's size (tests read these).</summary>
     internal (long Batches, long Completes, int Largest, int Last) Seen => _tally.Seen;
 
+    private long _failed;
+
+    /// <summary>Batches whose transaction failed, so that each of their completes ran alone (tests read this).</summary>
+    internal long FailedBatches => Interlocked.Read(ref _failed);
+
     /// <summary>Completes waiting for a free slot (tests).</summary>
     internal int Waiting
     {
@@ -166,6 +171,7 @@ internal sealed class CompleteQueue(DeliveryService service, NpgsqlDataSource db
         }
         catch (Exception e)
         {
+            Interlocked.Increment(ref _failed);
             logger.LogWarning(e, "Complete batch of {Count} failed; completing each alone", batch.Count);
             foreach (var waiter in batch)
             {

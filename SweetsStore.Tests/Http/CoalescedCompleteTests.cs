@@ -34,8 +34,46 @@ public class CoalescedCompleteTests(ApiFactory api) : LockingDeliveryTest(api)
         (2, 1, 40), (1, 16, 40), (3, 12, 8), (3, 13, -5), (2, 7, 14), (3, 13, 9), (1, 4, 45), (1, 5, 46),
     ];
 
+    /// <summary>
+    /// Completes that share one statement of the batch (each courier's k-th complete runs in the batch's k-th statement):
+    /// a courier asking for another's order beside its owner's complete of it, out-of-order deliveries, a repeat, and the
+    /// last orders of two bundles in one statement (both finish and pay), then the third bundle's last.
+    /// </summary>
+    private static readonly (long Courier, long Order, int Minute)[] Crossing =
+    [
+        (1, 1, 10), (2, 1, 11), (3, 11, 5), (2, 6, 12), (1, 2, 20), (3, 12, 6), (2, 7, 13), (1, 3, 21), (3, 13, 7),
+        (2, 8, 30), (1, 4, 22), (3, 14, 8), (2, 9, 25), (1, 5, 23), (3, 15, 9), (2, 6, 14), (2, 10, 40),
+    ];
+
     [Fact]
     public async Task ABatchAnswersAndStoresWhatTheSameCompletesOneAfterAnotherWould()
+    {
+        var together = await OneByOneThenTogetherAsync(Mixed);
+        Assert.Equal(
+            ["delivered", "delivered", "delivered", "delivered", "delivered", "already", "error order_id: no order has this id",
+             "error courier_id: no courier has this id", "error order_id: is assigned to another courier", "error order_id: is not assigned to a courier",
+             "delivered"],
+            together[..11].Select(a => a.Split(" (", 2)[0]).ToArray());
+        Assert.StartsWith("error complete_time: is earlier than", together[11], StringComparison.Ordinal);
+        Assert.Equal(Mixed.Length, Queue.Seen.Last); // one batch (courier 999's complete then ran alone)
+    }
+
+    [Fact]
+    public async Task CompletesOfSeveralCouriersInOneStatementAnswerAndStoreWhatTheyWouldOneAfterAnother()
+    {
+        var together = await OneByOneThenTogetherAsync(Crossing);
+        Assert.Equal("error order_id: is assigned to another courier", together[1]);
+        Assert.Equal(Crossing.Length - 2, together.Count(a => a.StartsWith("delivered", StringComparison.Ordinal)));
+        Assert.Equal(Crossing.Length, Queue.Seen.Last); // one batch
+        Assert.Equal(0L, await Api.ScalarAsync<long>("SELECT count(*) FROM bundles WHERE finished_at IS NULL AND courier_id IN (1, 2, 3)"));
+        Assert.Equal(3L, await Api.ScalarAsync<long>("SELECT count(*) FROM bundles WHERE courier_id IN (1, 2, 3) AND earnings > 0"));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="completes"/> one after another, then again (on the same data) as one batch; asserts that
+    /// the answers and everything stored are the same, and returns the batch's answers.
+    /// </summary>
+    private async Task<string[]> OneByOneThenTogetherAsync((long Courier, long Order, int Minute)[] completes)
     {
         await SeedAsync();
         var oneByOne = new List<string>();
@@ -44,7 +82,7 @@ public class CoalescedCompleteTests(ApiFactory api) : LockingDeliveryTest(api)
             await Deliveries.CompleteAloneAsync(Blocker, 100 + i, At(5), null, CancellationToken.None); // as the held completes below
         }
 
-        foreach (var (courier, order, minute) in Mixed)
+        foreach (var (courier, order, minute) in completes)
         {
             oneByOne.Add(await Answer(() => Deliveries.CompleteAloneAsync(courier, order, At(minute), null, CancellationToken.None)));
         }
@@ -54,30 +92,26 @@ public class CoalescedCompleteTests(ApiFactory api) : LockingDeliveryTest(api)
         await Api.ResetAsync();
         await SeedAsync();
         var before = Queue.Seen;
+        var failedBefore = Queue.FailedBatches;
         string[] together;
         await using (var hold = await HoldAsync(Blocker))
         {
             var blocked = await FillEverySlotAsync();
-            var asked = Mixed.Select(c => Answer(() => Queue.CompleteAsync(c.Courier, c.Order, At(c.Minute), CancellationToken.None))).ToArray();
-            Assert.Equal(Mixed.Length, Queue.Waiting);
+            var asked = completes.Select(c => Answer(() => Queue.CompleteAsync(c.Courier, c.Order, At(c.Minute), CancellationToken.None))).ToArray();
+            Assert.Equal(completes.Length, Queue.Waiting);
             await hold.ReleaseAsync();
             await Task.WhenAll(blocked);
             together = await Task.WhenAll(asked);
         }
 
+        Assert.Equal(0, Queue.FailedBatches - failedBefore); // the batch's own transaction did it, not the completes alone after it
         Assert.Equal(oneByOne, together);
         Assert.Equal(books, await BooksAsync());
-        Assert.Equal(
-            ["delivered", "delivered", "delivered", "delivered", "delivered", "already", "error order_id: no order has this id",
-             "error courier_id: no courier has this id", "error order_id: is assigned to another courier", "error order_id: is not assigned to a courier",
-             "delivered"],
-            together[..11].Select(a => a.Split(" (", 2)[0]).ToArray());
-        Assert.StartsWith("error complete_time: is earlier than", together[11], StringComparison.Ordinal);
-        Assert.Equal(Mixed.Length, Queue.Seen.Completes - before.Completes - InFlight);
-        Assert.Equal(Mixed.Length, Queue.Seen.Last); // one batch (courier 999's complete then ran alone)
+        Assert.Equal(completes.Length, Queue.Seen.Completes - before.Completes - InFlight);
         var seen = Queue.Seen; // what the metrics sweetsstore.write.transactions and .requests serve
         Assert.Equal((seen.Batches, seen.Completes), (Deliveries.Batches.CompleteTransactions, Deliveries.Batches.Completes));
         Assert.True(seen.Completes > seen.Batches);
+        return together;
     }
 
     [Fact]
@@ -161,6 +195,7 @@ public class CoalescedCompleteTests(ApiFactory api) : LockingDeliveryTest(api)
                 FOR EACH ROW WHEN (OLD.complete_time IS NULL AND NEW.complete_time IS NOT NULL) EXECUTE FUNCTION one_delivery_per_transaction();
             SELECT 1;
             """);
+        var failedBefore = Queue.FailedBatches;
         try
         {
             Task<string>[] asked;
@@ -174,6 +209,7 @@ public class CoalescedCompleteTests(ApiFactory api) : LockingDeliveryTest(api)
 
             Assert.Equal(["delivered", "delivered", "delivered"], await Task.WhenAll(asked));
             Assert.Equal(3, Queue.Seen.Last); // one batch of three failed: each was then completed alone
+            Assert.Equal(1, Queue.FailedBatches - failedBefore);
             Assert.Equal(3L, await Api.ScalarAsync<long>("SELECT count(*) FROM orders WHERE order_id < 100 AND complete_time IS NOT NULL"));
         }
         finally
