@@ -394,9 +394,10 @@ public sealed class DeliveryService(
     /// Everything a complete writes (its order and its successor, its bundle, its courier's sums and earnings)
     /// belongs to its courier, so completes of distinct couriers in one statement touch disjoint rows and each
     /// behaves as alone; a complete that reads another courier's order is refused whatever that order's state.
-    /// The writes find their rows by key (the finished bundles by courier and id arrays, the moved sums by courier
-    /// and region), so that the generic plan probes indexes whatever the arrays' lengths and the statistics. One statement for a batch's completes instead of two
-    /// per complete: docs/decisions/0017, *One statement per batch*.
+    /// The finish and the moved sums run behind one-time filters (nothing is scanned unless a bundle finishes or a
+    /// delivery lands before another region's) and find their rows by key, courier first, so that no plan PostgreSQL
+    /// caches scans in the common case. One execution per round of a batch instead of two statements per complete:
+    /// docs/decisions/0017, *One statement per batch*.
     /// </remarks>
     private const string CompleteSql =
         """
