@@ -100,7 +100,7 @@ internal static class CompleteBatch
     /// <paramref name="run"/> (indexes into <paramref name="items"/>, in arrival order) as statements of distinct
     /// couriers: the k-th holds each courier's k-th complete, in arrival order.
     /// </summary>
-    internal static List<List<int>> Rounds(IReadOnlyList<Item> items, IEnumerable<int> run)
+    private static List<List<int>> Rounds(IReadOnlyList<Item> items, IEnumerable<int> run)
     {
         var rounds = new List<List<int>>();
         var seen = new Dictionary<long, int>();
