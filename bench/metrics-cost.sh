@@ -4,7 +4,7 @@
 # scenario's couriers, then runs the rows metrics_cost_get_courier and metrics_cost_assign_concurrent of
 # bench/SweetsStore.Bench/Scenarios/MetricsCostScenario.cs (runs alternate between the two processes). Writes
 # bench/results/metrics-cost/latest.{json,md}. bench/run.sh runs the same rows among all the others.
-#   bench/metrics-cost.sh            three alternating pairs, 10 s per GET run
+#   bench/metrics-cost.sh            five alternating pairs, 10 s per GET run
 #   bench/metrics-cost.sh --quick    two pairs, 4 s per GET run
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -131,7 +131,7 @@ internal sealed record Sizes
         GetWarmup = TimeSpan.FromSeconds(2),
         GetApiWarmup = TimeSpan.FromSeconds(15),
         GetDuration = TimeSpan.FromSeconds(10),
-        GetRuns = 3,
+        GetRuns = 5,
         MemoryOrders = 1_000_000,
     };
 }
