@@ -36,8 +36,11 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
     private CopyBatch _batch = new();
     private Task _copying = Task.CompletedTask; // the batch in the database
 
-    /// <summary>The valid elements' ids with their positions, in order (for the answer and for "already exists").</summary>
-    public List<(long Id, int Index)> Ids { get; } = [];
+    /// <summary>
+    /// The valid elements' ids, in order (for the answer and for "already exists"). Taken only while nothing failed, so
+    /// whenever they are used (nothing failed) an id's position here is its element's index.
+    /// </summary>
+    public List<long> Ids { get; } = [];
 
     public int Elements => _stream.Elements;
 
@@ -105,13 +108,23 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
         {
             // The unique violation waited for the conflicting import: its rows are committed now, unless it rolled back.
             await session.RollbackAsync(ct);
-            var existing = await session.ExistingAsync(Ids.Select(i => i.Id).ToArray(), ct);
+            var existing = await session.ExistingAsync(Ids, ct);
             if (existing.Count == 0)
             {
                 return ImportOutcome.RaceLost;
             }
 
-            var index = Ids.ToDictionary(i => i.Id, i => i.Index);
+            // Only the existing ones are looked up (a few, usually), not a dictionary of every id.
+            var wanted = existing.ToHashSet();
+            var index = new Dictionary<long, int>(wanted.Count);
+            for (var position = 0; position < Ids.Count && index.Count < wanted.Count; position++)
+            {
+                if (wanted.Contains(Ids[position]))
+                {
+                    index[Ids[position]] = position;
+                }
+            }
+
             elements.RejectExisting(existing, id => index[id]);
             return ImportOutcome.IdsExist;
         }
@@ -223,7 +236,7 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
             if (!Failed)
             {
                 fast.Append(_batch, index);
-                Ids.Add((id, index));
+                Ids.Add(id);
                 EndRow();
             }
 
@@ -252,7 +265,7 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
                 if (elements.Add(document.RootElement, index) is { } item && !Failed)
                 {
                     table.Append(_batch, item, index);
-                    Ids.Add((table.IdOf(item), index));
+                    Ids.Add(table.IdOf(item));
                     EndRow();
                 }
             }

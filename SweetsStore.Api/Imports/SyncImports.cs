@@ -25,7 +25,7 @@ public sealed class SyncImports(ImportStore imports, IOptions<InputLimits> limit
         where T : class
     {
         var loader = new ImportLoader<T>(ImportStream.Json, limits.Value.MaxImportItems, elements, table, limits.Value.ImportBatchRows);
-        IReadOnlyList<long> Ids() => loader.Ids.Select(i => i.Id).ToArray();
+        IReadOnlyList<long> Ids() => loader.Ids;
         Func<ImportSession<T>, Task<bool>>? saveAnswer = idempotency is null ? null : async session =>
         {
             await session.SaveAsync(idempotency, Ids(), ct);

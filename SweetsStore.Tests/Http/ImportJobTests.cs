@@ -178,6 +178,25 @@ public class ImportJobTests(JobsFactory api) : IClassFixture<JobsFactory>, IAsyn
     }
 
     [Fact]
+    public async Task ExistingIdsInAnNdjsonImportAreReportedWithTheirLines()
+    {
+        var orders = Fake.Orders(500, regions: 5).ToArray();
+        var first = await UploadAsync("/imports/orders", JsonSerializer.Serialize(new { data = orders.Take(10) }), "application/json");
+        await WaitAsync((long)JsonNode.Parse(await first.Content.ReadAsStringAsync())!["import_id"]!);
+
+        // Orders 500 down to 6, one per line: order k is on line 501 - k, so the existing 6–10 are on lines 495–491.
+        var lines = string.Join('\n', orders.Skip(5).Reverse().Select(o => JsonSerializer.Serialize(o)));
+        var second = await UploadAsync("/imports/orders", lines, "application/x-ndjson");
+
+        var done = await WaitAsync((long)JsonNode.Parse(await second.Content.ReadAsStringAsync())!["import_id"]!);
+        Assert.Equal("failed", (string?)done["status"]);
+        var reported = done["report"]!["validation_error"]!["orders"]!.AsArray()
+            .ToDictionary(e => (long)e!["id"]!, e => (long)e!["line"]!);
+        Assert.Equal(new Dictionary<long, long> { [6] = 495, [7] = 494, [8] = 493, [9] = 492, [10] = 491 }, reported);
+        Assert.Equal(10L, await api.ScalarAsync<long>("SELECT count(*) FROM orders"));
+    }
+
+    [Fact]
     public async Task FailedAttemptsAreRetriedWithBackoffThenTheImportFailsWithTheReason()
     {
         // A real failure, not a refusal: the database rejects every COPY into orders (MaxAttempts 3, retries after 1 s, 2 s).
