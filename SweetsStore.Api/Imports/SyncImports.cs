@@ -25,10 +25,9 @@ public sealed class SyncImports(ImportStore imports, IOptions<InputLimits> limit
         where T : class
     {
         var loader = new ImportLoader<T>(ImportStream.Json, limits.Value.MaxImportItems, elements, table, limits.Value.ImportBatchRows);
-        IReadOnlyList<long> Ids() => loader.Ids;
         Func<ImportSession<T>, Task<bool>>? saveAnswer = idempotency is null ? null : async session =>
         {
-            await session.SaveAsync(idempotency, Ids(), ct);
+            await session.SaveAsync(idempotency, loader.Ids, ct);
             return true;
         };
 
@@ -47,9 +46,8 @@ public sealed class SyncImports(ImportStore imports, IOptions<InputLimits> limit
         {
             case ImportOutcome.Loaded:
                 idempotency?.Committed();
-                var ids = Ids();
-                metrics.Imported(elements.Collection, "sync", ids.Count);
-                return ids;
+                metrics.Imported(elements.Collection, "sync", loader.Ids.Count);
+                return loader.Ids;
             case ImportOutcome.Invalid or ImportOutcome.IdsExist:
                 throw loader.Error();
             case ImportOutcome.RaceLost:
