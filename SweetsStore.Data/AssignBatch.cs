@@ -24,9 +24,11 @@ internal static class AssignBatch
 
     /// <summary>
     /// Locks the couriers in id order, skipping those another transaction holds (one statement), then reads them and
-    /// their open bundles (another, after the lock, 0005); reads every remaining courier's candidates in one round trip (<see cref="Pool"/>; deeper reads
-    /// in further round trips); chooses per courier in the batch's order without the orders earlier couriers chose;
-    /// claims everything in one statement; undoes the claims of couriers that lost orders; commits.
+    /// their open bundles (another, after the lock, 0005); reads every remaining courier's candidates (<see cref="Pool"/>),
+    /// half of them in this transaction and half at the same time on a second connection of <paramref name="readers"/>
+    /// (one round trip each; deeper reads in further round trips); chooses per courier in the batch's order without the
+    /// orders earlier couriers chose; claims everything in one statement; undoes the claims of couriers that lost
+    /// orders; commits.
     /// </summary>
     /// <remarks>
     /// <paramref name="batch"/> holds distinct couriers. Throws only for what is not a courier's own answer (the
@@ -34,11 +36,12 @@ internal static class AssignBatch
     /// which the caller's fallback (each courier alone, today's path) answers correctly either way: a committed
     /// bundle is then the courier's open one.
     /// </remarks>
+    /// <param name="readers">Where the second half of the candidate reads gets its connection (the primary's pool).</param>
     /// <param name="othersChose">Orders chosen by batches of this process still in flight: left out as if claimed.</param>
     /// <param name="chosen">Told this batch's choices before its claim (the next batch may then start choosing).</param>
     public static async Task<Settlement[]> RunAsync(
-        NpgsqlConnection connection, IClock clock, IReadOnlyList<AssignQueue.Waiter> batch, IReadOnlySet<long> othersChose,
-        Action<IReadOnlyCollection<long>> chosen)
+        NpgsqlConnection connection, NpgsqlDataSource readers, IClock clock, IReadOnlyList<AssignQueue.Waiter> batch,
+        IReadOnlySet<long> othersChose, Action<IReadOnlyCollection<long>> chosen)
     {
         var settled = new Settlement[batch.Count];
         var couriers = new Dictionary<long, Courier>(batch.Count);
@@ -93,7 +96,23 @@ internal static class AssignBatch
             }
         }
 
-        await ReadCandidatesAsync(connection, tx, batch, reads);
+        var pendingReads = Enumerable.Range(0, batch.Count).Where(i => reads[i] is not null).ToList();
+        if (pendingReads.Count >= 2)
+        {
+            // Two backends read at once: the reads are most of a batch's time before it chooses, and batches choose one
+            // at a time (docs/decisions/0016, "Split candidate reads"). Read committed: a statement on another
+            // connection sees what one in this transaction would (the batch has written nothing yet; its courier locks
+            // hide no rows); the claim re-checks every order as before.
+            var half = pendingReads.Count / 2;
+            await using var other = await readers.OpenConnectionAsync();
+            await Task.WhenAll(
+                ReadCandidatesAsync(connection, tx, batch, reads, pendingReads[..half]),
+                ReadCandidatesAsync(other, null, batch, reads, pendingReads[half..]));
+        }
+        else
+        {
+            await ReadCandidatesAsync(connection, tx, batch, reads, pendingReads);
+        }
 
         // In the batch's order, as one assign after another would: without the orders the earlier ones chose.
         var skip = new HashSet<long>(othersChose);
@@ -148,10 +167,10 @@ internal static class AssignBatch
         return settled;
     }
 
-    /// <summary>Every courier's candidate read in one round trip; the few that must read deeper (×4) in the next.</summary>
-    private static async Task ReadCandidatesAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<AssignQueue.Waiter> batch, Read?[] reads)
+    /// <summary>The candidate reads of <paramref name="pending"/> in one round trip; the few that must read deeper (×4) in the next.</summary>
+    private static async Task ReadCandidatesAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? tx, IReadOnlyList<AssignQueue.Waiter> batch, Read?[] reads, List<int> pending)
     {
-        var pending = Enumerable.Range(0, batch.Count).Where(i => reads[i] is not null).ToList();
         while (pending.Count > 0)
         {
             await using var command = new NpgsqlBatch(connection, tx);

@@ -22,10 +22,14 @@ internal sealed class AssignQueue(DeliveryService service, NpgsqlDataSource db, 
     private readonly HashSet<long> _chosenInFlight = [];
     private readonly HashSet<long> _couriersInFlight = [];
     private readonly BatchTally _tally = new();
+    private long _failed;
     private bool _running;
 
     /// <summary>Batches run so far, the assigns they held, the largest and the last batch's size (tests read these).</summary>
     internal (long Batches, long Assigns, int Largest, int Last) Seen => _tally.Seen;
+
+    /// <summary>Batches that threw (their couriers were then assigned alone, with the same answers): tests see it here.</summary>
+    internal long FailedBatches => Interlocked.Read(ref _failed);
 
     /// <summary>Assigns waiting for the next batch (tests).</summary>
     internal int Waiting
@@ -282,10 +286,11 @@ internal sealed class AssignQueue(DeliveryService service, NpgsqlDataSource db, 
         try
         {
             await using var connection = await db.OpenConnectionAsync();
-            settled = await AssignBatch.RunAsync(connection, clock, batch, othersChose, chosen);
+            settled = await AssignBatch.RunAsync(connection, db, clock, batch, othersChose, chosen);
         }
         catch (Exception e)
         {
+            Interlocked.Increment(ref _failed);
             logger.LogWarning(e, "Assign batch of {Count} couriers failed; assigning each of them alone", batch.Count);
             foreach (var waiter in batch)
             {

@@ -40,6 +40,7 @@ public class CoalescedAssignTests(ApiFactory api) : LockingDeliveryTest(api)
         await Api.ResetAsync();
         await SeedAsync();
         var before = Queue.Seen;
+        var failedBefore = Queue.FailedBatches;
         string[] together;
         await using (var hold = await HoldAsync(Blocker))
         {
@@ -57,6 +58,7 @@ public class CoalescedAssignTests(ApiFactory api) : LockingDeliveryTest(api)
         Assert.Contains(together, a => a.StartsWith("empty", StringComparison.Ordinal)); // more couriers than orders
         var seen = Queue.Seen;
         Assert.Equal((2L, 1L + order.Length, order.Length), (seen.Batches - before.Batches, seen.Assigns - before.Assigns, seen.Last));
+        Assert.Equal(0, Queue.FailedBatches - failedBefore); // the batch's own transaction answered, not each courier alone after it
         await AssertEveryAnswerIsStoredAsync(order.Zip(together).Where(x => x.Second.StartsWith("new", StringComparison.Ordinal)));
     }
 
@@ -171,6 +173,7 @@ public class CoalescedAssignTests(ApiFactory api) : LockingDeliveryTest(api)
             """);
         try
         {
+            var failedBefore = Queue.FailedBatches;
             Task<string>[] asked;
             await using (var hold = await HoldAsync(Blocker))
             {
@@ -184,6 +187,7 @@ public class CoalescedAssignTests(ApiFactory api) : LockingDeliveryTest(api)
 
             Assert.All(answers, a => Assert.StartsWith("new ", a));
             Assert.Equal(6, Queue.Seen.Last); // one batch of six failed: each was then assigned alone
+            Assert.Equal(1, Queue.FailedBatches - failedBefore);
             await AssertEveryAnswerIsStoredAsync(Enumerable.Range(1, 6).Select(c => ((long)c, answers[c - 1])));
         }
         finally
