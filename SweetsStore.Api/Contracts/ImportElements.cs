@@ -15,7 +15,7 @@ public sealed class ImportElements<T>
     private readonly JsonFields _fields;
     private readonly Func<JsonElement[], InputLimits, (long? Id, T? Item, FieldErrors? Errors)> _read;
     private readonly InputLimits _limits;
-    private readonly HashSet<long> _seen = [];
+    private readonly IdSet _seen = new();
     private readonly JsonElement[] _slots;
     private readonly List<ElementError> _errors = [];
 
@@ -46,8 +46,8 @@ public sealed class ImportElements<T>
     /// <summary>Whether the elements are NDJSON lines: then every reported element also names its line (index + 1).</summary>
     public bool NumberLines { get; set; }
 
-    /// <summary>Every id seen, in order (the background job looks up which already exist).</summary>
-    public IReadOnlyCollection<long> Ids => _seen;
+    /// <summary>Every id seen, valid or not, in no particular order (tests compare two imports' as sets).</summary>
+    internal IEnumerable<long> SeenIds => _seen.Items();
 
     /// <summary>
     /// The quicker reader of plainly valid elements (<see cref="IElementFastPath"/>, orders only), or null: every

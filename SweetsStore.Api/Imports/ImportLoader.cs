@@ -115,8 +115,13 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
             }
 
             // Only the existing ones are looked up (a few, usually), not a dictionary of every id.
-            var wanted = existing.ToHashSet();
-            var index = new Dictionary<long, int>(wanted.Count);
+            var wanted = new IdSet();
+            foreach (var id in existing)
+            {
+                wanted.Add(id);
+            }
+
+            var index = new Dictionary<long, int>(wanted.Count, IdSet.Comparer);
             for (var position = 0; position < Ids.Count && index.Count < wanted.Count; position++)
             {
                 if (wanted.Contains(Ids[position]))
