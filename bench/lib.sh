@@ -17,7 +17,7 @@ bench_work() {
 bench_cleanup() {
   local status=$?
   bench_stop_api
-  bench_stop_api_metrics_off
+  bench_stop_api_twins
   [[ -f $cluster/pgdata/PG_VERSION ]] && pg_stop "$cluster"
   if [[ ${BENCH_KEEP:-} == 1 ]]; then
     say "kept $work (API log: $work/api.log, PostgreSQL log: $cluster/postgres.log)"
@@ -93,32 +93,39 @@ bench_stop_api() {
   api_pid=
 }
 
-# bench_start_api_metrics_off: a second process of the same published API on the same database with metrics off
-# (Telemetry__Metrics=false) and no Hangfire server (jobs stay with the first), for the metrics_cost rows; sets
-# api_off_url and api_off_pid and waits for /health/ready. bench_cleanup stops it.
-bench_start_api_metrics_off() {
-  local port i
+# bench_start_api_twin on|off: a fresh process of the same published API on the same database for the metrics_cost rows,
+# with metrics on or off (Telemetry__Metrics) and otherwise alike: no Hangfire server (Jobs__Enabled=false: jobs stay
+# with the first API), no migration. Both twins start together at the beginning and stay idle until their scenario, so
+# the rows compare two processes with the same history (not the first API, which has run the whole bench by then:
+# docs/decisions/0015). Sets api_on_url/api_on_pid or api_off_url/api_off_pid; waits for /health/ready.
+bench_start_api_twin() {
+  local side=$1 metrics port i pid url
+  case $side in on) metrics=true ;; off) metrics=false ;; *) say "bench_start_api_twin on|off"; return 2 ;; esac
   port=$(pg_free_port)
-  while [[ $port == "$pg_port" || $port == "${api_port:-}" ]]; do port=$(pg_free_port); done
-  api_off_url=http://127.0.0.1:$port
-  env Security__TrustLoopback=true ConnectionStrings__Postgres="${api_connection:-$connection}" ASPNETCORE_URLS="$api_off_url" \
-    DOTNET_gcServer="${DOTNET_gcServer:-1}" Telemetry__Metrics=false Jobs__Enabled=false Database__MigrateOnStartup=false \
-    dotnet "$work/api/SweetsStore.Api.dll" >>"$work/api-metrics-off.log" 2>&1 &
-  api_off_pid=$!
+  while [[ $port == "$pg_port" || $port == "${api_port:-}" || $port == "${api_on_port:-}" ]]; do port=$(pg_free_port); done
+  url=http://127.0.0.1:$port
+  env Security__TrustLoopback=true ConnectionStrings__Postgres="${api_connection:-$connection}" ASPNETCORE_URLS="$url" \
+    DOTNET_gcServer="${DOTNET_gcServer:-1}" Telemetry__Metrics=$metrics Jobs__Enabled=false Database__MigrateOnStartup=false \
+    dotnet "$work/api/SweetsStore.Api.dll" >>"$work/api-metrics-$side.log" 2>&1 &
+  pid=$!
+  printf -v "api_${side}_pid" %s "$pid"
+  printf -v "api_${side}_url" %s "$url"
+  printf -v "api_${side}_port" %s "$port"
   for i in $(seq 300); do
-    kill -0 "$api_off_pid" 2>/dev/null || { say "the metrics-off API exited:"; tail -n 30 "$work/api-metrics-off.log" >&2; api_off_pid=; return 1; }
-    curl -fsS -o /dev/null "$api_off_url/health/ready" 2>/dev/null && { say "API with metrics off (pid $api_off_pid) ready on $api_off_url"; return 0; }
+    kill -0 "$pid" 2>/dev/null || { say "the metrics-$side API exited:"; tail -n 30 "$work/api-metrics-$side.log" >&2; printf -v "api_${side}_pid" %s ""; return 1; }
+    curl -fsS -o /dev/null "$url/health/ready" 2>/dev/null && { say "API with metrics $side (pid $pid) ready on $url"; return 0; }
     sleep 0.2
   done
-  say "the metrics-off API was not ready after 60 s"; return 1
+  say "the metrics-$side API was not ready after 60 s"; return 1
 }
 
-bench_stop_api_metrics_off() {
-  if [[ -n ${api_off_pid:-} ]] && kill -0 "$api_off_pid" 2>/dev/null; then
-    kill "$api_off_pid" 2>/dev/null || true
-    local i
-    for i in $(seq 50); do kill -0 "$api_off_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$api_off_pid" 2>/dev/null || true
-  fi
-  api_off_pid=
+bench_stop_api_twins() {
+  local pid i
+  for pid in ${api_on_pid:-} ${api_off_pid:-}; do
+    kill -0 "$pid" 2>/dev/null || continue
+    kill "$pid" 2>/dev/null || true
+    for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  api_on_pid= api_off_pid=
 }

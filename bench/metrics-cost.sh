@@ -27,9 +27,10 @@ bench_ensure_wrk
 bench_build
 bench_start_postgres
 bench_start_api
-bench_start_api_metrics_off
+bench_start_api_twin on
+bench_start_api_twin off
 mkdir -p "$root/bench/results/metrics-cost"
 "${bench[@]}" run "${quick[@]}" --only metrics_cost --api "$api_url" --db "$connection" --api-pid "$api_pid" --pg-pid "$pg_pid" \
-  --api-metrics-off "$api_off_url" --api-metrics-off-pid "$api_off_pid" \
+  --api-metrics-on "$api_on_url" --api-metrics-on-pid "$api_on_pid" --api-metrics-off "$api_off_url" --api-metrics-off-pid "$api_off_pid" \
   --wait-quiet "${BENCH_WAIT_QUIET:-0}" --out "$root/bench/results/metrics-cost" --sdk "$(dotnet --version)"
 say "done in $(( $(date +%s) - started )) s"

@@ -43,10 +43,11 @@ fi
 say "engine done at $(( $(date +%s) - started )) s"
 bench_start_postgres ${BENCH_PG_SETTINGS:-}
 bench_start_api
-bench_start_api_metrics_off # the metrics_cost rows' other side
+bench_start_api_twin on # the metrics_cost rows' two sides
+bench_start_api_twin off
 
 mkdir -p "$root/bench/results"
 "${bench[@]}" run "${quick[@]}" --api "$api_url" --db "$connection" --api-pid "$api_pid" --pg-pid "$pg_pid" \
-  --api-metrics-off "$api_off_url" --api-metrics-off-pid "$api_off_pid" \
+  --api-metrics-on "$api_on_url" --api-metrics-on-pid "$api_on_pid" --api-metrics-off "$api_off_url" --api-metrics-off-pid "$api_off_pid" \
   --wait-quiet "$wait_quiet" --out "$out_dir" --engine "$work/engine.json" --sdk "$(dotnet --version)" "${only[@]}"
 say "done in $(( $(date +%s) - started )) s"

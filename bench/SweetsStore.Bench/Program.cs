@@ -11,7 +11,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
               AssignmentEngine.Choose with BenchmarkDotNet (in process) and quality checks; writes result rows to FILE
           SweetsStore.Bench run [--quick] --api URL --db CONNECTION_STRING --api-pid PID --out DIR [--engine FILE] [--sdk VERSION]
               [--only import,get_courier,...]  (just the scenarios whose result names start so)
-              [--api-metrics-off URL --api-metrics-off-pid PID]  (the same API with Telemetry__Metrics=false, for metrics_cost_*)
+              [--api-metrics-on URL --api-metrics-on-pid PID --api-metrics-off URL --api-metrics-off-pid PID]
+                  (two fresh processes of the same API, Telemetry__Metrics=true and false, for metrics_cost_*)
               every HTTP scenario against a running API (its database is emptied first); writes DIR/latest.json and DIR/latest.md
           SweetsStore.Bench profile --api URL --db CONNECTION_STRING --api-pid PID --pg-pid PID --label TEXT --out FILE [--keep-data] [--quick]
               where the time goes (needs pg_stat_statements; see bench/profile.sh); appends a markdown section to FILE

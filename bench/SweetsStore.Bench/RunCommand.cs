@@ -86,7 +86,8 @@ internal static class RunCommand
         await Scenario(ConcurrentScenario.RunAsync, ("assign_concurrent", "assigns/s"), ("complete", "completes/s"),
             ("assign_concurrent_pg_cpu", "ms/assign"), ("assign_concurrent_api_cpu", "ms/assign"));
         await Scenario(GetCourierScenario.RunAsync, ("get_courier", "req/s"));
-        await Scenario(c => MetricsCostScenario.RunAsync(c, options.Get("api-metrics-off"), options.GetInt("api-metrics-off-pid")),
+        await Scenario(c => MetricsCostScenario.RunAsync(c,
+                new MetricsCostScenario.Twins(options.Get("api-metrics-on"), options.GetInt("api-metrics-on-pid"), options.Get("api-metrics-off"), options.GetInt("api-metrics-off-pid"))),
             ("metrics_cost_get_courier", "req/s"), ("metrics_cost_assign_concurrent", "assigns/s"));
         await Scenario(IdempotencyScenario.RunAsync, ("idempotency_import_10k", "×"), ("idempotency_assign_1m", "×"), ("preview_1m", "ms"));
         if (only is null || only.Any(o => "engine".StartsWith(o, StringComparison.Ordinal)))

@@ -9,27 +9,41 @@ namespace SweetsStore.Bench.Scenarios;
 
 /// <summary>
 /// What metrics cost (docs/decisions/0015): <c>GET /couriers/{id}</c> (wrk, 32 connections) and the 32-client assign,
-/// each on the API as shipped (metrics on: OpenTelemetry with ASP.NET Core's, the runtime's, Npgsql's and our meter, the
-/// Prometheus exporter, the dashboard's listener) and on a second API process of the same build on the same database
-/// with <c>Telemetry__Metrics=false</c>, started by bench/run.sh (<c>--api-metrics-off URL</c>). Runs alternate
-/// between the two, on the same couriers and the same pool; the ratio is on ÷ off (1 = free). Both processes also
-/// report their CPU per request (from /proc), which the machine's other load disturbs less than throughput.
+/// each on two processes of the same build on the same database that differ only in <c>Telemetry__Metrics</c>: on
+/// (as shipped: OpenTelemetry with ASP.NET Core's, the runtime's, Npgsql's and our meter, the Prometheus exporter, the
+/// dashboard's listener) and off. bench/run.sh starts both at the beginning, with no Hangfire server, and leaves them
+/// idle until this scenario (<c>--api-metrics-on URL --api-metrics-off URL</c>), so neither carries the history of the
+/// main API, which has served the whole bench by then. Without <c>--api-metrics-on</c> the main API is the on side.
+/// Runs alternate between the two, on the same couriers and the same pool; the ratio is on ÷ off (1 = free). Both
+/// processes also report their CPU per request (from /proc), which the machine's other load disturbs less than throughput.
 /// </summary>
 internal static class MetricsCostScenario
 {
     public const long FirstCourierId = 60_001;
     private const string Target = "≥ 0.9 × the same with metrics off";
 
-    public static async Task<List<ScenarioResult>> RunAsync(BenchContext ctx, string? offUrl, int? offPid)
+    /// <summary>The two processes compared (an absent on side is the main API).</summary>
+    public sealed record Twins(string? OnUrl, int? OnPid, string? OffUrl, int? OffPid);
+
+    public static async Task<List<ScenarioResult>> RunAsync(BenchContext ctx, Twins twins)
     {
         Ui.Section("metrics cost: GET /couriers/{id} and the 32-client assign, metrics on vs off");
-        if (offUrl is null)
+        if (twins.OffUrl is null)
         {
-            throw new InvalidOperationException("no second API with metrics off: bench/run.sh starts one and passes --api-metrics-off URL --api-metrics-off-pid PID");
+            throw new InvalidOperationException("no API with metrics off: bench/run.sh starts one and passes --api-metrics-off URL --api-metrics-off-pid PID");
         }
 
-        using var off = new Api(offUrl, 64);
+        using var off = new Api(twins.OffUrl, 64);
+        using var twinOn = twins.OnUrl is null ? null : new Api(twins.OnUrl, 64);
+        var on = twinOn ?? ctx.Api;
+        var onPid = twinOn is null ? ctx.ApiPid : twins.OnPid;
         await off.WaitReadyAsync(TimeSpan.FromSeconds(90));
+        await on.WaitReadyAsync(TimeSpan.FromSeconds(90));
+
+        // This process's own pools sit idle from here on: closing their connections keeps three APIs' pools under the
+        // cluster's max_connections (100, 97 for ordinary users; two APIs and these idle pools reached 97 once).
+        ctx.Db.Source.Clear();
+        ctx.Db.PointReads.Clear();
         var sizes = ctx.Sizes;
         var (history, pool) = await EnsureDataAsync(ctx);
         var wrk = Wrk.Find();
@@ -37,8 +51,8 @@ internal static class MetricsCostScenario
         var couriers = Fakes.Couriers(FirstCourierId, sizes.ConcurrentCouriers, Fakes.Seed + 11);
         await ctx.CreateCouriersAsync(couriers);
 
-        // The off process is fresh: both get the same warm-up (GETs, then one unmeasured round of assigns each).
-        foreach (var (api, _) in Sides(ctx, off))
+        // Both get the same warm-up (GETs, then one unmeasured round of assigns each).
+        foreach (var (api, _) in Sides(on, off))
         {
             await GetLoadAsync(api, wrk, paths, sizes.Clients, TimeSpan.Zero, sizes.GetApiWarmup);
             await Runner.EachAsync(couriers, sizes.Clients, c => api.AssignAsync(c.Id));
@@ -52,10 +66,13 @@ internal static class MetricsCostScenario
         for (var pair = 0; pair < pairs; pair++)
         {
             // Which side goes first alternates, so a drift in the machine's load favours neither.
-            var order = pair % 2 == 0 ? Sides(ctx, off) : Enumerable.Reverse(Sides(ctx, off));
+            var order = pair % 2 == 0 ? Sides(on, off) : Enumerable.Reverse(Sides(on, off));
             foreach (var (api, name) in order)
             {
-                var pid = name == "on" ? ctx.ApiPid : offPid;
+                // Each run starts from the same database: the reset's writes (and its vacuum's) flushed now, not by a
+                // checkpoint in the middle of one side's run (as ConcurrentScenario does before its passes).
+                await ctx.Db.CheckpointAsync();
+                var pid = name == "on" ? onPid : twins.OffPid;
                 var cpu = ProcessCpu(pid);
                 // No warm-up inside a run (both are warm): the CPU read around it is then the measured requests' own.
                 var result = await GetLoadAsync(api, wrk, paths, sizes.Clients, TimeSpan.Zero, sizes.GetDuration);
@@ -73,14 +90,14 @@ internal static class MetricsCostScenario
         var data = $"{history.Length:N0} couriers with {sizes.DeliveriesPerCourier:N0} deliveries each (GET); {couriers.Length:N0} couriers assigned once per run on the {pool:N0}-order pool; {pairs} alternating pairs";
         return
         [
-            Row("metrics_cost_get_courier", "req/s", "GET /couriers/{id}, 32 connections (wrk)", get, data, wrk),
-            Row("metrics_cost_assign_concurrent", "assigns/s", "POST /orders/assign, 32 clients", assign, data, wrk),
+            Row("metrics_cost_get_courier", "req/s", "GET /couriers/{id}, 32 connections (wrk)", get, data, wrk, twinOn is not null),
+            Row("metrics_cost_assign_concurrent", "assigns/s", "POST /orders/assign, 32 clients", assign, data, wrk, twinOn is not null),
         ];
     }
 
-    private static (Api Api, string Name)[] Sides(BenchContext ctx, Api off) => [(ctx.Api, "on"), (off, "off")];
+    private static (Api Api, string Name)[] Sides(Api on, Api off) => [(on, "on"), (off, "off")];
 
-    private static ScenarioResult Row(string name, string unit, string what, Dictionary<string, List<Side>> runs, string data, string? wrk)
+    private static ScenarioResult Row(string name, string unit, string what, Dictionary<string, List<Side>> runs, string data, string? wrk, bool twins)
     {
         var on = Latencies.Median(runs["on"].Select(r => r.PerSecond));
         var offRate = Latencies.Median(runs["off"].Select(r => r.PerSecond));
@@ -117,7 +134,9 @@ internal static class MetricsCostScenario
         result.Details["errors"] = errors;
         result.Details["first_error"] = runs.Values.SelectMany(list => list).Select(r => r.FirstError).FirstOrDefault(e => e is not null);
         result.Details["load_generator"] = name.Contains("get", StringComparison.Ordinal) && wrk is not null ? Wrk.Version(wrk) : "HttpClient (this process)";
-        result.Details["note"] = "the off process runs no Hangfire server (Jobs__Enabled=false: jobs stay with the main API); the on process's idle Hangfire servers cost about 1 % of a core (idle_cpu_hangfire)";
+        result.Details["note"] = twins
+            ? "two processes started together at the beginning of the bench and idle until this scenario, alike but for Telemetry__Metrics: neither runs a Hangfire server (Jobs__Enabled=false: jobs stay with the main API)"
+            : "on: the main API (it has run the scenarios before this one, and its idle Hangfire servers cost about 1 % of a core: idle_cpu_hangfire); off: a process with no Hangfire server (Jobs__Enabled=false)";
         return result;
     }
 
