@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# What metrics cost (docs/decisions/0015), alone: builds Release, starts a private PostgreSQL, the published API as
-# shipped (metrics on) and a second process of it with Telemetry__Metrics=false, loads the 1M pool and the GET
-# scenario's couriers, then runs the rows metrics_cost_get_courier and metrics_cost_assign_concurrent of
+# What metrics cost (docs/decisions/0015), alone: builds Release, starts a private PostgreSQL, the published API and
+# two more processes of it that differ only in Telemetry__Metrics (on as shipped, off; no Hangfire server), loads the
+# 1M pool and the GET scenario's couriers through the first, then runs the rows metrics_cost_get_courier and metrics_cost_assign_concurrent of
 # bench/SweetsStore.Bench/Scenarios/MetricsCostScenario.cs (runs alternate between the two processes). Writes
 # bench/results/metrics-cost/latest.{json,md}. bench/run.sh runs the same rows among all the others.
 #   bench/metrics-cost.sh            five alternating pairs, 10 s per GET run
