@@ -163,4 +163,35 @@ public class AssignTests(ApiFactory api) : DeliveryTest(api)
 
         Assert.Equal(Enumerable.Range(1, 600).Select(i => (long)i), ids);
     }
+
+    [Theory]
+    [InlineData("foot", 1)]
+    [InlineData("bike", 2)]
+    [InlineData("car", 3)]
+    [InlineData("car", 4)]
+    public async Task ReadsOnFromWhereEachRegionWasCutAndChoosesAsOverTheWholePool(string type, int seed)
+    {
+        // Few distinct weights, so a region's first read stops inside a run of equal weights, and regions of unequal
+        // sizes, so some are read whole at once and others must be read on (from the weight they were cut at, those
+        // rows again): the answer must be the engine's over the whole pool.
+        var random = new Random(seed);
+        decimal[] weights = [0.05m, 0.05m, 0.1m, 0.1m, 0.1m, 0.15m, 0.2m, 0.5m, 1.5m, 7m];
+        int[] regions = [1, 1, 1, 2, 2, 3, 4];
+        var orders = Enumerable.Range(1, 500)
+            .Select(i => Fake.Order(i).Weighing(weights[random.Next(weights.Length)]).InRegion(regions[random.Next(regions.Length)]).Build())
+            .ToArray();
+        await Couriers(Fake.Courier(1).OfType(type).InRegions(1, 2, 3, 4).Working("00:00-12:00", "12:00-00:00").Build());
+        await Orders(orders);
+
+        var (ids, _) = await AssignAsync(1);
+
+        var capacity = (type switch { "foot" => CourierType.Foot, "bike" => CourierType.Bike, _ => CourierType.Car }).Capacity();
+        var expected = AssignmentEngine.Choose(
+            orders.Select(o => new Candidate((long)o["order_id"], Weight.FromHundredthsOfKg((int)((decimal)o["weight"] * 100)), (long)o["order_id"])).ToList(),
+            capacity);
+        var regionOf = orders.ToDictionary(o => (long)o["order_id"], o => (int)o["region"]);
+        var deepest = expected.Orders.GroupBy(o => regionOf[o.OrderId]).Max(g => g.Count());
+        Assert.True(deepest > AssignmentEngine.FirstReadPerRegion(capacity), $"{deepest}"); // some region must be read on
+        Assert.Equal(expected.Orders.Select(o => o.OrderId).Order(), ids);
+    }
 }

@@ -1,0 +1,152 @@
+using Npgsql;
+using NpgsqlTypes;
+using SweetsStore.Domain;
+
+namespace SweetsStore.Data;
+
+/// <summary>
+/// One courier's candidate read of the pool (<see cref="Pool"/>), in as many statements as it takes: the first reads
+/// <see cref="AssignmentEngine.FirstReadPerRegion"/> orders per region, lightest first; while a best bundle may lie
+/// beyond what was read (<see cref="Pool.Enough"/>), the next reads on, four times as many, in only the regions
+/// that were cut, from the weight where each was cut (docs/decisions/0016, "Tight first reads").
+/// </summary>
+/// <remarks>
+/// A region whose read returned fewer rows than the limit is complete. One that returned the limit was cut at the
+/// weight of its last row: its rows lighter than that are complete, those of that weight are dropped and read again
+/// by the next statement, which starts at that weight. The horizon is the lightest weight at which a region is still
+/// cut: below it the rows held are every candidate there is. Each statement takes its own snapshot, as the halves of
+/// a batch's reads do; the claim re-checks every order.
+/// </remarks>
+internal sealed class PoolRead
+{
+    private readonly int[] _regions;
+    private readonly Weight _capacity;
+    private readonly NpgsqlRange<int>[] _hours;
+    private readonly IReadOnlyCollection<long> _excluded;
+
+    // Per region: the weight its next read starts at, and whether it was cut (may hold rows not read yet).
+    private readonly int[] _from;
+    private readonly bool[] _cut;
+
+    // The regions the next statement reads (indexes into _regions): all at first, then the cut ones.
+    private int[] _next;
+    private List<(int Region, Candidate Row)> _held = [];
+
+    public PoolRead(int[] regions, Weight capacity, NpgsqlRange<int>[] hours, IReadOnlyCollection<long> excluded)
+    {
+        _regions = regions;
+        _capacity = capacity;
+        _hours = hours;
+        _excluded = excluded;
+        _from = new int[regions.Length];
+        _cut = new bool[regions.Length];
+        _next = Enumerable.Range(0, regions.Length).ToArray();
+        Limit = AssignmentEngine.FirstReadPerRegion(capacity);
+        Done = regions.Length == 0;
+    }
+
+    /// <summary>Rows per region the next statement takes.</summary>
+    public int Limit { get; private set; }
+
+    /// <summary>Statements taken so far.</summary>
+    public int Statements { get; private set; }
+
+    /// <summary>Whether <see cref="Candidates"/> holds every order a best bundle can use.</summary>
+    public bool Done { get; private set; }
+
+    /// <summary>Every candidate below <see cref="Horizon"/>, in the order read (once <see cref="Done"/>).</summary>
+    public List<Candidate> Candidates { get; private set; } = [];
+
+    /// <summary>The weight from which a region may hold unread rows (<see cref="int.MaxValue"/>: none).</summary>
+    public int Horizon { get; private set; } = int.MaxValue;
+
+    /// <summary>The next statement, as a command of a batch (several couriers' reads share a round trip).</summary>
+    public NpgsqlBatchCommand BatchCommand() => Sql.BatchCommand(Pool.Text(_excluded), Parameters());
+
+    /// <summary>The next statement.</summary>
+    public NpgsqlCommand Command(NpgsqlConnection connection) => Sql.Command(connection, Pool.Text(_excluded), Parameters());
+
+    /// <summary>Takes the rows of the next statement (the reader positioned on its result).</summary>
+    public async Task TakeAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        var rows = new int[_regions.Length];
+        var heaviest = new int[_regions.Length];
+        var read = new List<(int Region, Candidate Row)>(Math.Min(_next.Length * Limit, 4096));
+        var at = 0; // the previous row's region: rows come region by region, but nothing depends on it
+        while (await reader.ReadAsync(ct))
+        {
+            var region = reader.GetInt32(0);
+            if (_regions[at] != region)
+            {
+                at = Array.IndexOf(_regions, region);
+            }
+
+            var weight = reader.GetInt32(2);
+            read.Add((at, new Candidate(reader.GetInt64(1), Weight.FromHundredthsOfKg(weight), reader.GetInt64(3))));
+            rows[at]++;
+            heaviest[at] = Math.Max(heaviest[at], weight);
+        }
+
+        Statements++;
+        foreach (var region in _next)
+        {
+            _cut[region] = rows[region] >= Limit;
+            if (_cut[region])
+            {
+                _from[region] = heaviest[region];
+            }
+        }
+
+        // A cut region's rows of the weight it was cut at come again with its next read.
+        foreach (var row in read)
+        {
+            if (!_cut[row.Region] || row.Row.Weight.HundredthsOfKg < _from[row.Region])
+            {
+                _held.Add(row);
+            }
+        }
+
+        var horizon = int.MaxValue;
+        for (var i = 0; i < _regions.Length; i++)
+        {
+            if (_cut[i])
+            {
+                horizon = Math.Min(horizon, _from[i]);
+            }
+        }
+
+        var candidates = new List<Candidate>(_held.Count);
+        foreach (var (_, row) in _held)
+        {
+            if (row.Weight.HundredthsOfKg < horizon)
+            {
+                candidates.Add(row);
+            }
+        }
+
+        if (Pool.Enough(candidates, horizon, _capacity))
+        {
+            Candidates = candidates;
+            Horizon = horizon;
+            Done = true;
+            _held = [];
+            return;
+        }
+
+        _next = Enumerable.Range(0, _regions.Length).Where(i => _cut[i]).ToArray();
+        Limit = checked(Limit * 4);
+    }
+
+    private NpgsqlParameter[] Parameters()
+    {
+        var regions = new int[_next.Length];
+        var lightest = new int[_next.Length];
+        for (var i = 0; i < _next.Length; i++)
+        {
+            regions[i] = _regions[_next[i]];
+            lightest[i] = _from[_next[i]];
+        }
+
+        return Pool.Parameters(regions, lightest, _capacity, _hours, Limit, _excluded);
+    }
+}
