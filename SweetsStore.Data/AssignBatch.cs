@@ -132,19 +132,18 @@ internal static class AssignBatch
             }
 
             var capacity = read.Courier.Type.Capacity();
-            var candidates = read.Pool.Candidates;
-            if (skip.Count > 0 && candidates.Any(c => skip.Contains(c.OrderId)))
+            if (skip.Count > 0 && read.Pool.Exclude(skip))
             {
-                candidates = candidates.Where(c => !skip.Contains(c.OrderId)).ToList();
-                if (!Pool.Enough(candidates, read.Pool.Horizon, capacity))
+                // The earlier couriers took some of the read's rows: a best bundle may now lie beyond it; read on there.
+                while (!read.Pool.Done)
                 {
-                    // The earlier couriers took so many of the read's rows that a best bundle may lie beyond it.
-                    candidates = await Pool.ReadAsync(
-                        connection, read.Courier.Regions, capacity, read.Courier.Hours, [.. batch[i].Taken, .. skip], CancellationToken.None);
+                    await using var command = read.Pool.Command(connection);
+                    await using var reader = await command.ExecuteReaderAsync();
+                    await read.Pool.TakeAsync(reader, CancellationToken.None);
                 }
             }
 
-            var selection = AssignmentEngine.Choose(candidates, capacity);
+            var selection = AssignmentEngine.Choose(read.Pool.Candidates, capacity);
             if (selection.Orders.Count == 0)
             {
                 settled[i] = new Settlement(new AssignOutcome([], null), null, null);

@@ -22,7 +22,7 @@ internal sealed class PoolRead
     private readonly int[] _regions;
     private readonly Weight _capacity;
     private readonly NpgsqlRange<int>[] _hours;
-    private readonly IReadOnlyCollection<long> _excluded;
+    private IReadOnlyCollection<long> _excluded;
 
     // Per region: the weight its next read starts at, and whether it was cut (may hold rows not read yet).
     private readonly int[] _from;
@@ -30,7 +30,7 @@ internal sealed class PoolRead
 
     // The regions the next statement reads (indexes into _regions): all at first, then the cut ones.
     private int[] _next;
-    private List<(int Region, Candidate Row)> _held = [];
+    private readonly List<(int Region, Candidate Row)> _held = [];
 
     public PoolRead(int[] regions, Weight capacity, NpgsqlRange<int>[] hours, IReadOnlyCollection<long> excluded)
     {
@@ -106,6 +106,34 @@ internal sealed class PoolRead
             }
         }
 
+        Settle();
+        if (!Done)
+        {
+            Limit = checked(Limit * 4);
+        }
+    }
+
+    /// <summary>
+    /// Leaves out <paramref name="ids"/> (orders chosen meanwhile by couriers before this one): drops those it holds and
+    /// excludes them from its further statements. Returns whether it held any; then it may no longer be
+    /// <see cref="Done"/> (a best bundle may now lie beyond what was read) and reads on, the same number of rows.
+    /// </summary>
+    public bool Exclude(IReadOnlySet<long> ids)
+    {
+        if (!_held.Exists(r => ids.Contains(r.Row.OrderId)))
+        {
+            return false;
+        }
+
+        _held.RemoveAll(r => ids.Contains(r.Row.OrderId));
+        _excluded = [.. _excluded, .. ids];
+        Settle();
+        return true;
+    }
+
+    /// <summary>What the rows held give: the horizon, and the candidates below it when they are enough, else the regions to read on.</summary>
+    private void Settle()
+    {
         var horizon = int.MaxValue;
         for (var i = 0; i < _regions.Length; i++)
         {
@@ -124,17 +152,13 @@ internal sealed class PoolRead
             }
         }
 
-        if (Pool.Enough(candidates, horizon, _capacity))
+        Candidates = candidates;
+        Horizon = horizon;
+        Done = Pool.Enough(candidates, horizon, _capacity);
+        if (!Done)
         {
-            Candidates = candidates;
-            Horizon = horizon;
-            Done = true;
-            _held = [];
-            return;
+            _next = Enumerable.Range(0, _regions.Length).Where(i => _cut[i]).ToArray();
         }
-
-        _next = Enumerable.Range(0, _regions.Length).Where(i => _cut[i]).ToArray();
-        Limit = checked(Limit * 4);
     }
 
     private NpgsqlParameter[] Parameters()
