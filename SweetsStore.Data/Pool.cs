@@ -58,13 +58,14 @@ internal static class Pool
 
     /// <summary>The parameters of <see cref="CandidatesSql"/> (and, with <paramref name="excluded"/>, of its excluding form).</summary>
     internal static NpgsqlParameter[] Parameters(
-        int[] regions, int[] lightest, Weight capacity, NpgsqlRange<int>[] hours, int limit, IReadOnlyCollection<long> excluded) =>
+        int[] regions, int[] lightest, int heaviest, NpgsqlRange<int>[] hours, int limit, IReadOnlyCollection<long> excluded) =>
         excluded.Count > 0
-            ? [Sql.P(regions), Sql.P(capacity.HundredthsOfKg), Sql.P(hours, NpgsqlDbType.IntegerMultirange), Sql.P(limit), Sql.P(lightest), Sql.P(excluded.ToArray())]
-            : [Sql.P(regions), Sql.P(capacity.HundredthsOfKg), Sql.P(hours, NpgsqlDbType.IntegerMultirange), Sql.P(limit), Sql.P(lightest)];
+            ? [Sql.P(regions), Sql.P(heaviest), Sql.P(hours, NpgsqlDbType.IntegerMultirange), Sql.P(limit), Sql.P(lightest), Sql.P(excluded.ToArray())]
+            : [Sql.P(regions), Sql.P(heaviest), Sql.P(hours, NpgsqlDbType.IntegerMultirange), Sql.P(limit), Sql.P(lightest)];
 
-    // Per region $1[i]: the lightest orders first from weight $5[i] on (0 on a first read; where the previous read of
-    // that region stopped on a deeper one), at most $4 (the LIMIT), without the orders of $6 in the second form.
+    // Per region $1[i]: the lightest orders first, from weight $5[i] (0 on a first read; where the previous read of that
+    // region stopped on a later one) to $2 (the capacity; on a read that knows the cut-off, the heaviest useful weight),
+    // at most $4 (the LIMIT), without the orders of $6 in the second form.
     // The bench times and explains this same statement (bench/SweetsStore.Bench/Data/Db.cs).
     internal const string CandidatesSql =
         """

@@ -5,32 +5,39 @@ using SweetsStore.Domain;
 namespace SweetsStore.Data;
 
 /// <summary>
-/// One courier's candidate read of the pool (<see cref="Pool"/>), in as many statements as it takes: the first reads
+/// One courier's candidate read of the pool (<see cref="Pool"/>), in as few statements as it takes: the first reads
 /// <see cref="AssignmentEngine.FirstReadPerRegion"/> orders per region, lightest first; while a best bundle may lie
-/// beyond what was read (<see cref="Pool.Enough"/>), the next reads on, four times as many, in only the regions
-/// that were cut, from the weight where each was cut (docs/decisions/0016, "Tight first reads").
+/// beyond what was read, the next reads on in only the regions that were cut, from the weight where each was cut —
+/// up to the heaviest weight a best bundle can use once that is known (then one more statement always suffices), or
+/// four times as many rows while it is not (docs/decisions/0016, "Tight first reads").
 /// </summary>
 /// <remarks>
 /// A region whose read returned fewer rows than the limit is complete. One that returned the limit was cut at the
-/// weight of its last row: its rows lighter than that are complete, those of that weight are dropped and read again
-/// by the next statement, which starts at that weight. The horizon is the lightest weight at which a region is still
-/// cut: below it the rows held are every candidate there is. Each statement takes its own snapshot, as the halves of
-/// a batch's reads do; the claim re-checks every order.
+/// weight of its last row: its rows lighter than that are held, those of that weight are dropped and read again by the
+/// next statement, which starts at that weight. The horizon is the lightest weight at which a region is still cut:
+/// below it the rows held are every candidate there is. When those rows do not all fit together they fix the largest
+/// count and the heaviest useful weight (<see cref="AssignmentEngine.TryFindCutoff"/>), which rows at or above the
+/// horizon cannot change: the next statement then reads, in the cut regions that start at or below it, every row up
+/// to that weight. Each statement takes its own snapshot, as the halves of a batch's reads do; the claim re-checks
+/// every order.
 /// </remarks>
 internal sealed class PoolRead
 {
     private readonly int[] _regions;
     private readonly Weight _capacity;
     private readonly NpgsqlRange<int>[] _hours;
+    private readonly List<(int Region, Candidate Row)> _held = [];
     private IReadOnlyCollection<long> _excluded;
 
-    // Per region: the weight its next read starts at, and whether it was cut (may hold rows not read yet).
+    // Per region: the weight its next read starts at, and whether it may hold rows not read yet.
     private readonly int[] _from;
     private readonly bool[] _cut;
 
-    // The regions the next statement reads (indexes into _regions): all at first, then the cut ones.
+    // The next statement: the regions it reads (indexes into _regions), up to which weight, and whether it reads every
+    // row up to that weight (the cut-off is known) or at most Limit rows per region.
     private int[] _next;
-    private readonly List<(int Region, Candidate Row)> _held = [];
+    private int _upTo;
+    private bool _toCutoff;
 
     public PoolRead(int[] regions, Weight capacity, NpgsqlRange<int>[] hours, IReadOnlyCollection<long> excluded)
     {
@@ -41,11 +48,12 @@ internal sealed class PoolRead
         _from = new int[regions.Length];
         _cut = new bool[regions.Length];
         _next = Enumerable.Range(0, regions.Length).ToArray();
+        _upTo = capacity.HundredthsOfKg;
         Limit = AssignmentEngine.FirstReadPerRegion(capacity);
         Done = regions.Length == 0;
     }
 
-    /// <summary>Rows per region the next statement takes.</summary>
+    /// <summary>Rows per region a statement that does not know the cut-off takes.</summary>
     public int Limit { get; private set; }
 
     /// <summary>Statements taken so far.</summary>
@@ -90,10 +98,17 @@ internal sealed class PoolRead
         Statements++;
         foreach (var region in _next)
         {
-            _cut[region] = rows[region] >= Limit;
-            if (_cut[region])
+            if (_toCutoff)
             {
-                _from[region] = heaviest[region];
+                _from[region] = _upTo + 1; // every row up to the cut-off is read; heavier ones are of no use
+            }
+            else
+            {
+                _cut[region] = rows[region] >= Limit;
+                if (_cut[region])
+                {
+                    _from[region] = heaviest[region];
+                }
             }
         }
 
@@ -106,8 +121,9 @@ internal sealed class PoolRead
             }
         }
 
+        var grow = !_toCutoff;
         Settle();
-        if (!Done)
+        if (!Done && !_toCutoff && grow)
         {
             Limit = checked(Limit * 4);
         }
@@ -116,7 +132,7 @@ internal sealed class PoolRead
     /// <summary>
     /// Leaves out <paramref name="ids"/> (orders chosen meanwhile by couriers before this one): drops those it holds and
     /// excludes them from its further statements. Returns whether it held any; then it may no longer be
-    /// <see cref="Done"/> (a best bundle may now lie beyond what was read) and reads on, the same number of rows.
+    /// <see cref="Done"/> (a best bundle may now lie beyond what was read) and reads on.
     /// </summary>
     public bool Exclude(IReadOnlySet<long> ids)
     {
@@ -131,7 +147,7 @@ internal sealed class PoolRead
         return true;
     }
 
-    /// <summary>What the rows held give: the horizon, and the candidates below it when they are enough, else the regions to read on.</summary>
+    /// <summary>What the rows held give: the horizon, and the candidates below it when they are enough, else the next statement.</summary>
     private void Settle()
     {
         var horizon = int.MaxValue;
@@ -154,11 +170,29 @@ internal sealed class PoolRead
 
         Candidates = candidates;
         Horizon = horizon;
-        Done = Pool.Enough(candidates, horizon, _capacity);
-        if (!Done)
+        if (horizon == int.MaxValue)
         {
-            _next = Enumerable.Range(0, _regions.Length).Where(i => _cut[i]).ToArray();
+            Done = true;
+            return;
         }
+
+        var weights = new int[candidates.Count];
+        for (var i = 0; i < weights.Length; i++)
+        {
+            weights[i] = candidates[i].Weight.HundredthsOfKg;
+        }
+
+        Array.Sort(weights);
+        _toCutoff = AssignmentEngine.TryFindCutoff(weights, _capacity, out _, out var heaviestUseful);
+        Done = _toCutoff && heaviestUseful < horizon;
+        if (Done)
+        {
+            return;
+        }
+
+        // Read on: up to the cut-off in the cut regions that start at or below it, or the next Limit rows in every cut region.
+        _upTo = _toCutoff ? heaviestUseful : _capacity.HundredthsOfKg;
+        _next = Enumerable.Range(0, _regions.Length).Where(i => _cut[i] && _from[i] <= _upTo).ToArray();
     }
 
     private NpgsqlParameter[] Parameters()
@@ -171,6 +205,6 @@ internal sealed class PoolRead
             lightest[i] = _from[_next[i]];
         }
 
-        return Pool.Parameters(regions, lightest, _capacity, _hours, Limit, _excluded);
+        return Pool.Parameters(regions, lightest, _upTo, _hours, _toCutoff ? int.MaxValue : Limit, _excluded);
     }
 }
