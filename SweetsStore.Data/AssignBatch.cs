@@ -92,7 +92,7 @@ internal static class AssignBatch
             }
             else
             {
-                reads[i] = new Read(courier, AssignmentEngine.FirstReadPerRegion(courier.Type.Capacity()));
+                reads[i] = new Read(courier, new PoolRead(courier.Regions, courier.Type.Capacity(), courier.Hours, batch[i].Taken));
             }
         }
 
@@ -106,12 +106,12 @@ internal static class AssignBatch
             var half = pendingReads.Count / 2;
             await using var other = await readers.OpenConnectionAsync();
             await Task.WhenAll(
-                ReadCandidatesAsync(connection, tx, batch, reads, pendingReads[..half]),
-                ReadCandidatesAsync(other, null, batch, reads, pendingReads[half..]));
+                ReadCandidatesAsync(connection, tx, reads, pendingReads[..half]),
+                ReadCandidatesAsync(other, null, reads, pendingReads[half..]));
         }
         else
         {
-            await ReadCandidatesAsync(connection, tx, batch, reads, pendingReads);
+            await ReadCandidatesAsync(connection, tx, reads, pendingReads);
         }
 
         // In the batch's order, as one assign after another would: without the orders the earlier ones chose.
@@ -132,19 +132,18 @@ internal static class AssignBatch
             }
 
             var capacity = read.Courier.Type.Capacity();
-            var candidates = read.Complete!;
-            if (skip.Count > 0 && candidates.Any(c => skip.Contains(c.OrderId)))
+            if (skip.Count > 0 && read.Pool.Exclude(skip))
             {
-                candidates = candidates.Where(c => !skip.Contains(c.OrderId)).ToList();
-                if (!Pool.Enough(candidates, read.Horizon, capacity))
+                // The earlier couriers took some of the read's rows: a best bundle may now lie beyond it; read on there.
+                while (!read.Pool.Done)
                 {
-                    // The earlier couriers took so many of the read's rows that a best bundle may lie beyond it.
-                    candidates = await Pool.ReadAsync(
-                        connection, read.Courier.Regions, capacity, read.Courier.Hours, [.. batch[i].Taken, .. skip], CancellationToken.None);
+                    await using var command = read.Pool.Command(connection);
+                    await using var reader = await command.ExecuteReaderAsync();
+                    await read.Pool.TakeAsync(reader, CancellationToken.None);
                 }
             }
 
-            var selection = AssignmentEngine.Choose(candidates, capacity);
+            var selection = AssignmentEngine.Choose(read.Pool.Candidates, capacity);
             if (selection.Orders.Count == 0)
             {
                 settled[i] = new Settlement(new AssignOutcome([], null), null, null);
@@ -167,23 +166,19 @@ internal static class AssignBatch
         return settled;
     }
 
-    /// <summary>The candidate reads of <paramref name="pending"/> in one round trip; the few that must read deeper (×4) in the next.</summary>
-    private static async Task ReadCandidatesAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? tx, IReadOnlyList<AssignQueue.Waiter> batch, Read?[] reads, List<int> pending)
+    /// <summary>The candidate reads of <paramref name="pending"/> in one round trip; the few that must read on, in the next.</summary>
+    private static async Task ReadCandidatesAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, Read?[] reads, List<int> pending)
     {
         while (pending.Count > 0)
         {
-            await using var command = new NpgsqlBatch(connection, tx);
-            foreach (var i in pending)
+            await using (var command = new NpgsqlBatch(connection, tx))
             {
-                var read = reads[i]!;
-                command.BatchCommands.Add(Pool.QueryCommand(
-                    read.Courier.Regions, read.Courier.Type.Capacity(), read.Courier.Hours, batch[i].Taken, read.Limit));
-            }
+                foreach (var i in pending)
+                {
+                    command.BatchCommands.Add(reads[i]!.Pool.BatchCommand());
+                }
 
-            var deeper = new List<int>();
-            await using (var reader = await command.ExecuteReaderAsync())
-            {
+                await using var reader = await command.ExecuteReaderAsync();
                 var first = true;
                 foreach (var i in pending)
                 {
@@ -193,24 +188,11 @@ internal static class AssignBatch
                     }
 
                     first = false;
-                    var read = reads[i]!;
-                    var perRegion = new Pool.PerRegion[read.Courier.Regions.Length];
-                    var rows = await Pool.RowsAsync(reader, read.Courier.Regions, read.Limit, perRegion, CancellationToken.None);
-                    var horizon = Pool.BelowHorizon(rows, perRegion, read.Limit);
-                    if (Pool.Enough(rows, horizon, read.Courier.Type.Capacity()))
-                    {
-                        read.Complete = rows;
-                        read.Horizon = horizon;
-                    }
-                    else
-                    {
-                        read.Limit = checked(read.Limit * 4);
-                        deeper.Add(i);
-                    }
+                    await reads[i]!.Pool.TakeAsync(reader, CancellationToken.None);
                 }
             }
 
-            pending = deeper;
+            pending = pending.FindAll(i => !reads[i]!.Pool.Done);
         }
     }
 
@@ -327,14 +309,5 @@ internal static class AssignBatch
 
     private sealed record Courier(CourierType Type, int[] Regions, NpgsqlRange<int>[] Hours, AssignOutcome? Open);
 
-    private sealed class Read(Courier courier, int limit)
-    {
-        public Courier Courier { get; } = courier;
-
-        public int Limit { get; set; } = limit;
-
-        public List<Candidate>? Complete { get; set; }
-
-        public int Horizon { get; set; }
-    }
+    private sealed record Read(Courier Courier, PoolRead Pool);
 }

@@ -24,13 +24,15 @@ public static class AssignmentEngine
     /// <summary>Upper bound of the exact search table (64-bit words); above it the fallback runs.</summary>
     public const int TableBudgetWords = 1 << 20;
 
-    private const int FirstReadBase = 32;
-    private const int FirstReadHundredthsPerRow = 50;
+    private const int FirstReadBase = 16;
+    private const int FirstReadHundredthsPerRow = 100;
 
     /// <summary>
-    /// How many orders per region a lightest-first read of the pool takes first (it reads again, deeper, while
-    /// <see cref="TryFindCutoff"/> says the best bundle may need more). Sized so that a typical pool is read once:
-    /// it grows with the capacity, i.e. with how many light orders a bundle can hold.
+    /// How many orders per region a lightest-first read of the pool takes first (it reads on, in the regions it cut,
+    /// while <see cref="TryFindCutoff"/> says the best bundle may need more). It grows with the capacity, i.e. with how
+    /// many light orders a bundle can hold; sized near what a best bundle needs (on the bench's pool the first read
+    /// covers ~95 % of the regions; docs/decisions/0016, "Tight first reads"), since reading on costs only the rows
+    /// not read yet.
     /// </summary>
     public static int FirstReadPerRegion(Weight capacity) => FirstReadBase + (capacity.HundredthsOfKg / FirstReadHundredthsPerRow);
 

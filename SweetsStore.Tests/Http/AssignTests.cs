@@ -163,4 +163,63 @@ public class AssignTests(ApiFactory api) : DeliveryTest(api)
 
         Assert.Equal(Enumerable.Range(1, 600).Select(i => (long)i), ids);
     }
+
+    [Theory]
+    [InlineData("foot", 1)]
+    [InlineData("bike", 2)]
+    [InlineData("car", 3)]
+    [InlineData("car", 4)]
+    public async Task ReadsOnFromWhereEachRegionWasCutAndChoosesAsOverTheWholePool(string type, int seed)
+    {
+        // Few distinct weights, so a region's first read stops inside a run of equal weights, and regions of unequal
+        // sizes, so some are read whole at once and others must be read on (from the weight they were cut at, those
+        // rows again): the answer must be the engine's over the whole pool.
+        var random = new Random(seed);
+        decimal[] weights = [0.05m, 0.05m, 0.1m, 0.1m, 0.1m, 0.15m, 0.2m, 0.5m, 1.5m, 7m];
+        int[] regions = [1, 1, 1, 2, 2, 3, 4];
+        var orders = Enumerable.Range(1, 500)
+            .Select(i => Fake.Order(i).Weighing(weights[random.Next(weights.Length)]).InRegion(regions[random.Next(regions.Length)]).Build())
+            .ToArray();
+        await Couriers(Fake.Courier(1).OfType(type).InRegions(1, 2, 3, 4).Working("00:00-12:00", "12:00-00:00").Build());
+        await Orders(orders);
+
+        var (ids, _) = await AssignAsync(1);
+
+        var capacity = (type switch { "foot" => CourierType.Foot, "bike" => CourierType.Bike, _ => CourierType.Car }).Capacity();
+        var expected = AssignmentEngine.Choose(
+            orders.Select(o => new Candidate((long)o["order_id"], Weight.FromHundredthsOfKg((int)((decimal)o["weight"] * 100)), (long)o["order_id"])).ToList(),
+            capacity);
+        var regionOf = orders.ToDictionary(o => (long)o["order_id"], o => (int)o["region"]);
+        var deepest = expected.Orders.GroupBy(o => regionOf[o.OrderId]).Max(g => g.Count());
+        Assert.True(deepest > AssignmentEngine.FirstReadPerRegion(capacity), $"{deepest}"); // some region must be read on
+        Assert.Equal(expected.Orders.Select(o => o.OrderId).Order(), ids);
+    }
+
+    [Fact]
+    public async Task OnceTheCutoffIsKnownOneMoreStatementReadsOnToItAndNoFurther()
+    {
+        // A foot courier (10 kg; a first read of 26 per region). Region 1: 20 orders of 0.30 kg, read whole. Region 2:
+        // 100 orders of 0.10, 0.11, … 1.09 kg, cut at 0.35. Below that the rows do not all fit: the 40 lightest do
+        // (0.10–0.29 and twenty 0.30s: 9.90 kg), so a best bundle holds 40 orders and none heavier than 0.40 kg
+        // (10 − the 39 lightest). The second statement reads region 2 from 0.35 to 0.40 only.
+        await Couriers(Fake.Courier(1).OfType("foot").InRegions(1, 2).Build());
+        await Orders(Enumerable.Range(1, 20).Select(i => Fake.Order(i).Weighing(0.30m).InRegion(1).Build())
+            .Concat(Enumerable.Range(0, 100).Select(i => Fake.Order(100 + i).Weighing(0.10m + (i / 100m)).InRegion(2).Build()))
+            .ToArray());
+        await using var connection = new Npgsql.NpgsqlConnection(Api.ConnectionString);
+        await connection.OpenAsync();
+        var read = new SweetsStore.Data.PoolRead([1, 2], CourierType.Foot.Capacity(), [new NpgsqlTypes.NpgsqlRange<int>(0, true, 1440, false)], []);
+
+        while (!read.Done)
+        {
+            await using var command = read.Command(connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            await read.TakeAsync(reader, CancellationToken.None);
+        }
+
+        Assert.Equal(2, read.Statements);
+        Assert.Equal(41, read.Horizon);
+        Assert.Equal(20 + 31, read.Candidates.Count); // region 2's 0.10–0.40 kg
+        Assert.Equal(40, AssignmentEngine.Choose(read.Candidates, CourierType.Foot.Capacity()).Orders.Count);
+    }
 }

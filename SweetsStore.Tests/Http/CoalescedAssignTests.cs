@@ -63,6 +63,52 @@ public class CoalescedAssignTests(ApiFactory api) : LockingDeliveryTest(api)
     }
 
     [Fact]
+    public async Task ABatchWhoseReadsMustReadOnAnswersWhatTheSameAssignsOneAfterAnotherWould()
+    {
+        // Six couriers sharing four regions of 500 orders of a few distinct weights: their first reads stop inside runs
+        // of equal weights, so most read on (in the round trips after the first), and each later courier chooses
+        // without what the earlier ones chose.
+        long[] order = [5, 2, 6, 1, 4, 3];
+        async Task SeedDeepAsync()
+        {
+            string[] types = ["foot", "bike", "car"];
+            await Couriers(Enumerable.Range(1, 6)
+                .Select(i => Fake.Courier(i).OfType(types[i % 3]).InRegions(1 + (i % 4), 1 + ((i + 1) % 4), 1 + ((i + 2) % 4)).Working("00:00-23:59").Build())
+                .Append(Fake.Courier(Blocker).InRegions(9).Build()).ToArray());
+            var random = new Random(7);
+            decimal[] weights = [0.05m, 0.05m, 0.1m, 0.1m, 0.1m, 0.15m, 0.2m, 0.5m, 1.5m, 7m];
+            await Orders(Enumerable.Range(1, 500).Select(i => Fake.Order(i).Weighing(weights[random.Next(weights.Length)]).InRegion(1 + random.Next(4)).Build()).ToArray());
+        }
+
+        await SeedDeepAsync();
+        var oneByOne = new List<string>();
+        foreach (var courier in order)
+        {
+            oneByOne.Add(await Answer(() => Deliveries.AssignAloneAsync(courier, null, [], 1, CancellationToken.None)));
+        }
+
+        await Api.ResetAsync();
+        await SeedDeepAsync();
+        var failedBefore = Queue.FailedBatches;
+        string[] together;
+        await using (var hold = await HoldAsync(Blocker))
+        {
+            var first = Queue.AssignAsync(Blocker, CancellationToken.None);
+            var asked = order.Select(c => Answer(() => Queue.AssignAsync(c, CancellationToken.None))).ToArray();
+            Assert.Equal(order.Length, Queue.Waiting);
+            await hold.ReleaseAsync();
+            await first;
+            together = await Task.WhenAll(asked);
+        }
+
+        Assert.Equal(oneByOne, together);
+        Assert.All(together, a => Assert.StartsWith("new ", a));
+        Assert.Contains(together, a => a.Split(',').Length > SweetsStore.Domain.AssignmentEngine.FirstReadPerRegion(SweetsStore.Domain.CourierTypes.Capacity(SweetsStore.Domain.CourierType.Car)) * 3);
+        Assert.Equal(0, Queue.FailedBatches - failedBefore);
+        await AssertEveryAnswerIsStoredAsync(order.Zip(together));
+    }
+
+    [Fact]
     public async Task ABatchOfOneIsAnAssignAlone()
     {
         await Couriers(Fake.Courier(1).OfType("bike").Build());

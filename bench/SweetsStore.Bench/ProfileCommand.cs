@@ -192,6 +192,7 @@ internal static class ProfileCommand
                 command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = capacity.HundredthsOfKg });
                 command.Parameters.Add(new NpgsqlParameter<NpgsqlRange<int>[]> { TypedValue = Fakes.Multirange(c.Hours), NpgsqlDbType = NpgsqlDbType.IntegerMultirange });
                 command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+                command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = new int[c.Regions.Length] }); // each region from the start
                 await using var reader = await command.ExecuteReaderAsync();
                 while (await reader.ReadAsync())
                 {

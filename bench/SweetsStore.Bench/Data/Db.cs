@@ -157,69 +157,26 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
     // ---- baselines: the API's own SQL through Npgsql ----
 
     /// <summary>
-    /// The assign's candidate read without the HTTP layer, the engine or the writes: a copy of
-    /// SweetsStore.Data/Pool.cs (ReadAsync with no exclusions and no row locks, the API's first attempt),
-    /// including its grow-the-limit loop. Returns the candidates and the number of queries it took.
+    /// The assign's candidate read without the HTTP layer, the engine or the writes: the product's own
+    /// (<c>PoolRead</c>, as Pool.ReadAsync runs it, with no exclusions and no row locks: the API's first attempt),
+    /// reading on while the best bundle may lie beyond it. Returns the candidates and the number of statements it took.
     /// </summary>
     public static async Task<(List<Candidate> Candidates, int Queries)> ReadCandidatesAsync(
         NpgsqlConnection connection, int[] regions, Weight capacity, NpgsqlRange<int>[] hours, CancellationToken ct)
     {
-        var limit = AssignmentEngine.FirstReadPerRegion(capacity);
-        var queries = 0;
-        while (true)
+        var read = new PoolRead(regions, capacity, hours, []);
+        while (!read.Done)
         {
-            queries++;
-            var rows = await QueryCandidatesAsync(connection, regions, capacity, hours, limit, ct);
-            var horizon = int.MaxValue;
-            foreach (var group in rows.GroupBy(r => r.Region))
-            {
-                if (group.Count() >= limit)
-                {
-                    horizon = Math.Min(horizon, group.Max(r => r.Candidate.Weight.HundredthsOfKg));
-                }
-            }
-
-            var complete = rows.Where(r => r.Candidate.Weight.HundredthsOfKg < horizon).Select(r => r.Candidate).ToList();
-            if (horizon == int.MaxValue)
-            {
-                return (complete, queries);
-            }
-
-            var weights = complete.Select(c => c.Weight.HundredthsOfKg).Order().ToArray();
-            if (AssignmentEngine.TryFindCutoff(weights, capacity, out _, out var heaviestUseful) && heaviestUseful < horizon)
-            {
-                return (complete, queries);
-            }
-
-            limit = checked(limit * 4);
+            await using var command = read.Command(connection);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await read.TakeAsync(reader, ct);
         }
+
+        return (read.Candidates, read.Statements);
     }
 
     /// <summary>The product's candidate statement (<c>Pool.CandidatesSql</c>), so the baseline times the query the API runs.</summary>
     public const string CandidateSql = Pool.CandidatesSql;
-
-    private static async Task<List<(int Region, Candidate Candidate)>> QueryCandidatesAsync(
-        NpgsqlConnection connection, int[] regions, Weight capacity, NpgsqlRange<int>[] hours, int limit, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(CandidateSql, connection)
-        {
-            Parameters =
-            {
-                new NpgsqlParameter<int[]> { TypedValue = regions },
-                new NpgsqlParameter<int> { TypedValue = capacity.HundredthsOfKg },
-                new NpgsqlParameter<NpgsqlRange<int>[]> { TypedValue = hours, NpgsqlDbType = NpgsqlDbType.IntegerMultirange },
-                new NpgsqlParameter<int> { TypedValue = limit },
-            },
-        };
-        var rows = new List<(int, Candidate)>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add((reader.GetInt32(0), new Candidate(reader.GetInt64(1), Weight.FromHundredthsOfKg(reader.GetInt32(2)), reader.GetInt64(3))));
-        }
-
-        return rows;
-    }
 
     /// <summary>The SQL of CourierService.GetAsync (SweetsStore.Data/CourierService.cs), read field by field as the API reads it.</summary>
     public const string CourierSql =
