@@ -5,6 +5,18 @@ namespace SweetsStore.Tests.Domain;
 public class AssignmentEngineTests
 {
     [Fact]
+    public void TheFirstReadPerRegionGrowsWithTheCapacityAndNeverExceedsTheMostOrdersABundleCanHold()
+    {
+        // Any positive size gives the same candidates (the read goes on where it was cut); a size above the capacity in
+        // hundredths of a kg (each order weighs at least 0.01 kg) would read orders no bundle can use.
+        var sizes = new[] { CourierType.Foot, CourierType.Bike, CourierType.Car }
+            .Select(t => (Capacity: t.Capacity().HundredthsOfKg, Rows: AssignmentEngine.FirstReadPerRegion(t.Capacity()))).ToArray();
+
+        Assert.All(sizes, s => Assert.InRange(s.Rows, 1, s.Capacity));
+        Assert.True(sizes[0].Rows < sizes[1].Rows && sizes[1].Rows < sizes[2].Rows, string.Join(", ", sizes));
+    }
+
+    [Fact]
     public void TakesNothingWhenEveryOrderIsTooHeavy()
     {
         var result = AssignmentEngine.Choose([Order(1, 1001)], CourierType.Foot.Capacity());
