@@ -34,13 +34,24 @@ internal static partial class AssignPrototype
 
     public sealed record Checked(string Variant, int Transactions, long Lost, long OrdersClaimed, Dictionary<string, long> Violations);
 
+    /// <summary>
+    /// A design's file: its own, or — for a variant of another design, named after it (<c>a_sorted</c> of <c>a</c>) —
+    /// that design's when the variant has none, so a variant holds only what it changes (its <c>schema.sql</c>).
+    /// </summary>
+    private static string FileOf(string root, string schema, string name)
+    {
+        var own = Path.Combine(root, "assign", schema, name);
+        var underscore = schema.IndexOf('_', StringComparison.Ordinal);
+        return File.Exists(own) || underscore < 0 ? own : Path.Combine(root, "assign", schema[..underscore], name);
+    }
+
     /// <summary>"schema", "schema/script" or "schema/script:CxK" (C clients of K couriers per transaction, overriding the script's header).</summary>
     public static Variant Parse(string root, string spec)
     {
         var shape = spec.Split(':');
         var parts = shape[0].Split('/');
         var schema = parts[0];
-        var script = Path.Combine(root, "assign", schema, (parts.Length > 1 ? parts[1] : "assign") + ".pgbench");
+        var script = FileOf(root, schema, (parts.Length > 1 ? parts[1] : "assign") + ".pgbench");
         if (!File.Exists(script))
         {
             throw new FileNotFoundException($"no script for variant {spec}", script);
@@ -122,7 +133,7 @@ internal static partial class AssignPrototype
             var perRun = 288 / (variant.Clients * variant.CouriersPerTransaction) * variant.Clients * variant.CouriersPerTransaction;
             var run = await WithStatisticsKeptAsync(db, variant, () => PgBenchRun.RunAsync(tools, postmaster, Args(variant, HotFirst, perRun, check: true), SearchPath(variant)));
             var violations = new Dictionary<string, long>();
-            foreach (var line in (await tools.PsqlFileAsync(Path.Combine(root, "assign", variant.Schema, "verify.sql"), SearchPath(variant))).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            foreach (var line in (await tools.PsqlFileAsync(FileOf(root, variant.Schema, "verify.sql"), SearchPath(variant))).Split('\n', StringSplitOptions.RemoveEmptyEntries))
             {
                 var f = line.Split('\t');
                 violations[f[0]] = long.Parse(f[1], CultureInfo.InvariantCulture);
@@ -157,7 +168,7 @@ internal static partial class AssignPrototype
 
         // What the run left to vacuum, measured: the tables its claims wrote.
         var before = Load.CpuWatch.PostgresTicks(postmaster);
-        await tools.PsqlFileAsync(Path.Combine(root, "assign", variant.Schema, "vacuum.sql"), path);
+        await tools.PsqlFileAsync(FileOf(root, variant.Schema, "vacuum.sql"), path);
         var vacuumMs = Math.Max(0, ((Load.CpuWatch.PostgresTicks(postmaster) - before) * 10.0) - connect);
         return new Measured(
             variant.Name, round, position, succeeded, run.Failed, run.Retried, lost, claimed,
@@ -228,7 +239,7 @@ internal static partial class AssignPrototype
     private static async Task ResetAsync(PgTools tools, string root, Variant variant)
     {
         await tools.PsqlAsync("CHECKPOINT", "public");
-        await tools.PsqlFileAsync(Path.Combine(root, "assign", variant.Schema, "reset.sql"), SearchPath(variant));
+        await tools.PsqlFileAsync(FileOf(root, variant.Schema, "reset.sql"), SearchPath(variant));
         await tools.PsqlAsync($"CREATE SEQUENCE IF NOT EXISTS {variant.Schema}.proto_next; SELECT setval('{variant.Schema}.proto_next', 1, false)", "public");
     }
 
@@ -236,7 +247,7 @@ internal static partial class AssignPrototype
         long.Parse((await tools.PsqlAsync("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM proto_lost", SearchPath(variant))).Trim(), CultureInfo.InvariantCulture);
 
     private static async Task<long> ClaimedAsync(PgTools tools, string root, Variant variant) =>
-        long.Parse((await tools.PsqlFileAsync(Path.Combine(root, "assign", variant.Schema, "claimed.sql"), SearchPath(variant))).Trim(), CultureInfo.InvariantCulture);
+        long.Parse((await tools.PsqlFileAsync(FileOf(root, variant.Schema, "claimed.sql"), SearchPath(variant))).Trim(), CultureInfo.InvariantCulture);
 
     /// <summary>PostgreSQL CPU of a psql connection that runs one trivial statement (mean of 20: ticks are 10 ms), ms.</summary>
     private static async Task<double> ConnectionCostAsync(PgTools tools, int postmaster)

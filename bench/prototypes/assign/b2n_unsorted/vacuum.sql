@@ -1,1 +1,0 @@
-../b2/vacuum.sql

@@ -1,1 +1,0 @@
-../b2/verify.sql
