@@ -30,27 +30,7 @@ public class CoalescedAssignTests(ApiFactory api) : LockingDeliveryTest(api)
         // bundle (a repeat), 999 does not exist.
         long[] order = [7, 3, 12, 1, 999, 10, 2, 8, 5, 11, 4, 9, 6];
 
-        await SeedAsync();
-        var oneByOne = new List<string>();
-        foreach (var courier in order)
-        {
-            oneByOne.Add(await Answer(() => Deliveries.AssignAloneAsync(courier, null, [], 1, CancellationToken.None)));
-        }
-
-        await Api.ResetAsync();
-        await SeedAsync();
-        var before = Queue.Seen;
-        var failedBefore = Queue.FailedBatches;
-        string[] together;
-        await using (var hold = await HoldAsync(Blocker))
-        {
-            var first = Queue.AssignAsync(Blocker, CancellationToken.None);
-            var asked = order.Select(c => Answer(() => Queue.AssignAsync(c, CancellationToken.None))).ToArray();
-            Assert.Equal(order.Length, Queue.Waiting);
-            await hold.ReleaseAsync();
-            await first;
-            together = await Task.WhenAll(asked);
-        }
+        var (oneByOne, together, before, failedBefore) = await AloneAndTogetherAsync(order, SeedAsync);
 
         Assert.Equal(oneByOne, together);
         Assert.Contains("no courier has this id", together[4]);
@@ -80,26 +60,7 @@ public class CoalescedAssignTests(ApiFactory api) : LockingDeliveryTest(api)
             await Orders(Enumerable.Range(1, 500).Select(i => Fake.Order(i).Weighing(weights[random.Next(weights.Length)]).InRegion(1 + random.Next(4)).Build()).ToArray());
         }
 
-        await SeedDeepAsync();
-        var oneByOne = new List<string>();
-        foreach (var courier in order)
-        {
-            oneByOne.Add(await Answer(() => Deliveries.AssignAloneAsync(courier, null, [], 1, CancellationToken.None)));
-        }
-
-        await Api.ResetAsync();
-        await SeedDeepAsync();
-        var failedBefore = Queue.FailedBatches;
-        string[] together;
-        await using (var hold = await HoldAsync(Blocker))
-        {
-            var first = Queue.AssignAsync(Blocker, CancellationToken.None);
-            var asked = order.Select(c => Answer(() => Queue.AssignAsync(c, CancellationToken.None))).ToArray();
-            Assert.Equal(order.Length, Queue.Waiting);
-            await hold.ReleaseAsync();
-            await first;
-            together = await Task.WhenAll(asked);
-        }
+        var (oneByOne, together, _, failedBefore) = await AloneAndTogetherAsync(order, SeedDeepAsync);
 
         Assert.Equal(oneByOne, together);
         Assert.All(together, a => Assert.StartsWith("new ", a));
@@ -293,6 +254,34 @@ public class CoalescedAssignTests(ApiFactory api) : LockingDeliveryTest(api)
             var ids = r.Reply.Json!["orders"]!.AsArray().Select(o => (long)o!["id"]!).Order().ToArray();
             return (r.Courier, ids.Length == 0 ? "empty" : "new " + string.Join(',', ids));
         }));
+    }
+
+    /// <summary>
+    /// The answers of <paramref name="order"/>'s couriers assigned alone one after another on a seeded database, then —
+    /// reset and seeded again — queued together behind a held courier, so that they make one batch in that order; with
+    /// the queue's tallies just before they were queued.
+    /// </summary>
+    private async Task<(List<string> Alone, string[] Together, (long Batches, long Assigns, int Largest, int Last) Before, long FailedBefore)> AloneAndTogetherAsync(
+        long[] order, Func<Task> seed)
+    {
+        await seed();
+        var alone = new List<string>();
+        foreach (var courier in order)
+        {
+            alone.Add(await Answer(() => Deliveries.AssignAloneAsync(courier, null, [], 1, CancellationToken.None)));
+        }
+
+        await Api.ResetAsync();
+        await seed();
+        var before = Queue.Seen;
+        var failedBefore = Queue.FailedBatches;
+        await using var hold = await HoldAsync(Blocker);
+        var first = Queue.AssignAsync(Blocker, CancellationToken.None);
+        var asked = order.Select(c => Answer(() => Queue.AssignAsync(c, CancellationToken.None))).ToArray();
+        Assert.Equal(order.Length, Queue.Waiting);
+        await hold.ReleaseAsync();
+        await first;
+        return (alone, await Task.WhenAll(asked), before, failedBefore);
     }
 
     private async Task SeedAsync()
