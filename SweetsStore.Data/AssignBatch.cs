@@ -135,12 +135,7 @@ internal static class AssignBatch
             if (skip.Count > 0 && read.Pool.Exclude(skip))
             {
                 // The earlier couriers took some of the read's rows: a best bundle may now lie beyond it; read on there.
-                while (!read.Pool.Done)
-                {
-                    await using var command = read.Pool.Command(connection);
-                    await using var reader = await command.ExecuteReaderAsync();
-                    await read.Pool.TakeAsync(reader, CancellationToken.None);
-                }
+                await read.Pool.ReadOnAsync(connection, CancellationToken.None);
             }
 
             var selection = AssignmentEngine.Choose(read.Pool.Candidates, capacity);

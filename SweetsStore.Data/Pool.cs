@@ -26,32 +26,9 @@ internal static class Pool
         CancellationToken ct)
     {
         var read = new PoolRead(regions, capacity, hours, excluded);
-        while (!read.Done)
-        {
-            await using var command = read.Command(connection);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            await read.TakeAsync(reader, ct);
-        }
+        await read.ReadOnAsync(connection, ct);
 
         return read.Candidates;
-    }
-
-    /// <summary>Whether <paramref name="complete"/> (every candidate below <paramref name="horizon"/>) holds every order a best bundle can use.</summary>
-    internal static bool Enough(List<Candidate> complete, int horizon, Weight capacity)
-    {
-        if (horizon == int.MaxValue)
-        {
-            return true;
-        }
-
-        var weights = new int[complete.Count];
-        for (var i = 0; i < weights.Length; i++)
-        {
-            weights[i] = complete[i].Weight.HundredthsOfKg;
-        }
-
-        Array.Sort(weights);
-        return AssignmentEngine.TryFindCutoff(weights, capacity, out _, out var heaviestUseful) && heaviestUseful < horizon;
     }
 
     internal static string Text(IReadOnlyCollection<long> excluded) => excluded.Count > 0 ? CandidatesExcludingSql : CandidatesSql;

@@ -74,6 +74,17 @@ internal sealed class PoolRead
     /// <summary>The next statement.</summary>
     public NpgsqlCommand Command(NpgsqlConnection connection) => Sql.Command(connection, Pool.Text(_excluded), Parameters());
 
+    /// <summary>Runs its statements on <paramref name="connection"/> (one after another) until it is <see cref="Done"/>.</summary>
+    public async Task ReadOnAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        while (!Done)
+        {
+            await using var command = Command(connection);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await TakeAsync(reader, ct);
+        }
+    }
+
     /// <summary>Takes the rows of the next statement (the reader positioned on its result).</summary>
     public async Task TakeAsync(NpgsqlDataReader reader, CancellationToken ct)
     {

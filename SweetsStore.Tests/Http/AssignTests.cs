@@ -210,12 +210,7 @@ public class AssignTests(ApiFactory api) : DeliveryTest(api)
         await connection.OpenAsync();
         var read = new SweetsStore.Data.PoolRead([1, 2], CourierType.Foot.Capacity(), [new NpgsqlTypes.NpgsqlRange<int>(0, true, 1440, false)], []);
 
-        while (!read.Done)
-        {
-            await using var command = read.Command(connection);
-            await using var reader = await command.ExecuteReaderAsync();
-            await read.TakeAsync(reader, CancellationToken.None);
-        }
+        await read.ReadOnAsync(connection, CancellationToken.None);
 
         Assert.Equal(2, read.Statements);
         Assert.Equal(41, read.Horizon);

@@ -165,12 +165,7 @@ internal sealed class Db(string connectionString, int maxPoolSize = 64) : IAsync
         NpgsqlConnection connection, int[] regions, Weight capacity, NpgsqlRange<int>[] hours, CancellationToken ct)
     {
         var read = new PoolRead(regions, capacity, hours, []);
-        while (!read.Done)
-        {
-            await using var command = read.Command(connection);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            await read.TakeAsync(reader, ct);
-        }
+        await read.ReadOnAsync(connection, ct);
 
         return (read.Candidates, read.Statements);
     }
