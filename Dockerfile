@@ -30,6 +30,8 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /src/out ./
 ENV ASPNETCORE_URLS=http://+:8080
+# glibc's malloc: two arenas, not 8 per core (less resident memory in a long-running process; docs/decisions/0016).
+ENV MALLOC_ARENA_MAX=2
 EXPOSE 8080
 # The base image's unprivileged `app` user (uid 1654); the app writes nothing to disk.
 USER $APP_UID

@@ -179,6 +179,9 @@ Ctrl-C stops the API (the private PostgreSQL keeps running: ./run.sh --stop).
 INFO
 export ASPNETCORE_URLS=$base
 export DOTNET_gcServer=${DOTNET_gcServer:-1}
+# glibc's malloc: two arenas, not 8 per core (the runtime's native allocations otherwise keep ~25-45 MiB more resident
+# in a long-running process; docs/decisions/0016, "glibc's malloc arenas").
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 if [[ -t 1 && -z ${Logging__Console__FormatterName:-} ]]; then
   export Logging__Console__FormatterName=simple # the API sees a pipe (to log_writer), but a person reads this
 fi

@@ -65,7 +65,7 @@ bench_start_api() {
   api_port=$(pg_free_port)
   while [[ $api_port == "$pg_port" ]]; do api_port=$(pg_free_port); done
   api_url=http://127.0.0.1:$api_port
-  env Security__TrustLoopback=true ConnectionStrings__Postgres="${api_connection:-$connection}" ASPNETCORE_URLS="$api_url" DOTNET_gcServer="${DOTNET_gcServer:-1}" "$@" \
+  env Security__TrustLoopback=true ConnectionStrings__Postgres="${api_connection:-$connection}" ASPNETCORE_URLS="$api_url" DOTNET_gcServer="${DOTNET_gcServer:-1}" MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" "$@" \
     dotnet "$work/api/SweetsStore.Api.dll" >>"$work/api.log" 2>&1 &
   api_pid=$!
   local i
@@ -105,7 +105,7 @@ bench_start_api_twin() {
   while [[ $port == "$pg_port" || $port == "${api_port:-}" || $port == "${api_on_port:-}" ]]; do port=$(pg_free_port); done
   url=http://127.0.0.1:$port
   env Security__TrustLoopback=true ConnectionStrings__Postgres="${api_connection:-$connection}" ASPNETCORE_URLS="$url" \
-    DOTNET_gcServer="${DOTNET_gcServer:-1}" Telemetry__Metrics=$metrics Jobs__Enabled=false Database__MigrateOnStartup=false \
+    DOTNET_gcServer="${DOTNET_gcServer:-1}" MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" Telemetry__Metrics=$metrics Jobs__Enabled=false Database__MigrateOnStartup=false \
     dotnet "$work/api/SweetsStore.Api.dll" >>"$work/api-metrics-$side.log" 2>&1 &
   pid=$!
   printf -v "api_${side}_pid" %s "$pid"
