@@ -73,9 +73,10 @@ chown "$uid:$uid" "$work/home"
 # The image's environment, with the port moved off 8080 (taken on shared machines) and loopback only.
 urls=${image_urls//+/127.0.0.1}
 urls=${urls//8080/$port}
+mapfile -t image_env < <(python3 -c "import json; [print(f'{k}={v}') for k, v in json.load(open('$work/final.json'))['env'].items() if k != 'ASPNETCORE_URLS']")
 (
   cd "$app_dir"
-  exec env -i PATH="$PATH" HOME="$work/home" ASPNETCORE_URLS="$urls" ConnectionStrings__Postgres="$DL_PG_CS" \
+  exec env -i PATH="$PATH" HOME="$work/home" "${image_env[@]}" ASPNETCORE_URLS="$urls" ConnectionStrings__Postgres="$DL_PG_CS" \
     setpriv --reuid="$uid" --regid="$uid" --clear-groups -- "${entrypoint[@]}"
 ) >"$work/api.log" 2>&1 &
 api_pid=$!
@@ -85,6 +86,10 @@ dl_wait_http "$base/health/ready" 200 90 || {
   die "/health/ready did not answer 200"
 }
 pass "ENTRYPOINT (${entrypoint[*]}) as uid $(ps -o uid= -p "$api_pid" | tr -d ' ') in /app: /health/ready 200: $(curl -s "$base/health/ready")"
+for kv in "${image_env[@]}"; do
+  tr '\0' '\n' <"/proc/$api_pid/environ" | grep -qxF "$kv" || die "the image's ENV $kv did not reach the process"
+done
+pass "the image's ENV reached the process: ${image_env[*]}"
 
 curl -s "$base/health/live" | grep -qF "$revision" || die "/health/live does not report the build's revision $revision"
 pass "/health/live reports the revision passed as SOURCE_REVISION: $(curl -s "$base/health/live" | grep -o '"version":"[^"]*"')"
