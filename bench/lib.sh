@@ -59,13 +59,21 @@ bench_start_postgres() {
   say "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port (pid $pg_pid, in $cluster)"
 }
 
-# bench_start_api [NAME=VALUE ...]: starts the published API as run.sh does (server GC) with extra environment, on
-# $api_connection if set, else $connection; sets api_port, api_pid, api_url and waits for /health/ready.
+# bench_api_env: sets api_env to what every API process of the bench starts with — the environment run.sh gives it
+# (server GC, two malloc arenas), loopback trusted, on $api_connection if set, else $connection.
+bench_api_env() {
+  api_env=(Security__TrustLoopback=true "ConnectionStrings__Postgres=${api_connection:-$connection}"
+    "DOTNET_gcServer=${DOTNET_gcServer:-1}" "MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}")
+}
+
+# bench_start_api [NAME=VALUE ...]: starts the published API as run.sh does (bench_api_env) with extra environment;
+# sets api_port, api_pid, api_url and waits for /health/ready.
 bench_start_api() {
   api_port=$(pg_free_port)
   while [[ $api_port == "$pg_port" ]]; do api_port=$(pg_free_port); done
   api_url=http://127.0.0.1:$api_port
-  env Security__TrustLoopback=true ConnectionStrings__Postgres="${api_connection:-$connection}" ASPNETCORE_URLS="$api_url" DOTNET_gcServer="${DOTNET_gcServer:-1}" MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" "$@" \
+  bench_api_env
+  env "${api_env[@]}" ASPNETCORE_URLS="$api_url" "$@" \
     dotnet "$work/api/SweetsStore.Api.dll" >>"$work/api.log" 2>&1 &
   api_pid=$!
   local i
@@ -104,8 +112,8 @@ bench_start_api_twin() {
   port=$(pg_free_port)
   while [[ $port == "$pg_port" || $port == "${api_port:-}" || $port == "${api_on_port:-}" ]]; do port=$(pg_free_port); done
   url=http://127.0.0.1:$port
-  env Security__TrustLoopback=true ConnectionStrings__Postgres="${api_connection:-$connection}" ASPNETCORE_URLS="$url" \
-    DOTNET_gcServer="${DOTNET_gcServer:-1}" MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" Telemetry__Metrics=$metrics Jobs__Enabled=false Database__MigrateOnStartup=false \
+  bench_api_env
+  env "${api_env[@]}" ASPNETCORE_URLS="$url" Telemetry__Metrics=$metrics Jobs__Enabled=false Database__MigrateOnStartup=false \
     dotnet "$work/api/SweetsStore.Api.dll" >>"$work/api-metrics-$side.log" 2>&1 &
   pid=$!
   printf -v "api_${side}_pid" %s "$pid"
