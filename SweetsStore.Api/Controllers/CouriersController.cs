@@ -39,10 +39,11 @@ public sealed class CouriersController(
     public async Task<IActionResult> Import(CancellationToken ct)
     {
         var ids = await imports.CouriersAsync(Request.Body, HttpContext.IdempotencyHook<IReadOnlyList<long>>(StatusCodes.Status201Created, Created), ct);
-        return StatusCode(StatusCodes.Status201Created, Created(ids));
+        return new RenderedJsonResult(StatusCodes.Status201Created, () => Created(ids));
     }
 
-    private static CouriersCreated Created(IReadOnlyList<long> ids) => new(ids.Select(id => new IdItem(id)).ToArray());
+    // CouriersCreated's JSON, written from the ids (the stored answer replaces it when the import stored one).
+    private static byte[] Created(IReadOnlyList<long> ids) => CreatedIds.Json("couriers", ids);
 
     /// <summary>Edit a courier; open orders that no longer fit go back to the pool.</summary>
     /// <remarks>

@@ -40,7 +40,7 @@ public sealed class OrdersController(
     public async Task<IActionResult> Import(CancellationToken ct)
     {
         var ids = await imports.OrdersAsync(Request.Body, HttpContext.IdempotencyHook<IReadOnlyList<long>>(StatusCodes.Status201Created, Created), ct);
-        return StatusCode(StatusCodes.Status201Created, Created(ids));
+        return new RenderedJsonResult(StatusCodes.Status201Created, () => Created(ids));
     }
 
     /// <summary>Hand the courier a bundle of orders, or its open bundle again.</summary>
@@ -102,7 +102,8 @@ public sealed class OrdersController(
         return new CompleteResponse(orderId);
     }
 
-    private static OrdersCreated Created(IReadOnlyList<long> ids) => new(ids.Select(id => new IdItem(id)).ToArray());
+    // OrdersCreated's JSON, written from the ids (the stored answer replaces it when the import stored one).
+    private static byte[] Created(IReadOnlyList<long> ids) => CreatedIds.Json("orders", ids);
 
     private static AssignResponse Assigned(AssignOutcome outcome) =>
         new(outcome.OrderIds.Select(id => new IdItem(id)).ToArray(), outcome.AssignTime);

@@ -5,7 +5,7 @@ namespace SweetsStore.Api.Idempotency;
 
 /// <summary>
 /// A request's <c>Idempotency-Key</c>, set by <see cref="IdempotencyMiddleware"/>: the action asks it for the hook it
-/// passes into its service's transaction (<see cref="IdempotencyHttpContextExtensions.IdempotencyHook{T}"/>).
+/// passes into its service's transaction (<c>HttpContext.IdempotencyHook</c>, <see cref="IdempotencyHttpContextExtensions"/>).
 /// </summary>
 public sealed class IdempotencyFeature(IdempotentRequest request, JsonSerializerOptions json)
 {
@@ -24,6 +24,14 @@ public sealed class IdempotencyFeature(IdempotentRequest request, JsonSerializer
         return hook;
     }
 
+    /// <summary>A hook whose answer is <paramref name="status"/> with the JSON <paramref name="render"/> writes.</summary>
+    public IdempotencyHook<T> Hook<T>(int status, Func<T, byte[]> render)
+    {
+        var hook = new IdempotencyHook<T>(Request, result => new IdempotentAnswer(status, render(result), null));
+        _hook = hook;
+        return hook;
+    }
+
     private IdempotentAnswer Render(int status, object body, string? location) =>
         new(status, JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), json), location);
 }
@@ -37,4 +45,8 @@ public static class IdempotencyHttpContextExtensions
     public static IdempotencyHook<T>? IdempotencyHook<T>(
         this HttpContext context, int status, Func<T, object> body, Func<T, string?>? location = null) =>
         context.Features.Get<IdempotencyFeature>()?.Hook(status, body, location);
+
+    /// <summary>As above, with an answer the action renders to JSON bytes itself (<see cref="Contracts.CreatedIds"/>).</summary>
+    public static IdempotencyHook<T>? IdempotencyHook<T>(this HttpContext context, int status, Func<T, byte[]> render) =>
+        context.Features.Get<IdempotencyFeature>()?.Hook(status, render);
 }

@@ -50,6 +50,8 @@ public class IdempotencyTests(IdempotencyFactory api) : DeliveryTest(api), IClas
         var again = await KeyedAsync("/orders", body, "orders-1");
 
         Assert.Equal(HttpStatusCode.Created, first.Status);
+        Assert.Equal("{\"orders\":[" + string.Join(",", Enumerable.Range(1, 300).Select(id => $"{{\"id\":{id}}}")) + "]}", first.Body);
+        Assert.Equal("application/json; charset=utf-8", first.ContentType);
         AssertReplayOf(first, again);
         Assert.Equal(300L, await Api.ScalarAsync<long>("SELECT count(*) FROM orders"));
     }
