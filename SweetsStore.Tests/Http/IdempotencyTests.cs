@@ -54,6 +54,9 @@ public class IdempotencyTests(IdempotencyFactory api) : DeliveryTest(api), IClas
         Assert.Equal("application/json; charset=utf-8", first.ContentType);
         AssertReplayOf(first, again);
         Assert.Equal(300L, await Api.ScalarAsync<long>("SELECT count(*) FROM orders"));
+
+        // The answer (3.6 KB here, past the 2 KB where PostgreSQL compresses) is compressed with lz4, not pglz (0016).
+        Assert.Equal("lz4", await Api.ScalarAsync<string>("SELECT pg_column_compression(body) FROM idempotency_keys WHERE idempotency_key = 'orders-1'"));
     }
 
     [Fact]
