@@ -26,15 +26,17 @@ public sealed class ImportSession<T> : IAsyncDisposable
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _tx;
     private readonly ImportTable<T> _table;
+    private readonly Task _claim; // an Idempotency-Key's claim, sent at the start and awaited before the first other statement
     private readonly List<long> _blocks = []; // this import's blocks of seq values (OrderSeq), one per 2^24 positions
     private NpgsqlRawCopyStream? _copy;
     private volatile bool _stopped;
 
-    private ImportSession(NpgsqlConnection connection, NpgsqlTransaction tx, ImportTable<T> table)
+    private ImportSession(NpgsqlConnection connection, NpgsqlTransaction tx, ImportTable<T> table, Task claim)
     {
         _connection = connection;
         _tx = tx;
         _table = table;
+        _claim = claim;
     }
 
     /// <summary>
@@ -55,6 +57,7 @@ public sealed class ImportSession<T> : IAsyncDisposable
             return;
         }
 
+        await _claim; // a refused key fails the import here, before any row is written
         Func<int, long>? seq = null;
         if (_table.SortsBatches)
         {
@@ -157,6 +160,7 @@ public sealed class ImportSession<T> : IAsyncDisposable
     /// <summary>Which of <paramref name="ids"/> exist in the table, ascending (after a rollback: what a conflicting import committed).</summary>
     public async Task<IReadOnlyList<long>> ExistingAsync(IReadOnlyList<long> ids, CancellationToken ct)
     {
+        await SettledAsync();
         var existing = new List<long>();
         for (var start = 0; start < ids.Count; start += LookupSlice)
         {
@@ -178,22 +182,50 @@ public sealed class ImportSession<T> : IAsyncDisposable
     /// Ends background import <paramref name="run"/> as succeeded with <paramref name="rows"/> rows, in this transaction
     /// and only while the run still holds the import (<see cref="ImportStore.FinishAsync"/>). False: it does not; roll back.
     /// </summary>
-    public Task<bool> FinishAsync(ImportRun run, long rows, CancellationToken ct) =>
-        ImportStore.FinishAsync(_connection, run, ImportStatus.Succeeded, rows, 0, null, null, ct);
+    public async Task<bool> FinishAsync(ImportRun run, long rows, CancellationToken ct)
+    {
+        await _claim;
+        return await ImportStore.FinishAsync(_connection, run, ImportStatus.Succeeded, rows, 0, null, null, ct);
+    }
 
     /// <summary>Stores an Idempotency-Key's answer in this transaction (after the last <see cref="CopyAsync"/>).</summary>
-    public Task SaveAsync<TAnswer>(IdempotencyHook<TAnswer> idempotency, TAnswer answer, CancellationToken ct) =>
-        idempotency.SaveAsync(_connection, answer, ct);
+    public async Task SaveAsync<TAnswer>(IdempotencyHook<TAnswer> idempotency, TAnswer answer, CancellationToken ct)
+    {
+        await _claim; // an import without rows copied none, so its claim may not have been awaited yet
+        await idempotency.SaveAsync(_connection, answer, ct);
+    }
 
-    public Task RollbackAsync(CancellationToken ct) => _tx.RollbackAsync(ct);
+    public async Task RollbackAsync(CancellationToken ct)
+    {
+        await SettledAsync();
+        await _tx.RollbackAsync(ct);
+    }
 
-    public Task CommitAsync(CancellationToken ct) => _tx.CommitAsync(ct);
+    public async Task CommitAsync(CancellationToken ct)
+    {
+        await _claim;
+        await _tx.CommitAsync(ct);
+    }
 
     public async ValueTask DisposeAsync()
     {
+        await SettledAsync();
         await CancelAsync();
         await _tx.DisposeAsync();
         await _connection.DisposeAsync();
+    }
+
+    // The claim has finished with the connection, whatever its outcome: for a rollback, its refusal changes nothing (a
+    // failing import has its own reason; the error answer's store claims the key again and meets the refusal there).
+    private async Task SettledAsync()
+    {
+        try
+        {
+            await _claim;
+        }
+        catch (Exception e) when (e is PostgresException or NpgsqlException or OperationCanceledException)
+        {
+        }
     }
 
     internal static async Task<ImportSession<T>> BeginAsync(NpgsqlDataSource db, ImportTable<T> table, IdempotencyHook? idempotency, CancellationToken ct)
@@ -202,12 +234,10 @@ public sealed class ImportSession<T> : IAsyncDisposable
         try
         {
             var tx = await connection.BeginTransactionAsync(ct);
-            if (idempotency is not null)
-            {
-                await idempotency.ClaimAsync(connection, ct); // the key first, before the rows (docs/decisions/0014)
-            }
 
-            return new ImportSession<T>(connection, tx, table);
+            // The key first, before the rows (docs/decisions/0014); its round trip runs while the first batch is read.
+            var claim = idempotency is null ? Task.CompletedTask : idempotency.ClaimAsync(connection, ct);
+            return new ImportSession<T>(connection, tx, table, claim);
         }
         catch
         {

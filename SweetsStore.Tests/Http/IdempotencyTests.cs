@@ -231,11 +231,14 @@ public class IdempotencyTests(IdempotencyFactory api) : DeliveryTest(api), IClas
         var second = await KeyedAsync("/orders/assign", """{"courier_id": 1}""", "slow");
         var secondOtherBody = await KeyedAsync("/orders/assign", """{"courier_id": 2}""", "slow");
         var invalidMeanwhile = await KeyedAsync("/orders/assign", """{"courier_id": "x"}""", "slow");
+
+        // An import's claim goes out with its transaction's start and is awaited before its first rows are copied.
+        var importMeanwhile = await KeyedAsync("/orders", Serialize(new { data = Fake.Orders(3, regions: 1, firstId: 100).ToArray() }), "slow");
         await tx.RollbackAsync();
         var first = await running;
         var third = await KeyedAsync("/orders/assign", """{"courier_id": 1}""", "slow");
 
-        foreach (var busy in new[] { second, secondOtherBody, invalidMeanwhile })
+        foreach (var busy in new[] { second, secondOtherBody, invalidMeanwhile, importMeanwhile })
         {
             Assert.Equal(HttpStatusCode.Conflict, busy.Status);
             Assert.Equal("1", busy.RetryAfter);
@@ -245,6 +248,7 @@ public class IdempotencyTests(IdempotencyFactory api) : DeliveryTest(api), IClas
         Assert.Equal(HttpStatusCode.OK, first.Status);
         AssertReplayOf(first, third);
         Assert.Equal(1L, await Api.ScalarAsync<long>("SELECT count(*) FROM bundles"));
+        Assert.Equal(1L, await Api.ScalarAsync<long>("SELECT count(*) FROM orders"));
     }
 
     [Theory]
