@@ -36,7 +36,7 @@ internal static class IdempotencyScenario
     {
         var rows = ctx.Pool.AsSpan(0, 10_000).ToArray();
         var body = Fakes.OrdersJson(rows);
-        var runs = Math.Max(ctx.Sizes.ImportRuns, 5);
+        var runs = ctx.Sizes.KeyedImportPairs;
         var plain = new List<double>();
         var keyed = new List<double>();
         for (var run = -4; run < runs; run++) // 4 warm-up rounds (tiered JIT), not counted
@@ -55,8 +55,11 @@ internal static class IdempotencyScenario
         }
 
         await ctx.Db.ExecuteAsync("TRUNCATE orders");
-        var ratio = Latencies.Median(plain) / Latencies.Median(keyed);
-        Ui.Info($"import 10k: plain median {Latencies.Median(plain):0.0} ms, keyed {Latencies.Median(keyed):0.0} ms: keyed at {ratio:0.000}× the plain rate");
+        // Each pair ran back to back (which goes first alternates): the median of the pairs' own ratios, as the import
+        // rows report theirs, is steadier than the ratio of the two medians (SD 0.023 against 0.044 over 13 runs of 61 pairs, 0016).
+        var ratioOfMedians = Latencies.Median(plain) / Latencies.Median(keyed);
+        var ratio = Latencies.Median(plain.Zip(keyed, (p, k) => p / k));
+        Ui.Info($"import 10k: plain median {Latencies.Median(plain):0.0} ms, keyed {Latencies.Median(keyed):0.0} ms: keyed at {ratio:0.000}× the plain rate (median of {runs} pairs; ratio of medians {ratioOfMedians:0.000})");
         var result = new ScenarioResult
         {
             Name = "idempotency_import_10k",
@@ -64,13 +67,15 @@ internal static class IdempotencyScenario
             Value = Math.Round(ratio, 3),
             Baseline = 1, // the plain import, the unit
             Ratio = Math.Round(ratio, 3),
-            RatioMeaning = "orders/s with an Idempotency-Key ÷ orders/s without (same body, alternating; 1 = free)",
+            RatioMeaning = "orders/s with an Idempotency-Key ÷ orders/s without, median over pairs run back to back (same body, alternating which goes first; 1 = free)",
             Target = "≥ 0.9×",
             Met = ratio >= 0.9,
-            Data = "10,000 orders into an empty table, median of " + runs + " each",
+            Data = $"10,000 orders into an empty table, {runs} pairs",
         };
         result.Details["plain_median_ms"] = Math.Round(Latencies.Median(plain), 1);
         result.Details["keyed_median_ms"] = Math.Round(Latencies.Median(keyed), 1);
+        result.Details["pairs"] = runs;
+        result.Details["ratio_of_medians"] = Math.Round(ratioOfMedians, 3);
         result.Details["plain_ms_each_run"] = plain.Select(v => Math.Round(v, 1)).ToArray();
         result.Details["keyed_ms_each_run"] = keyed.Select(v => Math.Round(v, 1)).ToArray();
         return result;
