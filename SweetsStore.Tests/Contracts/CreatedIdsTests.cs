@@ -8,28 +8,37 @@ public class CreatedIdsTests
 {
     private static readonly JsonSerializerOptions Json = Options();
 
-    public static TheoryData<long[]> Lists() => new()
+    public static TheoryData<string, long[]> Lists()
     {
-        Array.Empty<long>(),
-        new long[] { 1 },
-        new long[] { 9, 10, 99, 100, 999_999, 1_000_000 },
-        new long[] { long.MaxValue, 0, -1, -10, long.MinValue },
-        Enumerable.Range(0, 10_000).Select(i => (long)i * 7_919 + 1).ToArray(),
-    };
+        long[][] lists =
+        [
+            [],
+            [1],
+            [9, 10, 99, 100, 999_999, 1_000_000],
+            [long.MaxValue, 0, -1, -10, long.MinValue],
+            Enumerable.Range(0, 10_000).Select(i => (long)i * 7_919 + 1).ToArray(),
+        ];
+        var data = new TheoryData<string, long[]>();
+        foreach (var collection in new[] { "orders", "couriers" })
+        {
+            foreach (var ids in lists)
+            {
+                data.Add(collection, ids);
+            }
+        }
+
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Lists))]
-    public void OrdersAsSerialized(long[] ids) =>
-        Assert.Equal(
-            JsonSerializer.Serialize(new OrdersCreated(ids.Select(id => new IdItem(id)).ToArray()), Json),
-            System.Text.Encoding.UTF8.GetString(CreatedIds.Json("orders", ids)));
+    public void WritesWhatTheContractRecordsSerializeTo(string collection, long[] ids)
+    {
+        var items = ids.Select(id => new IdItem(id)).ToArray();
+        object created = collection == "orders" ? new OrdersCreated(items) : new CouriersCreated(items);
 
-    [Theory]
-    [MemberData(nameof(Lists))]
-    public void CouriersAsSerialized(long[] ids) =>
-        Assert.Equal(
-            JsonSerializer.Serialize(new CouriersCreated(ids.Select(id => new IdItem(id)).ToArray()), Json),
-            System.Text.Encoding.UTF8.GetString(CreatedIds.Json("couriers", ids)));
+        Assert.Equal(JsonSerializer.Serialize(created, created.GetType(), Json), System.Text.Encoding.UTF8.GetString(CreatedIds.Json(collection, ids)));
+    }
 
     [Theory]
     [InlineData(0L, 1)]
