@@ -70,6 +70,32 @@ public class CoalescedAssignTests(ApiFactory api) : LockingDeliveryTest(api)
     }
 
     [Fact]
+    public async Task ABatchTakesAtMostSixteenCouriersAndTheRestMakeTheNext()
+    {
+        // Twenty assigns queued at once: the default Database:AssignBatchMax (16) takes sixteen; the next batch the rest.
+        await Couriers(Enumerable.Range(1, 20).Select(i => Fake.Courier(i).Build()).Append(Fake.Courier(Blocker).InRegions(9).Build()).ToArray());
+        await Orders(Enumerable.Range(1, 40).Select(i => Fake.Order(i).Weighing(2).Build()).ToArray());
+        var before = Queue.Seen;
+
+        string[] answers;
+        await using (var hold = await HoldAsync(Blocker))
+        {
+            var first = Queue.AssignAsync(Blocker, CancellationToken.None);
+            var asked = Enumerable.Range(1, 20).Select(i => Answer(() => Queue.AssignAsync(i, CancellationToken.None))).ToArray();
+            Assert.Equal(20, Queue.Waiting);
+            await hold.ReleaseAsync();
+            await first;
+            answers = await Task.WhenAll(asked);
+        }
+
+        var seen = Queue.Seen;
+        Assert.Equal((3L, 21L, 16), (seen.Batches - before.Batches, seen.Assigns - before.Assigns, seen.Largest));
+        Assert.Equal(4, seen.Last);
+        Assert.Equal(8, answers.Count(a => a.StartsWith("new ", StringComparison.Ordinal))); // 40 orders of 2 kg, 5 to a foot courier
+        Assert.Equal(40L, await Api.ScalarAsync<long>("SELECT count(*) FROM orders WHERE bundle_id IS NOT NULL"));
+    }
+
+    [Fact]
     public async Task ABatchOfOneIsAnAssignAlone()
     {
         await Couriers(Fake.Courier(1).OfType("bike").Build());
