@@ -77,16 +77,7 @@ public class CoalescedAssignTests(ApiFactory api) : LockingDeliveryTest(api)
         await Orders(Enumerable.Range(1, 40).Select(i => Fake.Order(i).Weighing(2).Build()).ToArray());
         var before = Queue.Seen;
 
-        string[] answers;
-        await using (var hold = await HoldAsync(Blocker))
-        {
-            var first = Queue.AssignAsync(Blocker, CancellationToken.None);
-            var asked = Enumerable.Range(1, 20).Select(i => Answer(() => Queue.AssignAsync(i, CancellationToken.None))).ToArray();
-            Assert.Equal(20, Queue.Waiting);
-            await hold.ReleaseAsync();
-            await first;
-            answers = await Task.WhenAll(asked);
-        }
+        var answers = await TogetherAsync(Enumerable.Range(1, 20).Select(i => (long)i).ToArray());
 
         var seen = Queue.Seen;
         Assert.Equal((3L, 21L, 16), (seen.Batches - before.Batches, seen.Assigns - before.Assigns, seen.Largest));
@@ -301,13 +292,19 @@ public class CoalescedAssignTests(ApiFactory api) : LockingDeliveryTest(api)
         await seed();
         var before = Queue.Seen;
         var failedBefore = Queue.FailedBatches;
+        return (alone, await TogetherAsync(order), before, failedBefore);
+    }
+
+    /// <summary>The answers of <paramref name="order"/>'s couriers queued behind a held courier, in that order.</summary>
+    private async Task<string[]> TogetherAsync(long[] order)
+    {
         await using var hold = await HoldAsync(Blocker);
         var first = Queue.AssignAsync(Blocker, CancellationToken.None);
         var asked = order.Select(c => Answer(() => Queue.AssignAsync(c, CancellationToken.None))).ToArray();
         Assert.Equal(order.Length, Queue.Waiting);
         await hold.ReleaseAsync();
         await first;
-        return (alone, await Task.WhenAll(asked), before, failedBefore);
+        return await Task.WhenAll(asked);
     }
 
     private async Task SeedAsync()
