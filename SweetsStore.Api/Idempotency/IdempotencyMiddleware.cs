@@ -14,9 +14,10 @@ namespace SweetsStore.Api.Idempotency;
 /// <c>Idempotency-Key</c> on the POSTs marked <see cref="IdempotentAttribute"/> (contract 10.1, docs/decisions/0014).
 /// Checks the key, hashes the body as the action reads it, and hands the action an <see cref="IdempotencyFeature"/>;
 /// the action's service claims the key and stores the answer inside the transaction of its effect. What the claim
-/// refuses comes back here: a running request with the key → 409 with <c>Retry-After</c>; a stored answer → that
-/// answer again with <c>Idempotent-Replayed: true</c> when method, path and body are the same, else 422. An error
-/// answer (400, 404) changed nothing, so it is stored after the fact, in a transaction of its own.
+/// refuses comes back here, and the stored answer is looked for whichever refusal it was: none (a request with the key
+/// is still running) → 409 with <c>Retry-After</c>; a stored answer → that answer again with
+/// <c>Idempotent-Replayed: true</c> when method, path and body are the same, else 422. An error answer (400, 404)
+/// changed nothing, so it is stored after the fact, in a transaction of its own.
 /// </summary>
 public sealed class IdempotencyMiddleware(
     RequestDelegate next, IdempotencyStore store, IOptions<IdempotencyOptions> options, IOptions<JsonOptions> json,
@@ -60,9 +61,9 @@ public sealed class IdempotencyMiddleware(
                     request.Method, request.Target, context.Response.StatusCode);
             }
         }
-        catch (Exception e) when (IdempotencyStore.Refusal(e) is { } refusal && !context.Response.HasStarted)
+        catch (Exception e) when (IdempotencyStore.Refusal(e) is not null && !context.Response.HasStarted)
         {
-            await RefusedAsync(context, refusal, request, body);
+            await RefusedAsync(context, request, body);
         }
         catch (Exception e) when (e is not OperationCanceledException && !context.Response.HasStarted)
         {
@@ -81,10 +82,15 @@ public sealed class IdempotencyMiddleware(
     public static bool IsValidKey(string? key) =>
         key is { Length: >= 1 and <= MaxKeyLength } && key.AsSpan().IndexOfAnyExceptInRange('!', '~') < 0;
 
-    private async Task RefusedAsync(HttpContext context, IdempotencyRefusal refusal, IdempotentRequest request, HashingStream body)
+    private async Task RefusedAsync(HttpContext context, IdempotentRequest request, HashingStream body)
     {
         context.Response.Clear();
-        var stored = refusal == IdempotencyRefusal.Answered ? await store.FindAsync(request.Key, request.Retention, context.RequestAborted) : null;
+
+        // Looked for on either refusal: a busy key may be answered already. A late copy of the request (timed out at
+        // its client, still on its way through the server) holds the key's lock for the instant it takes to find the
+        // answer and refuse itself; whoever asks in that instant is shown the answer, not a 409. A live answer found
+        // here was committed before that holder's lock, so the holder is not making another.
+        var stored = await store.FindAsync(request.Key, request.Retention, context.RequestAborted);
         if (stored is null)
         {
             // Running (or, rarely, its answer expired between the claim and this read: then too, try again).
@@ -157,9 +163,9 @@ public sealed class IdempotencyMiddleware(
                 await body.DrainAsync(context.RequestAborted);
                 await store.SaveAsync(request, answer, context.RequestAborted);
             }
-            catch (Exception e) when (IdempotencyStore.Refusal(e) is { } refusal)
+            catch (Exception e) when (IdempotencyStore.Refusal(e) is not null)
             {
-                await RefusedAsync(context, refusal, request, body);
+                await RefusedAsync(context, request, body);
                 return;
             }
             catch (BadHttpRequestException e)

@@ -251,6 +251,40 @@ public class IdempotencyTests(IdempotencyFactory api) : DeliveryTest(api), IClas
         Assert.Equal(1L, await Api.ScalarAsync<long>("SELECT count(*) FROM orders"));
     }
 
+    [Fact]
+    public async Task AnAnsweredKeyIsReplayedWhileALateCopyOfItsRequestHoldsTheKey()
+    {
+        await Couriers(Fake.Courier(1).OfType("car").InRegions(1).Build());
+        await Orders(Fake.Order(1).InRegion(1).Build());
+        var first = await KeyedAsync("/orders/assign", """{"courier_id": 1}""", "late");
+        var failed = await KeyedAsync("/orders/complete", """{"courier_id": 1, "order_id": 9, "complete_time": "2026-12-05T10:00:00Z"}""", "late-400");
+
+        // A copy of the request that timed out at the client reaches its claim after the answer was stored: for an
+        // instant it holds the key's lock, until it finds the answer and refuses itself. Held here by the test.
+        await using var late = new NpgsqlConnection(Api.ConnectionString);
+        await late.OpenAsync();
+        await using var tx = await late.BeginTransactionAsync();
+        foreach (var key in new[] { "late", "late-400", "late-unanswered" })
+        {
+            await new NpgsqlCommand($"SELECT pg_advisory_xact_lock(1919, hashtext('{key}'))", late, tx).ExecuteNonQueryAsync();
+        }
+
+        var again = await KeyedAsync("/orders/assign", """{"courier_id": 1}""", "late");
+        var failedAgain = await KeyedAsync("/orders/complete", """{"courier_id": 1, "order_id": 9, "complete_time": "2026-12-05T10:00:00Z"}""", "late-400");
+        var otherBody = await KeyedAsync("/orders/assign", """{"courier_id": 2}""", "late");
+        var unanswered = await KeyedAsync("/orders/assign", """{"courier_id": 1}""", "late-unanswered");
+        await tx.RollbackAsync();
+
+        Assert.Equal(HttpStatusCode.OK, first.Status);
+        AssertReplayOf(first, again);
+        Assert.Equal(HttpStatusCode.BadRequest, failed.Status);
+        AssertReplayOf(failed, failedAgain);
+        Assert.Equal((HttpStatusCode)422, otherBody.Status);
+        Assert.Equal(HttpStatusCode.Conflict, unanswered.Status); // nothing stored: that one is still running
+        Assert.Equal("1", unanswered.RetryAfter);
+        Assert.Equal(1L, await Api.ScalarAsync<long>("SELECT count(*) FROM bundles"));
+    }
+
     [Theory]
     [InlineData("has space")]
     [InlineData("tab\there")]
