@@ -217,7 +217,7 @@ internal static class AssignSequentialScenario
         {
             Name = "assign_seq_1m_p99",
             Unit = "ms",
-            Value = Math.Round(apiP99Large, 2),
+            Value = Shown.Ceiling(apiP99Large, 2),
             Baseline = Math.Round(sqlP99Large, 2),
             Ratio = Math.Round(apiP99Large / sqlP99Large, 2),
             RatioMeaning = "API p99 ÷ candidate-query p99 (lower is better; the excess is HTTP, locking, the engine, the writes and the commit)",
@@ -231,7 +231,7 @@ internal static class AssignSequentialScenario
         {
             Name = "assign_seq_p50_growth",
             Unit = "×",
-            Value = Math.Round(growth, 2),
+            Value = Shown.Ceiling(growth, 2),
             Baseline = Math.Round(sqlGrowth, 2),
             Ratio = Math.Round(growth / sqlGrowth, 2),
             RatioMeaning = "value: API p50 at 1M ÷ API p50 at 100k; baseline: the same for the candidate query alone; ratio: value ÷ baseline",

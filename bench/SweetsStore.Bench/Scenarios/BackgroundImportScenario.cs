@@ -121,7 +121,7 @@ internal static class BackgroundImportScenario
             Unit = "orders/s",
             Value = Math.Round(background),
             Baseline = Math.Round(sync),
-            Ratio = Math.Round(background / sync, 3),
+            Ratio = Shown.Floor(background / sync, 3),
             RatioMeaning = "background import orders/s (POST until succeeded) ÷ synchronous POST /orders orders/s, same rows, same run",
             Target = "≥ 0.8 × the synchronous import",
             Met = background / sync >= 0.8,
@@ -163,7 +163,7 @@ internal static class BackgroundImportScenario
         {
             Name = "idle_cpu_hangfire",
             Unit = "% of one core",
-            Value = Math.Round(share * 100, 2),
+            Value = Shown.Floor(share * 100, 2),
             Target = "< 2 % of one core",
             Met = share < 0.02,
             Data = $"the API process idle for {seconds} s, {jobs} Hangfire servers registered (imports and maintenance per process)",

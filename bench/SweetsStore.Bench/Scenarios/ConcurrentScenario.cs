@@ -97,7 +97,7 @@ internal static class ConcurrentScenario
         {
             Name = "assign_concurrent",
             Unit = "assigns/s",
-            Value = Math.Round(rate),
+            Value = Shown.Floor(rate),
             Baseline = Math.Round(sqlRate),
             Ratio = Math.Round(rate / sqlRate, 3),
             RatioMeaning = CeilingMeaning("assigns", "DeliveryService.AssignAsync", sizes.Clients),
@@ -129,7 +129,7 @@ internal static class ConcurrentScenario
         {
             Name = "complete",
             Unit = "completes/s",
-            Value = Math.Round(completeRate),
+            Value = Shown.Floor(completeRate),
             Baseline = Math.Round(sqlCompleteRate),
             Ratio = Math.Round(completeRate / sqlCompleteRate, 3),
             RatioMeaning = CeilingMeaning("completes", "DeliveryService.CompleteAsync", sizes.Clients),
@@ -163,7 +163,7 @@ internal static class ConcurrentScenario
             {
                 Name = name,
                 Unit = "ms/assign",
-                Value = Math.Round(value, 3),
+                Value = Shown.Ceiling(value, 3),
                 Target = target,
                 Met = value <= limit && doubles == 0,
                 Data = data,

@@ -102,9 +102,9 @@ internal static class GetCourierScenario
         {
             Name = "get_courier",
             Unit = "req/s",
-            Value = Math.Round(value),
+            Value = Shown.Floor(value),
             Baseline = Math.Round(baseline),
-            Ratio = Math.Round(ratio, 3),
+            Ratio = Shown.Floor(ratio, 3),
             RatioMeaning = "API req/s ÷ the same SQL through Npgsql (queries/s), both with 32 connections: the median of the runs' own ratios (each API run paired with the SQL run after it; higher is better)",
             Target = Target,
             Met = value >= 5000 && ratio >= 0.5 && errors == 0,

@@ -131,9 +131,9 @@ internal static class ImportScenario
         {
             Name = name,
             Unit = "orders/s",
-            Value = Math.Round(api),
+            Value = Shown.Floor(api),
             Baseline = Math.Round(copyRate),
-            Ratio = Math.Round(ratio, 3),
+            Ratio = Shown.Floor(ratio, 3),
             RatioMeaning = "API orders/s ÷ COPY orders/s, the median of the attempts' ratios (higher is better; 1 = as fast as COPY)",
             Target = target,
             Met = api >= LeastRate && ratio >= least,

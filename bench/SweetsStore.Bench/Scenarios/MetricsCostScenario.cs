@@ -121,7 +121,7 @@ internal static class MetricsCostScenario
             Unit = unit,
             Value = Math.Round(on),
             Baseline = Math.Round(offRate),
-            Ratio = Math.Round(ratio, 3),
+            Ratio = Shown.Floor(ratio, 3),
             RatioMeaning = $"{what}: per second with metrics on ÷ the same with metrics off (Telemetry__Metrics=false, same build, same database), the median over pairs of pairs (one with each side first) of the geometric mean of their two ratios (higher is better; 1 = metrics cost nothing)",
             Target = Target,
             Met = ratio >= 0.9 && errors == 0,
