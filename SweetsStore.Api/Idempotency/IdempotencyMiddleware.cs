@@ -61,7 +61,7 @@ public sealed class IdempotencyMiddleware(
                     request.Method, request.Target, context.Response.StatusCode);
             }
         }
-        catch (Exception e) when (IdempotencyStore.Refusal(e) is not null && !context.Response.HasStarted)
+        catch (Exception e) when (IdempotencyStore.IsRefusal(e) && !context.Response.HasStarted)
         {
             await RefusedAsync(context, request, body);
         }
@@ -163,7 +163,7 @@ public sealed class IdempotencyMiddleware(
                 await body.DrainAsync(context.RequestAborted);
                 await store.SaveAsync(request, answer, context.RequestAborted);
             }
-            catch (Exception e) when (IdempotencyStore.Refusal(e) is not null)
+            catch (Exception e) when (IdempotencyStore.IsRefusal(e))
             {
                 await RefusedAsync(context, request, body);
                 return;

@@ -10,10 +10,11 @@ namespace SweetsStore.Data.Idempotency;
 /// <remarks>
 /// The claim (<see cref="ClaimCommand"/>) is the transaction's first statement. It takes a transaction-scoped advisory
 /// lock on the key without waiting and fails the statement — so the transaction, and no effect happens — when
-/// another transaction holds it (<see cref="IdempotencyRefusal.Busy"/>: that request is still running) or when an
-/// answer is already stored under the key (<see cref="IdempotencyRefusal.Answered"/>). The lock is only tried, so it
-/// never waits and never joins a cycle with the locks the effect takes after it (a courier row, orders); it lasts
-/// until the commit that stores the answer, which is when an answer becomes visible to the next claim.
+/// another transaction holds it (SQLSTATE <c>SSI09</c>: that request is still running, or about to find an answer) or
+/// when an answer is already stored under the key (<c>SSI00</c>; see <see cref="IdempotencyStore.IsRefusal"/>). The
+/// lock is only tried, so it never waits and never joins a cycle with the locks the effect takes after it (a courier
+/// row, orders); it lasts until the commit that stores the answer, which is when an answer becomes visible to the next
+/// claim.
 /// </remarks>
 public abstract class IdempotencyHook(IdempotentRequest request)
 {
@@ -74,14 +75,4 @@ public sealed class IdempotencyHook<T>(IdempotentRequest request, Func<T, Idempo
         await using var batch = new NpgsqlBatch(connection) { BatchCommands = { save } };
         await batch.ExecuteNonQueryAsync(ct);
     }
-}
-
-/// <summary>Why a claim refused a key.</summary>
-public enum IdempotencyRefusal
-{
-    /// <summary>Another request with the key is still running (its transaction holds the key's lock).</summary>
-    Busy,
-
-    /// <summary>An answer is stored under the key (within the retention).</summary>
-    Answered,
 }

@@ -24,13 +24,15 @@ public sealed class IdempotencyStore(NpgsqlDataSource db)
 
     private const int PurgeBatch = 10_000;
 
-    /// <summary>Why <paramref name="exception"/> (or an exception inside it) is a claim's refusal, or null when it is not one.</summary>
-    public static IdempotencyRefusal? Refusal(Exception? exception) => exception switch
+    /// <summary>
+    /// Whether <paramref name="exception"/> (or an exception inside it) is a claim's refusal, either kind: the key is
+    /// busy or already answered. The caller looks for the stored answer either way (docs/decisions/0014).
+    /// </summary>
+    public static bool IsRefusal(Exception? exception) => exception switch
     {
-        null => null,
-        PostgresException { SqlState: BusyState } => IdempotencyRefusal.Busy,
-        PostgresException { SqlState: AnsweredState } => IdempotencyRefusal.Answered,
-        _ => Refusal(exception.InnerException),
+        null => false,
+        PostgresException { SqlState: BusyState or AnsweredState } => true,
+        _ => IsRefusal(exception.InnerException),
     };
 
     /// <summary>The answer stored under <paramref name="key"/> within <paramref name="retention"/>, or null.</summary>
@@ -56,7 +58,7 @@ public sealed class IdempotencyStore(NpgsqlDataSource db)
 
     /// <summary>
     /// Stores an answer that had no effect (a 400 or 404): the claim and the insert in one transaction, one round trip.
-    /// Throws the claim's refusal like a service's transaction does (see <see cref="Refusal"/>).
+    /// Throws the claim's refusal like a service's transaction does (see <see cref="IsRefusal"/>).
     /// </summary>
     public async Task SaveAsync(IdempotentRequest request, IdempotentAnswer answer, CancellationToken ct)
     {

@@ -257,7 +257,8 @@ public class IdempotencyTests(IdempotencyFactory api) : DeliveryTest(api), IClas
         await Couriers(Fake.Courier(1).OfType("car").InRegions(1).Build());
         await Orders(Fake.Order(1).InRegion(1).Build());
         var first = await KeyedAsync("/orders/assign", """{"courier_id": 1}""", "late");
-        var failed = await KeyedAsync("/orders/complete", """{"courier_id": 1, "order_id": 9, "complete_time": "2026-12-05T10:00:00Z"}""", "late-400");
+        var unknownOrder = """{"courier_id": 1, "order_id": 9, "complete_time": "2026-12-05T10:00:00Z"}""";
+        var failed = await KeyedAsync("/orders/complete", unknownOrder, "late-400");
 
         // A copy of the request that timed out at the client reaches its claim after the answer was stored: for an
         // instant it holds the key's lock, until it finds the answer and refuses itself. Held here by the test.
@@ -270,7 +271,7 @@ public class IdempotencyTests(IdempotencyFactory api) : DeliveryTest(api), IClas
         }
 
         var again = await KeyedAsync("/orders/assign", """{"courier_id": 1}""", "late");
-        var failedAgain = await KeyedAsync("/orders/complete", """{"courier_id": 1, "order_id": 9, "complete_time": "2026-12-05T10:00:00Z"}""", "late-400");
+        var failedAgain = await KeyedAsync("/orders/complete", unknownOrder, "late-400");
         var otherBody = await KeyedAsync("/orders/assign", """{"courier_id": 2}""", "late");
         var unanswered = await KeyedAsync("/orders/assign", """{"courier_id": 1}""", "late-unanswered");
         await tx.RollbackAsync();
