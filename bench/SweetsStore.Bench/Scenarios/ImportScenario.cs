@@ -16,10 +16,10 @@ internal static class ImportScenario
 {
     private const double LeastRate = 150_000;
 
-    // Warm-up, not counted (decision 0016, *A warm import*): after 8 imports of 10,000 the API's first measured attempts
-    // were still slower than its later ones (over 21 runs: a 10,000-order import's rate rising through its first ~10
-    // attempts, the first 100,000-order attempt at 0.73 of its run's median). A service that has run for a minute is
-    // past that; these rows measure it there.
+    // Warm-up, not counted (decision 0016, *A warm import*): after 8 imports of 10,000 the API's first measured
+    // attempts were still slower than its later ones (over 21 runs: a 10,000-order import's rate rising through its
+    // first ~10 attempts, the first 100,000-order attempt at 0.73 of its run's median). A service that has run for a
+    // minute is past that; these rows measure it there.
     private const int WarmupImports = 20;
     private const int WarmupsPerSize = 3;
 
@@ -31,7 +31,8 @@ internal static class ImportScenario
 
         // Warm-up (not counted): both paths with 10,000 rows, several times. A fresh API runs the import loop in
         // tier-0 code for its first few requests (tiered JIT: a 10,000-order import took 250 ms on its first
-        // requests and 65-90 ms from the fifth on), and one warm-up left the first measured runs in it (eight did too: see WarmupImports).
+        // requests and 65-90 ms from the fifth on), and one warm-up left the first measured runs in it; eight did
+        // too (see WarmupImports).
         var warm = ctx.Pool.AsSpan(0, 10_000).ToArray();
         var warmBody = Fakes.OrdersJson(warm);
         for (var i = 0; i < WarmupImports; i++)
