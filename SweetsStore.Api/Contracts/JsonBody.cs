@@ -19,15 +19,17 @@ public static class JsonBody
     public static async Task<JsonDocument?> ReadAsync(HttpRequest request, CancellationToken ct)
     {
         var body = await ReadAllAsync(request, ct);
-        var text = body.Span.StartsWith("\uFEFF"u8) ? body.Span[3..] : body.Span;
-        if (text.IndexOfAnyExcept(" \t\r\n"u8) < 0)
+        // A UTF-8 byte order mark (some Windows tools send one) is not JSON: skipped, as the imports skip it. The
+        // reader does not skip it in a buffer (only in a stream).
+        var json = body.Span.StartsWith("\uFEFF"u8) ? body[3..] : body;
+        if (json.Span.IndexOfAnyExcept(" \t\r\n"u8) < 0)
         {
             return null;
         }
 
         try
         {
-            return JsonDocument.Parse(body, Options);
+            return JsonDocument.Parse(json, Options);
         }
         catch (JsonException)
         {
