@@ -116,12 +116,24 @@ public sealed class ImportElements<T>
         }
     }
 
-    /// <summary>Reports existing ids (found after the batch was read) in the order they were sent.</summary>
+    /// <summary>
+    /// Reports existing ids (found after the batch was read), each at its element's place among the elements reported
+    /// before (the report stays in the order they were sent, and its first <see cref="MaxReported"/> are kept).
+    /// </summary>
     public void RejectExisting(IReadOnlyCollection<long> existing, Func<long, int> indexOf)
     {
         foreach (var id in existing)
         {
-            Reject(new ElementError(id, indexOf(id), FieldErrors.Of(IdField, Messages.AlreadyExists)));
+            var index = indexOf(id);
+            Invalid++;
+            _errors.Add(new ElementError(id, index, FieldErrors.Of(IdField, Messages.AlreadyExists)) { Line = NumberLines ? index + 1L : null });
+        }
+
+        // An element is reported once (an existing id's element was otherwise valid), so the indexes differ.
+        _errors.Sort(static (a, b) => a.Index.CompareTo(b.Index));
+        if (_errors.Count > MaxReported)
+        {
+            _errors.RemoveRange(MaxReported, _errors.Count - MaxReported);
         }
     }
 

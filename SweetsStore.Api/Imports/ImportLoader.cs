@@ -37,10 +37,14 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
     private Task _copying = Task.CompletedTask; // the batch in the database
 
     /// <summary>
-    /// The valid elements' ids, in order (for the answer and for "already exists"). Taken only while nothing failed, so
-    /// whenever they are used (nothing failed) an id's position here is its element's index.
+    /// The valid elements' ids, in order (for the answer and for "already exists"), taken while nothing failed: an
+    /// id's position here is its element's index.
     /// </summary>
     public List<long> Ids { get; } = [];
+
+    // The valid elements after the first invalid one, with their index: once the body is read, the ones whose id
+    // already exists are reported too (the contract lists every invalid element, whatever else is wrong).
+    private readonly List<(long Id, int Index)> _validAfterFailure = [];
 
     public int Elements => _stream.Elements;
 
@@ -101,6 +105,14 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
 
         if (Failed)
         {
+            if (!_stream.Failed)
+            {
+                // The copying stopped at the first invalid element, so no unique violation says which of the valid
+                // elements' ids already exist: they are looked up now that the body is read (the failure path only).
+                await session.RollbackAsync(ct);
+                await RejectExistingAsync(session, [.. Ids, .. _validAfterFailure.Select(v => v.Id)], ct);
+            }
+
             return ImportOutcome.Invalid;
         }
 
@@ -108,30 +120,7 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
         {
             // The unique violation waited for the conflicting import: its rows are committed now, unless it rolled back.
             await session.RollbackAsync(ct);
-            var existing = await session.ExistingAsync(Ids, ct);
-            if (existing.Count == 0)
-            {
-                return ImportOutcome.RaceLost;
-            }
-
-            // Only the existing ones are looked up (a few, usually), not a dictionary of every id.
-            var wanted = new IdSet();
-            foreach (var id in existing)
-            {
-                wanted.Add(id);
-            }
-
-            var index = new Dictionary<long, int>(wanted.Count, IdSet.Comparer);
-            for (var position = 0; position < Ids.Count && index.Count < wanted.Count; position++)
-            {
-                if (wanted.Contains(Ids[position]))
-                {
-                    index[Ids[position]] = position;
-                }
-            }
-
-            elements.RejectExisting(existing, id => index[id]);
-            return ImportOutcome.IdsExist;
+            return await RejectExistingAsync(session, Ids, ct) ? ImportOutcome.IdsExist : ImportOutcome.RaceLost;
         }
 
         if (beforeCommit is not null && !await beforeCommit(session))
@@ -147,6 +136,44 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
     /// <summary>The 400 for a failed import: the body's problem (with the list, empty), or every bad element.</summary>
     public ContractValidationException Error() =>
         _stream.Failed ? ContractValidationException.OfImportBody(elements.Collection, _stream.Errors!) : elements.ToException();
+
+    // Reports the valid elements whose id is in the table now ("already exists"), in the order they were sent among the
+    // others; false when none is.
+    private async Task<bool> RejectExistingAsync(ImportSession<T> session, IReadOnlyList<long> ids, CancellationToken ct)
+    {
+        var existing = await session.ExistingAsync(ids, ct);
+        if (existing.Count == 0)
+        {
+            return false;
+        }
+
+        // Only the existing ones are looked up (a few, usually), not a dictionary of every id.
+        var wanted = new IdSet();
+        foreach (var id in existing)
+        {
+            wanted.Add(id);
+        }
+
+        var index = new Dictionary<long, int>(wanted.Count, IdSet.Comparer);
+        for (var position = 0; position < Ids.Count && index.Count < wanted.Count; position++)
+        {
+            if (wanted.Contains(Ids[position]))
+            {
+                index[Ids[position]] = position;
+            }
+        }
+
+        foreach (var (id, at) in _validAfterFailure)
+        {
+            if (wanted.Contains(id))
+            {
+                index[id] = at;
+            }
+        }
+
+        elements.RejectExisting(existing, id => index[id]);
+        return true;
+    }
 
     private async Task PushAsync(ImportSession<T> session, ReadOnlyMemory<byte> chunk, bool isFinal, CancellationToken ct)
     {
@@ -238,7 +265,11 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
         // Most elements are plainly valid: read once from the body's bytes and encoded, no document, no objects.
         if (elements.FastPath is { } fast && fast.TryRead(json, out var id) && elements.TryAddValid(id))
         {
-            if (!Failed)
+            if (Failed)
+            {
+                _validAfterFailure.Add((id, index));
+            }
+            else
             {
                 fast.Append(_batch, index);
                 Ids.Add(id);
@@ -267,7 +298,16 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
 
             using (document)
             {
-                if (elements.Add(document.RootElement, index) is { } item && !Failed)
+                if (elements.Add(document.RootElement, index) is not { } item)
+                {
+                    return;
+                }
+
+                if (Failed)
+                {
+                    _validAfterFailure.Add((table.IdOf(item), index));
+                }
+                else
                 {
                     table.Append(_batch, item, index);
                     Ids.Add(table.IdOf(item));

@@ -195,6 +195,22 @@ public class CourierImportTests(ApiFactory api) : ApiTest(api)
     }
 
     [Fact]
+    public async Task AnExistingIdIsListedBesideEveryOtherFaultInTheOrderSent()
+    {
+        (await PostAsync("/couriers", new { data = new[] { Fake.Courier(1).Build() } })).Expect(HttpStatusCode.Created);
+
+        var reply = await PostAsync("/couriers", new
+        {
+            data = new[] { Fake.Courier(2).Build(), Fake.Courier(1).Build(), Fake.Courier(3).OfType("boat").Build(), Fake.Courier(2).Build() },
+        });
+
+        Assert.Equal(
+            """[{"id":1,"errors":{"courier_id":["already exists"]}},{"id":3,"errors":{"courier_type":["must be one of \"foot\", \"bike\", \"car\""]}},{"id":2,"errors":{"courier_id":["repeats an id given earlier in this batch"]}}]""",
+            Compact(reply.Expect(HttpStatusCode.BadRequest)["validation_error"]!["couriers"]!));
+        Assert.Equal(1L, await Api.ScalarAsync<long>("SELECT count(*) FROM couriers"));
+    }
+
+    [Fact]
     public async Task AByteOrderMarkIsSkipped()
     {
         var body = "\uFEFF" + """{"data": [{"courier_id": 1, "courier_type": "foot", "regions": [1], "working_hours": ["09:00-18:00"]}]}""";

@@ -95,6 +95,25 @@ public class ImportBatchTests(SmallBatchesFactory api) : ApiTest(api), IClassFix
     }
 
     [Fact]
+    public async Task ExistingIdsAreReportedBesideAnInvalidOrderBeforeAndAfterIt()
+    {
+        var orders = Fake.Orders(5000, regions: 20).ToArray();
+        (await PostAsync("/orders", new { data = new[] { orders[10], orders[4990] } })).Expect(HttpStatusCode.Created);
+        orders[4500]["weight"] = 0m;
+
+        // Order 11 is in the first batch, whose COPY meets it; order 4,991 comes after the invalid one, when nothing is
+        // copied any more. Both are looked up once the body is read.
+        var reply = await PostAsync("/orders", new { data = orders });
+
+        var reported = reply.Expect(HttpStatusCode.BadRequest)["validation_error"]!["orders"]!.AsArray();
+        Assert.Equal(new[] { 11L, 4501L, 4991L }, reported.Select(e => (long)e!["id"]!));
+        Assert.Equal(
+            ["already exists", "must be a number from 0.01 to 50 with at most two decimals", "already exists"],
+            reported.Select(e => (string?)e!["errors"]!.AsObject().Single().Value![0]));
+        Assert.Equal(2L, await Api.ScalarAsync<long>("SELECT count(*) FROM orders"));
+    }
+
+    [Fact]
     public async Task CouriersAreCopiedInBatchesInRequestOrder()
     {
         var couriers = Enumerable.Range(1, 3000).Reverse().Select(i => Fake.Courier(i).Build()).ToArray();

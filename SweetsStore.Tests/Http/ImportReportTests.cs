@@ -59,6 +59,26 @@ public class ImportReportTests(JobsFactory api) : IClassFixture<JobsFactory>, IA
     }
 
     [Fact]
+    public async Task AnExistingIdAfterABadLineIsReportedAtItsLine()
+    {
+        (await _client.PostAsync("/orders", new StringContent(JsonSerializer.Serialize(new { data = new[] { Fake.Order(3).Build() } }), Encoding.UTF8, "application/json")))
+            .EnsureSuccessStatusCode();
+        // Line 2 is invalid, so the copying stops there; order 3 (line 3) is then found to exist once the body is read.
+        var body = string.Join('\n', new[] { Fake.Order(1).Build(), Fake.Order(2).InRegion(0).Build(), Fake.Order(3).Build(), Fake.Order(4).Build() }
+            .Select(o => JsonSerializer.Serialize(o)));
+
+        var id = await ImportJobTests.UploadAsync(_client, "/imports/orders", body, "application/x-ndjson");
+        var done = await ImportJobTests.WaitAsync(_client, id);
+
+        Assert.Equal("failed", (string?)done["status"]);
+        Assert.Equal(
+            """{"validation_error":{"orders":[{"id":2,"line":2,"errors":{"region":["must be an integer from 1 to 2147483647"]}},{"id":3,"line":3,"errors":{"order_id":["already exists"]}}]}}""",
+            done["report"]!.ToJsonString());
+        Assert.Equal(2, (long)done["rows_invalid"]!);
+        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM orders"));
+    }
+
+    [Fact]
     public async Task AJsonImportsReportNamesElementsByIdWithoutLines()
     {
         var orders = new[] { Fake.Order(1).Build(), Fake.Order(2).InRegion(0).Build() };

@@ -116,8 +116,11 @@ public class OrderImportTests(ApiFactory api) : ApiTest(api)
 
         var reply = await PostAsync("/orders", new { data = orders.Append(orders[0]) });
 
+        // Every invalid element is listed (contract, section 2): the 50 that exist, then the repeat.
         var reported = reply.Expect(HttpStatusCode.BadRequest)["validation_error"]!["orders"]!.AsArray();
-        Assert.Equal("repeats an id given earlier in this batch", (string?)Assert.Single(reported)!["errors"]!["order_id"]![0]);
+        Assert.Equal(orders.Take(50).Select(o => (long)o["order_id"]).Append((long)orders[0]["order_id"]), reported.Select(e => (long)e!["id"]!));
+        Assert.All(reported.Take(50), e => Assert.Equal("already exists", (string?)e!["errors"]!["order_id"]![0]));
+        Assert.Equal("repeats an id given earlier in this batch", (string?)reported[50]!["errors"]!["order_id"]![0]);
         Assert.Equal(50L, await Api.ScalarAsync<long>("SELECT count(*) FROM orders"));
     }
 
