@@ -21,7 +21,26 @@ public static partial class Settings
         where T : class
     {
         services.AddSingleton<IValidateOptions<T>>(new AnnotationsValidator<T>(section));
+        services.AddSingleton<IValidateOptions<T>>(provider => new DictionaryValuesValidator<T>(section, provider.GetRequiredService<IConfiguration>()));
         return services.AddOptions<T>().BindConfiguration(section).ValidateOnStart();
+    }
+
+    /// <summary>
+    /// <paramref name="section"/> bound now, for a setup that needs a setting while services are still being added; the
+    /// defaults when a value cannot be read, which <see cref="Problem"/> then reports at start (with one line, not a
+    /// stack trace from the middle of the set-up).
+    /// </summary>
+    public static T ReadOrDefault<T>(IConfigurationSection section)
+        where T : class, new()
+    {
+        try
+        {
+            return section.Get<T>() ?? new T();
+        }
+        catch (InvalidOperationException)
+        {
+            return new T();
+        }
     }
 
     /// <summary>
@@ -64,6 +83,77 @@ public static partial class Settings
 
     [GeneratedRegex("at '(?<key>[^']+)' to type '(?<type>[^']+)'")]
     private static partial Regex BinderFailure();
+
+    /// <summary>
+    /// Values set inside a dictionary setting (<c>Limits__BodyBytes__Orders</c>, <c>RateLimiting__Policies__assign__PermitLimit</c>)
+    /// that are not of the value's type: the binder leaves such an entry out without a word (it throws only for a plain
+    /// member), so the default would silently stay. Each becomes "<c>Key: must be a whole number</c>", as a plain one does.
+    /// </summary>
+    private sealed class DictionaryValuesValidator<T>(string section, IConfiguration configuration) : IValidateOptions<T>
+        where T : class
+    {
+        public ValidateOptionsResult Validate(string? name, T options)
+        {
+            var failures = new List<string>();
+            Walk(configuration.GetSection(section), typeof(T), inDictionary: false, failures);
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+
+        private static void Walk(IConfigurationSection node, Type type, bool inDictionary, List<string> failures)
+        {
+            foreach (var child in node.GetChildren())
+            {
+                Type? next;
+                var entry = inDictionary;
+                if (DictionaryValueType(type) is { } valueType)
+                {
+                    next = valueType;
+                    entry = true;
+                }
+                else
+                {
+                    next = type.GetProperty(child.Key, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase)?.PropertyType;
+                }
+
+                if (next is null)
+                {
+                    continue; // not a setting of this section (left to the other checks)
+                }
+
+                if (child.Value is { } text && entry && !Converts(text, Nullable.GetUnderlyingType(next) ?? next))
+                {
+                    failures.Add($"{Key(child.Path)}: must be {Describe((Nullable.GetUnderlyingType(next) ?? next).FullName!)}");
+                }
+                else if (child.Value is null)
+                {
+                    Walk(child, next, entry, failures);
+                }
+            }
+        }
+
+        private static Type? DictionaryValueType(Type type) =>
+            type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>) && type.GetGenericArguments()[0] == typeof(string)
+                ? type.GetGenericArguments()[1]
+                : null;
+
+        private static bool Converts(string text, Type type)
+        {
+            if (!type.IsPrimitive && type != typeof(decimal))
+            {
+                return true; // strings and objects: nothing to convert
+            }
+
+            try
+            {
+                System.ComponentModel.TypeDescriptor.GetConverter(type).ConvertFromInvariantString(text);
+                return true;
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or OverflowException || e.InnerException is FormatException or OverflowException)
+            {
+                return false;
+            }
+        }
+    }
 
     /// <summary>Data annotations (and <see cref="IValidatableObject"/>), each failure as "<c>Section:Member message</c>".</summary>
     private sealed class AnnotationsValidator<T>(string section) : IValidateOptions<T>

@@ -38,7 +38,7 @@ public static class TelemetrySetup
     {
         var services = builder.Services;
         services.AddSettings<TelemetryOptions>(TelemetryOptions.Section);
-        var settings = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        var settings = Settings.ReadOrDefault<TelemetryOptions>(builder.Configuration.GetSection(TelemetryOptions.Section));
         services.AddSingleton<StoreMetrics>();
         services.AddSingleton(TimeProvider.System);
 

@@ -45,6 +45,14 @@ public class SettingsTests
     [InlineData("Dashboard:RegionsSeconds", "0", "Dashboard__RegionsSeconds must be from 1 to 3600")]
     [InlineData("Jobs:LockTimeoutSeconds", "0", "Jobs__LockTimeoutSeconds must be from 1 to 3600")]
     [InlineData("Security:TrustLoopback", "maybe", "Security__TrustLoopback: must be true or false, not \"maybe\"")]
+    // Read while the services are added (Telemetry), and inside dictionaries, where the binder left a bad value out
+    // without a word (found by a README check, 2026-12-05: a stack trace, or the default kept silently).
+    [InlineData("Telemetry:CountsSeconds", "abc", "Telemetry__CountsSeconds: must be a number")]
+    [InlineData("Telemetry:Metrics", "maybe", "Telemetry__Metrics: must be true or false")]
+    [InlineData("Telemetry:AssignRetriesWarning", "abc", "Telemetry__AssignRetriesWarning: must be a whole number")]
+    [InlineData("Limits:BodyBytes:Orders", "abc", "Limits__BodyBytes__Orders: must be a whole number")]
+    [InlineData("RateLimiting:Policies:default:PermitLimit", "abc", "RateLimiting__Policies__default__PermitLimit: must be a whole number")]
+    [InlineData("RateLimiting:Policies:assign:WindowSeconds", "soon", "RateLimiting__Policies__assign__WindowSeconds: must be a number")]
     public void ANonsenseValueIsOneLineNamingItsKey(string key, string value, string expected)
     {
         var problem = ProblemWith((key, value));
@@ -83,6 +91,8 @@ public class SettingsTests
     [InlineData("ConnectionStrings__Postgres", "", "ConnectionStrings__Postgres is not set: name the PostgreSQL database (./run.sh does this for you)")]
     [InlineData("Idempotency__RetentionHours", "0", "Idempotency__RetentionHours must be from 0.01 to 8760")]
     [InlineData("Security__TrustLoopback", "yes please", "Security__TrustLoopback: must be true or false, not \"yes please\"")]
+    [InlineData("Telemetry__CountsSeconds", "abc", "Telemetry__CountsSeconds: must be a number")]
+    [InlineData("Limits__BodyBytes__Orders", "abc", "Limits__BodyBytes__Orders: must be a whole number")]
     public async Task TheProcessStopsWithExitCode2AndOneLine(string variable, string value, string expected)
     {
         var start = new System.Diagnostics.ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "SweetsStore.Api.dll")])
