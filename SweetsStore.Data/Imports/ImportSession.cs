@@ -162,9 +162,26 @@ public sealed class ImportSession<T> : IAsyncDisposable
     {
         await SettledAsync();
         var existing = new List<long>();
-        for (var start = 0; start < ids.Count; start += LookupSlice)
+
+        // Only ids between the table's lowest and highest can exist (two reads at the ends of its key): an import of new
+        // ids above the stored ones, the usual kind, is then answered without a lookup per id.
+        long? lowest, highest;
+        await using (var range = Sql.Command(_connection, $"SELECT min({_table.IdColumn}), max({_table.IdColumn}) FROM {_table.Table}"))
+        await using (var ends = await range.ExecuteReaderAsync(ct))
         {
-            var slice = ids.Skip(start).Take(LookupSlice).ToArray();
+            await ends.ReadAsync(ct);
+            (lowest, highest) = ends.IsDBNull(0) ? ((long?)null, (long?)null) : (ends.GetInt64(0), ends.GetInt64(1));
+        }
+
+        if (lowest is not { } low || highest is not { } high)
+        {
+            return existing;
+        }
+
+        var inRange = ids.Where(id => id >= low && id <= high).ToList();
+        for (var start = 0; start < inRange.Count; start += LookupSlice)
+        {
+            var slice = inRange.Skip(start).Take(LookupSlice).ToArray();
             await using var command = Sql.Command(_connection,
                 $"SELECT {_table.IdColumn} FROM {_table.Table} WHERE {_table.IdColumn} = ANY($1)", Sql.P(slice));
             await using var reader = await command.ExecuteReaderAsync(ct);

@@ -211,6 +211,22 @@ public class CourierImportTests(ApiFactory api) : ApiTest(api)
     }
 
     [Fact]
+    public async Task ExistingIdsAtTheEndsOfTheStoredRangeAreFound()
+    {
+        // Only ids between the lowest and the highest stored one are looked up: both ends belong to the range.
+        (await PostAsync("/couriers", new { data = new[] { Fake.Courier(5).Build(), Fake.Courier(9).Build() } })).Expect(HttpStatusCode.Created);
+
+        var reply = await PostAsync("/couriers", new
+        {
+            data = new[] { Fake.Courier(1).OfType("boat").Build(), Fake.Courier(4).Build(), Fake.Courier(5).Build(), Fake.Courier(7).Build(), Fake.Courier(9).Build(), Fake.Courier(10).Build() },
+        });
+
+        var listed = reply.Expect(HttpStatusCode.BadRequest)["validation_error"]!["couriers"]!.AsArray();
+        Assert.Equal(new[] { 1L, 5L, 9L }, listed.Select(e => (long)e!["id"]!));
+        Assert.Equal(2L, await Api.ScalarAsync<long>("SELECT count(*) FROM couriers"));
+    }
+
+    [Fact]
     public async Task AByteOrderMarkIsSkipped()
     {
         var body = "\uFEFF" + """{"data": [{"courier_id": 1, "courier_type": "foot", "regions": [1], "working_hours": ["09:00-18:00"]}]}""";
