@@ -110,7 +110,18 @@ public class SettingsTests
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            // A setting that is wrongly accepted leaves the API serving: it must not outlive the failed test.
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
 
         Assert.Equal(2, process.ExitCode);
         Assert.Equal(expected, (await stderr).TrimEnd('\n'));
