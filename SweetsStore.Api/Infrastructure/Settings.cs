@@ -101,32 +101,24 @@ public static partial class Settings
 
         private static void Walk(IConfigurationSection node, Type type, bool inDictionary, List<string> failures)
         {
+            var valueType = DictionaryValueType(type); // every child of a dictionary is one of its entries
             foreach (var child in node.GetChildren())
             {
-                Type? next;
-                var entry = inDictionary;
-                if (DictionaryValueType(type) is { } valueType)
-                {
-                    next = valueType;
-                    entry = true;
-                }
-                else
-                {
-                    next = type.GetProperty(child.Key, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase)?.PropertyType;
-                }
-
+                var next = valueType ?? type.GetProperty(child.Key, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase)?.PropertyType;
                 if (next is null)
                 {
                     continue; // not a setting of this section (left to the other checks)
                 }
 
-                if (child.Value is { } text && entry && !Converts(text, Nullable.GetUnderlyingType(next) ?? next))
-                {
-                    failures.Add($"{Key(child.Path)}: must be {Describe((Nullable.GetUnderlyingType(next) ?? next).FullName!)}");
-                }
-                else if (child.Value is null)
+                next = Nullable.GetUnderlyingType(next) ?? next;
+                var entry = inDictionary || valueType is not null;
+                if (child.Value is null)
                 {
                     Walk(child, next, entry, failures);
+                }
+                else if (entry && !Converts(child.Value, next))
+                {
+                    failures.Add($"{Key(child.Path)}: must be {Describe(next.FullName!)}");
                 }
             }
         }

@@ -165,17 +165,17 @@ public sealed class ImportSession<T> : IAsyncDisposable
 
         // Only ids between the table's lowest and highest can exist (two reads at the ends of its key): an import of new
         // ids above the stored ones, the usual kind, is then answered without a lookup per id.
-        long? lowest, highest;
+        long low, high;
         await using (var range = Sql.Command(_connection, $"SELECT min({_table.IdColumn}), max({_table.IdColumn}) FROM {_table.Table}"))
         await using (var ends = await range.ExecuteReaderAsync(ct))
         {
             await ends.ReadAsync(ct);
-            (lowest, highest) = ends.IsDBNull(0) ? ((long?)null, (long?)null) : (ends.GetInt64(0), ends.GetInt64(1));
-        }
+            if (ends.IsDBNull(0))
+            {
+                return existing; // an empty table
+            }
 
-        if (lowest is not { } low || highest is not { } high)
-        {
-            return existing;
+            (low, high) = (ends.GetInt64(0), ends.GetInt64(1));
         }
 
         var inRange = ids.Where(id => id >= low && id <= high).ToList();
