@@ -53,7 +53,20 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             TRUNCATE hangfire.job, hangfire.jobqueue CASCADE;
             DELETE FROM hangfire.set WHERE key = 'schedule';
             """, connection);
-        await command.ExecuteNonQueryAsync();
+        // The TRUNCATE locks its tables one after another, and a running host's counts query (Telemetry, the dashboard)
+        // reads some of them in another order: PostgreSQL may end one of the two as a deadlock. The reset changed
+        // nothing then (a statement is all or nothing), so it is sent again.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await command.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < 5)
+            {
+            }
+        }
     }
 
     /// <summary>Runs SQL against the test database (for assertions on what was stored).</summary>
