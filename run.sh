@@ -51,6 +51,13 @@ if ! [[ $port =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then
   echo "run.sh: PORT must be a TCP port number (1-65535), not '$port'" >&2
   exit 2
 fi
+# Set but empty is a command that should have printed a connection string and failed (e.g.
+# ConnectionStrings__Postgres="$(scripts/ha-local.sh connection-string)" before the pair exists): say so rather than
+# run on the private cluster while the user believes otherwise.
+if [[ $action == run && -n ${ConnectionStrings__Postgres+set} && -z $ConnectionStrings__Postgres ]]; then
+  echo "run.sh: ConnectionStrings__Postgres is set but empty (did the command that prints it fail?); give it a connection string, or unset it for the private cluster" >&2
+  exit 2
+fi
 
 # One ./run.sh per data folder: it holds an exclusive lock on $data/run.lock (fd 9) from start to exit, handed on to
 # the API process it becomes. $data/run.pid names the process to stop.

@@ -59,6 +59,21 @@ public sealed class RunScriptTests : IDisposable
     }
 
     [Fact]
+    public async Task AnEmptyConnectionStringIsOneLineBeforeAnythingIsBuilt()
+    {
+        // What ConnectionStrings__Postgres="$(scripts/ha-local.sh connection-string)" gives before the pair exists:
+        // the private cluster would start instead of the database the user named.
+        var run = await RunAsync(env: new() { ["ConnectionStrings__Postgres"] = "", ["PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+        Assert.Equal(2, run.Status);
+        Assert.Equal("run.sh: ConnectionStrings__Postgres is set but empty (did the command that prints it fail?); give it a connection string, or unset it for the private cluster", run.Err.TrimEnd('\n'));
+        Assert.Equal("", run.Out);
+        Assert.False(Directory.Exists(Path.Combine(_data, "app")));
+        Assert.False(Directory.Exists(Path.Combine(_data, "pg")));
+        Assert.False(File.Exists(Path.Combine(_data, "run.lock")));
+    }
+
+    [Fact]
     public async Task ASecondRunOnTheSameDataFolderIsOneLineAndBuildsNothing()
     {
         // A first ./run.sh holds the data folder's lock for as long as it (or the API it became) runs.
