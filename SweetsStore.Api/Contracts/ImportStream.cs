@@ -112,6 +112,13 @@ public sealed class ImportStream(string format, long maxElements)
             var line = newline < 0 ? rest : rest[..newline];
             consumed += newline < 0 ? rest.Length : newline + 1;
             var index = _line++;
+            if (line.Length > MaxElementBytes)
+            {
+                // Whole in this chunk: the check after the loop sees only a line still arriving.
+                Errors = FieldErrors.Of("data[" + index + "]", TooLarge);
+                return;
+            }
+
             line = line.TrimEnd((byte)'\r');
             if (line.Trim(" \t"u8).IsEmpty)
             {
@@ -230,6 +237,13 @@ public sealed class ImportStream(string format, long maxElements)
                     {
                         reader = checkpoint;
                         goto NeedMore;
+                    }
+
+                    if (reader.BytesConsumed - start > MaxElementBytes)
+                    {
+                        // Whole in this chunk: the check at the end sees only an element still arriving.
+                        Errors = FieldErrors.Of("data[" + Elements + "]", TooLarge);
+                        return;
                     }
 
                     if (!Count())

@@ -81,4 +81,36 @@ public class ImportStreamTests
         Assert.Contains(stream.Errors![field], m => m.Contains("larger than 1 MiB", StringComparison.Ordinal));
         Assert.Equal(format == ImportStream.Json && field == "body" ? 0 : 1, seen);
     }
+
+    [Theory]
+    [InlineData(ImportStream.Json, 0)]
+    [InlineData(ImportStream.Json, 1)]
+    [InlineData(ImportStream.NdJson, 0)]
+    [InlineData(ImportStream.NdJson, 1)]
+    public void AnElementThatArrivesWholeInOneChunkIsMeasuredToo(string format, int over)
+    {
+        // A background import's reads can be larger than 1 MiB: an element of 1–2 MiB that came in one read was let
+        // through (found by an operator probe, 2026-12-05). Exactly 1 MiB passes; one byte more does not.
+        var head = "{\"order_id\": 2, \"pad\": \"";
+        var element = head + new string('x', ImportStream.MaxElementBytes - head.Length - 2 + over) + "\"}";
+        Assert.Equal(ImportStream.MaxElementBytes + over, element.Length);
+        var body = format == ImportStream.Json
+            ? "{\"data\": [{\"order_id\": 1}, " + element + ", {\"order_id\": 3}]}"
+            : "{\"order_id\": 1}\n" + element + "\n{\"order_id\": 3}\n";
+        var stream = new ImportStream(format, 1000);
+        var seen = new List<int>();
+
+        stream.Push(Encoding.ASCII.GetBytes(body), true, (i, json) => seen.Add(i));
+
+        if (over == 0)
+        {
+            Assert.Null(stream.Errors);
+            Assert.Equal([0, 1, 2], seen);
+        }
+        else
+        {
+            Assert.Equal(["is larger than 1 MiB"], stream.Errors!["data[1]"]);
+            Assert.Equal([0], seen);
+        }
+    }
 }

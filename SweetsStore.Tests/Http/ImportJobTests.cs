@@ -282,6 +282,24 @@ public class ImportJobTests(JobsFactory api) : IClassFixture<JobsFactory>, IAsyn
         Assert.Equal(0L, await api.ScalarAsync<long>($"SELECT count(*) FROM hangfire.job WHERE {ImportJobs}"));
     }
 
+    [Theory]
+    [InlineData("application/x-ndjson")]
+    [InlineData("application/json")]
+    public async Task AnElementOverOneMebibyteIsRefusedAtOnceEvenWhenItArrivesInOneRead(string contentType)
+    {
+        // 1.1 MiB: an upload reads in pieces larger than that, and such an element was let through (202) until the
+        // job refused it (found by an operator probe, 2026-12-05).
+        var huge = "{\"order_id\": 2, \"weight\": 1, \"region\": 1, \"delivery_hours\": [\"09:00-18:00\"], \"pad\": \"" + new string('x', 1100 * 1024) + "\"}";
+        var first = "{\"order_id\": 1, \"weight\": 1, \"region\": 1, \"delivery_hours\": [\"09:00-18:00\"]}";
+        var body = contentType == "application/json" ? "{\"data\": [" + first + ", " + huge + "]}" : first + "\n" + huge + "\n";
+
+        var reply = await UploadAsync("/imports/orders", body, contentType);
+
+        Assert.Equal(HttpStatusCode.BadRequest, reply.StatusCode);
+        Assert.Equal("""{"validation_error":{"orders":[],"errors":{"data[1]":["is larger than 1 MiB"]}}}""", await reply.Content.ReadAsStringAsync());
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM imports"));
+    }
+
     [Fact]
     public async Task ANonLocalClientWithoutTheKeyIsRefused()
     {
