@@ -92,7 +92,8 @@ public sealed class ImportStore(NpgsqlDataSource db)
 
     /// <summary>
     /// Starts a run of job <paramref name="jobId"/>: the import becomes <c>running</c> with progress back to 0, one more
-    /// attempt, and a fresh token that supersedes any earlier run's. Null when there is nothing to do: the import ended
+    /// attempt, and a fresh token that supersedes any earlier run's; <c>started_at</c> stays the first run's (docs/api.md:
+    /// when it was first started, so its duration counts every attempt). Null when there is nothing to do: the import ended
     /// (a duplicate or late run), is gone, or belongs to another job.
     /// </summary>
     public async Task<ImportRun?> StartAsync(long id, string jobId, CancellationToken ct)
@@ -101,7 +102,7 @@ public sealed class ImportStore(NpgsqlDataSource db)
         await using var command = db.CreateCommand(
             $"""
             UPDATE imports
-            SET job_id = $2, status = 'running', started_at = clock_timestamp(), attempts = attempts + 1,
+            SET job_id = $2, status = 'running', started_at = coalesce(started_at, clock_timestamp()), attempts = attempts + 1,
                 rows_done = 0, rows_invalid = 0, run_token = $3
             WHERE import_id = $1 AND {Unfinished} AND (job_id IS NULL OR job_id = $2)
             RETURNING kind, format

@@ -163,6 +163,28 @@ public partial class JobRecoveryTests(ApiFactory api) : IClassFixture<ApiFactory
     }
 
     [Fact]
+    public async Task ARetryKeepsTheFirstStartTimeSoTheDurationCountsEveryAttempt()
+    {
+        // docs/api.md: started_at is when the import was first started (a worker lost mid-load, the job retried).
+        var driver = new JobDriver(api);
+        await UploadAsync(Fake.Orders(10, regions: 2, seed: 8).ToArray());
+        var job = driver.Fetch();
+        var store = api.Services.GetRequiredService<ImportStore>();
+        Assert.NotNull(await store.StartAsync(job.ImportId, job.JobId, CancellationToken.None));
+        var first = await api.ScalarAsync<DateTime>("SELECT started_at FROM imports");
+        await Task.Delay(50);
+
+        Assert.NotNull(await store.StartAsync(job.ImportId, job.JobId, CancellationToken.None));
+
+        Assert.Equal(2, await api.ScalarAsync<int>("SELECT attempts FROM imports"));
+        Assert.Equal(first, await api.ScalarAsync<DateTime>("SELECT started_at FROM imports"));
+        await driver.RunAsync(job);
+        Assert.Equal(3, await api.ScalarAsync<int>("SELECT attempts FROM imports"));
+        Assert.Equal(first, await api.ScalarAsync<DateTime>("SELECT started_at FROM imports"));
+        Assert.True(await api.ScalarAsync<bool>("SELECT finished_at > started_at FROM imports"));
+    }
+
+    [Fact]
     public async Task ADuplicateRunOfAFinishedImportChangesNothing()
     {
         var driver = new JobDriver(api);
