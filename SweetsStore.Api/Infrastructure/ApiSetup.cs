@@ -95,13 +95,15 @@ public static class ApiSetup
         app.MapControllers().WithDefaultRateLimit(app.Services);
         app.MapDashboard();
         app.MapRootRedirect();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthJson.Write });
+        // Health checks are mapped for every method unless told: GET, and HEAD for probes that send it.
+        var probe = new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]);
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthJson.Write }).WithMetadata(probe);
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = c => c.Tags.Contains("ready"),
             ResponseWriter = HealthJson.Write,
             ResultStatusCodes = { [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable, [HealthStatus.Degraded] = StatusCodes.Status200OK },
-        });
+        }).WithMetadata(probe);
         return app;
     }
 }

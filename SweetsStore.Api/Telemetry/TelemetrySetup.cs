@@ -136,7 +136,7 @@ public static class TelemetrySetup
             }
 
             await next(http);
-        }), optionsName: null);
+        }), optionsName: null).WithMetadata(new HttpMethodMetadata([HttpMethods.Get])); // else it answered every method
         return app;
     }
 

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using SweetsStore.Tests.Infrastructure;
 
 namespace SweetsStore.Tests.Http;
@@ -21,6 +23,9 @@ public class MethodRoutingTests(ApiFactory api) : ApiTest(api)
     [InlineData("DELETE", "/orders/1", "GET")]
     [InlineData("POST", "/stats", "GET")]
     [InlineData("POST", "/", "GET")]
+    [InlineData("DELETE", "/metrics", "GET")]          // these three answered any method (found by an operator probe)
+    [InlineData("PUT", "/health/live", "GET, HEAD")]
+    [InlineData("POST", "/health/ready", "GET, HEAD")]
     public async Task AKnownPathWithAnotherMethodIs405WithAllow(string method, string path, string allow)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent("{}") };
@@ -47,6 +52,27 @@ public class MethodRoutingTests(ApiFactory api) : ApiTest(api)
         (await GetAsync("/couriers")).Expect(HttpStatusCode.OK);
         (await GetAsync("/imports")).Expect(HttpStatusCode.OK);
         (await GetAsync("/nowhere")).Expect(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public void EveryEndpointNamesTheMethodsItServes()
+    {
+        // An endpoint without them answers every method (/metrics and /health/* did): routing cannot give the 405.
+        var open = Api.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<IHttpMethodMetadata>() is not { HttpMethods.Count: > 0 })
+            .Select(e => e.RoutePattern.RawText)
+            .ToArray();
+
+        Assert.Empty(open);
+    }
+
+    [Fact]
+    public async Task HeadIsServedWhereAHealthCheckIs()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, "/health/live");
+        using var response = await Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     [Fact]
