@@ -79,7 +79,14 @@ public static class ApiSetup
         // Kestrel's options are made with the application (before the settings are checked) and read when it starts
         // and per request: set here, once the settings are known to be sensible. Slow clients: headers must arrive in
         // time, bodies at ≥ 240 B/s after a 5 s grace (Kestrel's rate rule).
-        var kestrel = app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
+        var server = app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value;
+
+        // Header values as bytes, one char each: HTTP allows bytes 0x80-0xFF there and gives them no charset. Kestrel's
+        // default, UTF-8, answers a value that is not UTF-8 with its own empty 400 before the API sees the request;
+        // read this way, an Idempotency-Key or X-Api-Key with such bytes meets the checks that refuse it in the
+        // contract's shape, and any other header is left alone. (The API's own headers are ASCII: nothing else changes.)
+        server.RequestHeaderEncodingSelector = static _ => System.Text.Encoding.Latin1;
+        var kestrel = server.Limits;
         kestrel.RequestHeadersTimeout = TimeSpan.FromSeconds(app.Services.GetRequiredService<IOptions<InputLimits>>().Value.HeadersTimeoutSeconds);
         kestrel.MaxRequestBodySize = null; // per endpoint, see BodyLimitMiddleware
         app.UseMiddleware<BodyLimitMiddleware>();

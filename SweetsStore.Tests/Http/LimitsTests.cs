@@ -118,6 +118,22 @@ public class LimitsTests(TightLimitsFactory api) : IClassFixture<TightLimitsFact
     }
 
     [Fact]
+    public async Task AHeaderValueThatIsNotUtf8ReachesTheApi()
+    {
+        // 0xE9 alone is Latin-1's é, not UTF-8: Kestrel answered its own empty 400 (found by an idempotency probe).
+        // An Idempotency-Key with it gets the contract's 400 naming the header; another header is left alone.
+        var (status, body) = await RawAsync(Encoding.Latin1.GetBytes(
+            "POST /couriers HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nIdempotency-Key: caf\u00e9\r\nContent-Length: 11\r\n\r\n{\"data\":[]}"));
+        var (other, otherBody) = await RawAsync(Encoding.Latin1.GetBytes(
+            "GET /couriers/1 HTTP/1.1\r\nHost: localhost\r\nX-Note: caf\u00e9\r\n\r\n"));
+
+        Assert.Equal(400, status);
+        Assert.Equal("""{"validation_error":{"couriers":[],"errors":{"Idempotency-Key":["must be 1 to 255 visible ASCII characters"]}}}""", body);
+        Assert.Equal(404, other);
+        Assert.Equal(404, (int)JsonNode.Parse(otherBody)!["status"]!);
+    }
+
+    [Fact]
     public async Task BeyondTheRateLimitAnswers429AndOtherEndpointsGoOn()
     {
         await _client.PostAsync("/couriers", new StringContent("{\"data\": [{\"courier_id\": 1, \"courier_type\": \"foot\", \"regions\": [1], \"working_hours\": [\"09:00-18:00\"]}]}", Encoding.UTF8, "application/json"));
@@ -135,13 +151,15 @@ public class LimitsTests(TightLimitsFactory api) : IClassFixture<TightLimitsFact
         Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/couriers/1")).StatusCode);
     }
 
+    private Task<(int Status, string Body)> RawAsync(string request) => RawAsync(Encoding.ASCII.GetBytes(request));
+
     /// <summary>Sends bytes as they are to the real Kestrel and reads one response (its body de-chunked).</summary>
-    private async Task<(int Status, string Body)> RawAsync(string request)
+    private async Task<(int Status, string Body)> RawAsync(byte[] request)
     {
         using var tcp = new System.Net.Sockets.TcpClient();
         await tcp.ConnectAsync(_client.BaseAddress!.Host, _client.BaseAddress.Port);
         var stream = tcp.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        await stream.WriteAsync(request);
         using var reader = new StreamReader(stream, Encoding.UTF8);
         var status = int.Parse((await reader.ReadLineAsync())!.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
         var chunked = false;
