@@ -18,9 +18,16 @@ namespace SweetsStore.Api.Infrastructure;
 /// </remarks>
 public static class OperatorAccess
 {
-    /// <summary>Headers that say a proxy handled the request; any one of them rules out loopback trust.</summary>
+    /// <summary>
+    /// Headers that say a proxy handled the request; any one of them rules out loopback trust. Besides the standard
+    /// ones and nginx's, those CDNs and load balancers set instead of <c>X-Forwarded-For</c> (Cloudflare, Akamai,
+    /// Fastly, Rackspace, and the older non-standard spellings): a proxy that sets only one of them is a proxy too.
+    /// </summary>
     public static readonly string[] ProxyHeaders =
-        ["Forwarded", "X-Forwarded-For", "X-Original-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-IP", "Via"];
+    [
+        "Forwarded", "X-Forwarded-For", "X-Original-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-IP", "Via",
+        "X-Forwarded", "Forwarded-For", "X-Client-IP", "True-Client-IP", "CF-Connecting-IP", "Fastly-Client-IP", "X-Cluster-Client-IP",
+    ];
 
     /// <summary>True when the request carries the configured key, or comes straight from loopback while that is trusted.</summary>
     public static bool IsAllowed(HttpContext http) => Judge(http) == Verdict.Allowed;
@@ -36,9 +43,10 @@ public static class OperatorAccess
         var proxyHeader = ProxyHeaders.FirstOrDefault(http.Request.Headers.ContainsKey);
         var detail = verdict switch
         {
-            Verdict.WrongKey => "the X-Api-Key header does not match this server's key (Security__ApiKey)",
+            // First: with no key set, no key can match, and "does not match this server's key" would send one hunting.
             _ when options.ApiKey is null => "this endpoint needs an API key and this server has none: set Security__ApiKey on the server, "
                 + "then send that key in the X-Api-Key header",
+            Verdict.WrongKey => "the X-Api-Key header does not match this server's key (Security__ApiKey)",
             _ => "this endpoint needs an API key: send this server's key (Security__ApiKey) in the X-Api-Key header",
         };
         if (verdict == Verdict.NoKey && options.TrustLoopback && proxyHeader is not null)

@@ -102,6 +102,11 @@ public class OperatorAccessTests(OperatorAccessFactory api) : IClassFixture<Oper
     [InlineData("Forwarded", "for=127.0.0.1")]
     [InlineData("X-Real-IP", "127.0.0.1")]
     [InlineData("X-Original-For", "127.0.0.1:5000")]
+    [InlineData("True-Client-IP", "127.0.0.1")] // these five were trusted as local (found by an operator probe)
+    [InlineData("CF-Connecting-IP", "127.0.0.1")]
+    [InlineData("X-Client-IP", "1.2.3.4")]
+    [InlineData("X-Forwarded", "for=127.0.0.1")]
+    [InlineData("Forwarded-For", "127.0.0.1")]
     public async Task ALoopbackRequestWithAProxysHeadersIsNeverTrustedAsLocal(string header, string value)
     {
         // nginx on the same machine: every request it passes on comes from loopback, with its headers.
@@ -168,12 +173,15 @@ public class OperatorAccessTests(OperatorAccessFactory api) : IClassFixture<Oper
         Assert.Equal(HttpStatusCode.Accepted, proxied.StatusCode);
     }
 
-    [Fact]
-    public async Task WithoutAKeyConfiguredTheRefusalSaysHowToSetOne()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("some-key-0123456789abcdef")] // said "does not match this server's key" (found by a probe)
+    public async Task WithoutAKeyConfiguredTheRefusalSaysHowToSetOne(string? sent)
     {
         using var keyless = api.WithWebHostBuilder(b => b.UseSetting("Security:ApiKey", ""));
+        (string, string)[] headers = sent is null ? [("X-Test-Peer", "203.0.113.7")] : [("X-Test-Peer", "203.0.113.7"), ("X-Api-Key", sent)];
 
-        await AssertRefusedAsync(await PostAsync(keyless, ("X-Test-Peer", "203.0.113.7")),
+        await AssertRefusedAsync(await PostAsync(keyless, headers),
             "this endpoint needs an API key and this server has none: set Security__ApiKey on the server, then send that key in the X-Api-Key header");
     }
 
