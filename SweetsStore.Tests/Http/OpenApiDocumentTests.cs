@@ -169,6 +169,18 @@ public class OpenApiDocumentTests : IClassFixture<OperatorKeyFactory>, IAsyncLif
     }
 
     [Fact]
+    public async Task EveryOperationWithABodyDocumentsItsLimit()
+    {
+        var document = (await GetAsync(DocumentPath)).Expect(HttpStatusCode.OK);
+
+        var withBody = Operations(document).Where(o => o.Method is "post" or "patch" or "put").ToArray();
+
+        Assert.Contains(withBody, o => o.Path == "/orders/assign");
+        Assert.Contains(withBody, o => o.Path == "/couriers/{courier_id}" && o.Method == "patch");
+        Assert.All(withBody, o => Assert.True(o.Operation["responses"]!["413"] is not null, $"{o.Method} {o.Path} does not document 413"));
+    }
+
+    [Fact]
     public async Task TheDocumentStatesTheContractsConstraints()
     {
         var document = (await GetAsync(DocumentPath)).Expect(HttpStatusCode.OK);

@@ -38,6 +38,18 @@ public sealed class ErrorResponsesOperationFilter : IOperationFilter
         }
 
         var error = context.SchemaGenerator.GenerateSchema(typeof(ErrorResponse), context.SchemaRepository);
+
+        // Every body has a limit (Limits__DefaultBodyBytes when the endpoint names none): assign, complete and PATCH
+        // answered 413 without saying so (found by a probe, 2026-12-05).
+        if (context.ApiDescription.HttpMethod is "POST" or "PATCH" or "PUT")
+        {
+            operation.Responses.TryAdd("413", new OpenApiResponse
+            {
+                Description = Descriptions["413"],
+                Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = error } },
+            });
+        }
+
         operation.Responses.TryAdd("default", new OpenApiResponse
         {
             Description = "Any other error, in this shape: 405 for a known path with another method (with an Allow header), " +
