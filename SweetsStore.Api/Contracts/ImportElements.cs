@@ -43,8 +43,8 @@ public sealed class ImportElements<T>
 
     public long Invalid { get; private set; }
 
-    /// <summary>Whether the elements are NDJSON lines: then every reported element also names its line (index + 1).</summary>
-    public bool NumberLines { get; set; }
+    /// <summary>For NDJSON lines: the line of the element with an index; then every reported element also names it.</summary>
+    public Func<int, long>? LineOf { get; set; }
 
     /// <summary>Every id seen, valid or not, in no particular order (tests compare two imports' as sets).</summary>
     internal IEnumerable<long> SeenIds => _seen.Items();
@@ -112,7 +112,7 @@ public sealed class ImportElements<T>
         Invalid++;
         if (_errors.Count < MaxReported)
         {
-            _errors.Add(NumberLines ? error with { Line = error.Index + 1L } : error);
+            _errors.Add(LineOf is { } lineOf ? error with { Line = lineOf(error.Index) } : error);
         }
     }
 
@@ -126,7 +126,7 @@ public sealed class ImportElements<T>
         {
             var index = indexOf(id);
             Invalid++;
-            _errors.Add(new ElementError(id, index, FieldErrors.Of(IdField, Messages.AlreadyExists)) { Line = NumberLines ? index + 1L : null });
+            _errors.Add(new ElementError(id, index, FieldErrors.Of(IdField, Messages.AlreadyExists)) { Line = LineOf?.Invoke(index) });
         }
 
         // An element is reported once (an existing id's element was otherwise valid), so the indexes differ.

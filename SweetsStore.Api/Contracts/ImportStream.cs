@@ -8,8 +8,9 @@ public delegate void ElementSink(int index, ReadOnlySpan<byte> json);
 
 /// <summary>
 /// Reads a bulk import body pushed in chunks, without holding it whole: the classic <c>{"data": [...]}</c>
-/// document (checked token by token, elements handed out as they complete) or NDJSON (one element per line;
-/// a line's position, blank lines included, is its index). Envelope problems end up in
+/// document (checked token by token, elements handed out as they complete) or NDJSON (one element per line, blank
+/// lines skipped; an element's index is its position among the elements, <see cref="LineOf"/> its line). Envelope
+/// problems end up in
 /// <see cref="Errors"/> with the same messages as the synchronous import.
 /// </summary>
 public sealed class ImportStream(string format, long maxElements)
@@ -22,6 +23,10 @@ public sealed class ImportStream(string format, long maxElements)
     private Phase _phase = Phase.Start;
     private bool _sawData;
     private int _line;
+
+    // NDJSON: where the elements' lines run ahead of their indexes (blank lines before them), one entry per change:
+    // from element Index on, line = Index + Ahead + 1. Empty for a body without blank lines.
+    private readonly List<(int Index, int Ahead)> _ahead = [];
     private FieldErrors? _unknownFields;
     private bool _started;
 
@@ -111,11 +116,11 @@ public sealed class ImportStream(string format, long maxElements)
 
             var line = newline < 0 ? rest : rest[..newline];
             consumed += newline < 0 ? rest.Length : newline + 1;
-            var index = _line++;
+            var lineIndex = _line++;
             if (line.Length > MaxElementBytes)
             {
                 // Whole in this chunk: the check after the loop sees only a line still arriving.
-                Errors = FieldErrors.Of("data[" + index + "]", TooLarge);
+                Errors = FieldErrors.Of("data[" + Elements + "]", TooLarge);
                 return;
             }
 
@@ -130,14 +135,42 @@ public sealed class ImportStream(string format, long maxElements)
                 return;
             }
 
+            var index = Elements - 1;
+            if (lineIndex - index != (_ahead.Count == 0 ? 0 : _ahead[^1].Ahead))
+            {
+                _ahead.Add((index, lineIndex - index));
+            }
+
             sink(index, line);
         }
 
         Keep(consumed);
         if (_length > MaxElementBytes && !Failed)
         {
-            Errors = FieldErrors.Of("data[" + _line + "]", TooLarge);
+            Errors = FieldErrors.Of("data[" + Elements + "]", TooLarge);
         }
+    }
+
+    /// <summary>The line (from 1, blank lines counted) of the NDJSON element with this index.</summary>
+    public long LineOf(int index)
+    {
+        // The last change at or before the index (binary search: a body may hold a blank line between every two).
+        int low = 0, high = _ahead.Count - 1, ahead = 0;
+        while (low <= high)
+        {
+            var middle = low + ((high - low) / 2);
+            if (_ahead[middle].Index <= index)
+            {
+                ahead = _ahead[middle].Ahead;
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+
+        return index + ahead + 1L;
     }
 
     private void PushJson(bool isFinal, ElementSink sink)

@@ -290,8 +290,8 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
             }
             catch (JsonException)
             {
-                // Only an NDJSON line gets here (the JSON scanner has checked every element): its line is index + 1.
-                var reason = JsonSyntax.Describe(json, ElementOptions.MaxDepth, "line", line: index + 1L);
+                // Only an NDJSON line gets here (the JSON scanner has checked every element).
+                var reason = JsonSyntax.Describe(json, ElementOptions.MaxDepth, "line", line: _stream.LineOf(index));
                 elements.Reject(new ElementError(null, index, FieldErrors.Of("data[" + index + "]", reason)));
                 return;
             }
@@ -335,7 +335,8 @@ public sealed class ImportLoader<T>(string format, long maxElements, ImportEleme
     // An NDJSON body's bad elements are also named by their line (ElementError.Line).
     private static ImportStream NumberLinesOf(ImportElements<T> elements, string format, long maxElements)
     {
-        elements.NumberLines = format == ImportStream.NdJson;
-        return new ImportStream(format, maxElements);
+        var stream = new ImportStream(format, maxElements);
+        elements.LineOf = format == ImportStream.NdJson ? stream.LineOf : null;
+        return stream;
     }
 }

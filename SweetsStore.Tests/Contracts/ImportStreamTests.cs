@@ -113,4 +113,23 @@ public class ImportStreamTests
             Assert.Equal([0], seen);
         }
     }
+
+    [Fact]
+    public void NdjsonIndexesSkipBlankLinesAndLineOfFindsTheirLines()
+    {
+        var stream = new ImportStream(ImportStream.NdJson, 1000);
+        var seen = new List<int>();
+        var body = "{\"a\":1}\n\n \n{\"a\":2}\n{\"a\":3}\n\r\n{\"a\":4}";
+
+        // Pushed a byte at a time: a line's place must not depend on where the chunks end.
+        var bytes = Encoding.ASCII.GetBytes(body);
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            stream.Push(bytes.AsSpan(i, 1), i == bytes.Length - 1, (index, _) => seen.Add(index));
+        }
+
+        Assert.Null(stream.Errors);
+        Assert.Equal([0, 1, 2, 3], seen);
+        Assert.Equal([1L, 4L, 5L, 7L], seen.Select(stream.LineOf));
+    }
 }

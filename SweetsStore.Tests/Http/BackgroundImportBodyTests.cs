@@ -70,7 +70,7 @@ public class BackgroundImportBodyTests(JobsFactory api) : IClassFixture<JobsFact
         Assert.Equal("failed", (string?)done["status"]);
         // The element's line is its own field too (the report is stored as jsonb, which puts shorter keys first).
         Assert.Equal(
-            """{"validation_error":{"couriers":[{"line":3,"index":2,"errors":{"data[2]":["is not valid JSON: expected ',' or '}' after a property value (line 3, byte 41)"]}}]}}""",
+            """{"validation_error":{"couriers":[{"line":3,"index":1,"errors":{"data[1]":["is not valid JSON: expected ',' or '}' after a property value (line 3, byte 41)"]}}]}}""",
             Compact(done["report"]));
         Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM couriers"));
     }

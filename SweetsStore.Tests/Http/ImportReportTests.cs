@@ -59,6 +59,26 @@ public class ImportReportTests(JobsFactory api) : IClassFixture<JobsFactory>, IA
     }
 
     [Fact]
+    public async Task InAnNdjsonImportBlankLinesCountForLinesButNotForIndexes()
+    {
+        // The contract's index is an element's position among the elements; the line says where it is in the body.
+        // The index counted blank lines too, so a 3-element body could report index 5 (found by an operator probe).
+        var valid = JsonSerializer.Serialize(Fake.Order(1).Build());
+        var noId = """{"weight": 1, "region": 1, "delivery_hours": ["09:00-18:00"]}""";
+        var body = valid + "\n\n{\"order_id\": 2,\n\n\r\n" + noId + "\n";
+
+        var id = await ImportJobTests.UploadAsync(_client, "/imports/orders", body, "application/x-ndjson");
+        var done = await ImportJobTests.WaitAsync(_client, id);
+
+        Assert.Equal(3, (long)done["rows_total"]!);
+        var listed = done["report"]!["validation_error"]!["orders"]!.AsArray();
+        Assert.Equal([(1, 3L), (2, 6L)], listed.Select(e => ((int)e!["index"]!, (long)e["line"]!)));
+        Assert.Equal(["data[1]"], listed[0]!["errors"]!.AsObject().Select(p => p.Key));
+        Assert.Contains("(line 3,", (string)listed[0]!["errors"]!["data[1]"]![0]!, StringComparison.Ordinal);
+        Assert.Equal("""{"order_id":["is required"]}""", listed[1]!["errors"]!.ToJsonString());
+    }
+
+    [Fact]
     public async Task AnExistingIdAfterABadLineIsReportedAtItsLine()
     {
         (await _client.PostAsync("/orders", new StringContent(JsonSerializer.Serialize(new { data = new[] { Fake.Order(3).Build() } }), Encoding.UTF8, "application/json")))
