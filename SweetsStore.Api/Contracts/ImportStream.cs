@@ -10,8 +10,7 @@ public delegate void ElementSink(int index, ReadOnlySpan<byte> json);
 /// Reads a bulk import body pushed in chunks, without holding it whole: the classic <c>{"data": [...]}</c>
 /// document (checked token by token, elements handed out as they complete) or NDJSON (one element per line, blank
 /// lines skipped; an element's index is its position among the elements, <see cref="LineOf"/> its line). Envelope
-/// problems end up in
-/// <see cref="Errors"/> with the same messages as the synchronous import.
+/// problems end up in <see cref="Errors"/> with the same messages as the synchronous import.
 /// </summary>
 public sealed class ImportStream(string format, long maxElements)
 {
