@@ -71,7 +71,8 @@ public sealed class CouriersController(
     /// <summary>A courier with its earnings and rating.</summary>
     /// <remarks>
     /// With <c>from</c> and <c>to</c> (both or neither), earnings count the bundles finished in [from, to) and the
-    /// rating the deliveries completed in it.
+    /// rating the deliveries completed in it: rating is present when the period has earnings and at least one delivery
+    /// (a PATCH can finish a paid bundle in the period after its deliveries).
     /// </remarks>
     [HttpGet("{courier_id}")]
     [EnableRateLimiting("reads")]

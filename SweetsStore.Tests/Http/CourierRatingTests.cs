@@ -172,6 +172,28 @@ public class CourierRatingTests(ApiFactory api) : DeliveryTest(api)
     }
 
     [Fact]
+    public async Task APeriodWithAPaidBundleButNoDeliveryHasEarningsAndNoRating()
+    {
+        // The bundle's delivery is at 09:10; a PATCH at 10:00 releases its other order and so finishes it, paid, then.
+        // A period from 09:30 holds the finish (earnings) and no delivery (no rating): docs/api.md says so (found by
+        // a probe that modelled the contract, 2026-12-05).
+        await Couriers(Fake.Courier(1).OfType("foot").Build());
+        await Orders(Fake.Order(1).Build(), Fake.Order(2).Build());
+        await AssignAsync(1);
+        (await CompleteAsync(1, 1, At(10))).Expect(HttpStatusCode.OK);
+        Api.Clock.Reset(At(60));
+        (await PatchAsync("/couriers/1", new { regions = Array.Empty<int>() })).Expect(HttpStatusCode.OK);
+
+        var all = await CourierAsync(1);
+        var period = (await GetAsync("/couriers/1?from=2026-01-10T09:30:00Z&to=2026-01-10T11:00:00Z")).Expect(HttpStatusCode.OK);
+
+        Assert.Equal(1000, (long)all["earnings"]!);
+        Assert.Equal(4.17m, (decimal)all["rating"]!);
+        Assert.Equal(1000, (long)period["earnings"]!);
+        Assert.Null(period["rating"]);
+    }
+
+    [Fact]
     public async Task DeliveriesDatedInYear9999AddUpPastBigintAndTheRatingStaysExact()
     {
         // A bundle assigned in 2026 and delivered at the end of year 9999 took ~2.5e17 µs: 37 of them pass
