@@ -54,8 +54,13 @@ fi
 # Set but empty is a command that should have printed a connection string and failed (e.g.
 # ConnectionStrings__Postgres="$(scripts/ha-local.sh connection-string)" before the pair exists): say so rather than
 # run on the private cluster while the user believes otherwise.
-if [[ $action == run && -n ${ConnectionStrings__Postgres+set} && -z $ConnectionStrings__Postgres ]]; then
+if [[ $action == run && -n ${ConnectionStrings__Postgres+set} && -z ${ConnectionStrings__Postgres//[[:space:]]/} ]]; then
   echo "run.sh: ConnectionStrings__Postgres is set but empty (did the command that prints it fail?); give it a connection string, or unset it for the private cluster" >&2
+  exit 2
+fi
+log_mb=${SWEETSSTORE_LOG_MB:-10}
+if [[ $action == run ]] && { ! [[ $log_mb =~ ^[0-9]{1,6}$ ]] || ((10#$log_mb < 1)); }; then
+  echo "run.sh: SWEETSSTORE_LOG_MB must be a whole number of megabytes from 1 to 999999, not '$log_mb'" >&2
   exit 2
 fi
 
@@ -140,7 +145,7 @@ fi
 echo $$ >"$data/run.pid"
 # Checked before anything is built: the running API's files are in $data/app.
 if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-  echo "run.sh: port $port is in use by another program; stop it or choose another port: PORT=18080 ./run.sh" >&2
+  echo "run.sh: port $port is in use by another program; stop it or choose another port: PORT=$((port == 18080 ? 18081 : 18080)) ./run.sh" >&2
   rm -f "$data/run.pid"
   exit 1
 fi
@@ -195,15 +200,16 @@ fi
 
 # The API's output goes to the terminal and to $data/api.log. Once that file reaches SWEETSSTORE_LOG_MB (at the end of
 # a line) it becomes api.log.1, replacing an older one, and a new api.log begins. The writer does not stop on Ctrl-C:
-# it ends with the API's output, so the last lines are kept. (mawk reads a pipe in blocks unless interactive.)
+# it ends with the API's output, so the last lines are kept. (mawk reads a pipe in blocks unless interactive.) It
+# appends: the log of the run before is kept (awk's `>` would empty the file when it first opens it).
 log=$data/api.log
-log_cap=$((${SWEETSSTORE_LOG_MB:-10} * 1024 * 1024))
+log_cap=$((10#$log_mb * 1024 * 1024))
 awk_stream=(awk)
 awk -W version 2>/dev/null | grep -q mawk && awk_stream=(awk -W interactive)
 log_writer() {
   trap '' INT TERM
   LOG=$log exec "${awk_stream[@]}" -v cap="$log_cap" -v size="$(stat -c %s "$log" 2>/dev/null || echo 0)" '
-    { print; fflush(); print > ENVIRON["LOG"]; fflush(ENVIRON["LOG"]); size += length($0) + 1 }
+    { print; fflush(); print >> ENVIRON["LOG"]; fflush(ENVIRON["LOG"]); size += length($0) + 1 }
     size >= cap { close(ENVIRON["LOG"]); system("mv -f -- \"$LOG\" \"$LOG.1\""); size = 0 }'
 }
 rm -f "$data/api.fifo"

@@ -58,12 +58,14 @@ public sealed class RunScriptTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_data, "pg")));
     }
 
-    [Fact]
-    public async Task AnEmptyConnectionStringIsOneLineBeforeAnythingIsBuilt()
+    [Theory]
+    [InlineData("")]
+    [InlineData("  ")]
+    public async Task AnEmptyConnectionStringIsOneLineBeforeAnythingIsBuilt(string connectionString)
     {
         // What ConnectionStrings__Postgres="$(scripts/ha-local.sh connection-string)" gives before the pair exists:
         // the private cluster would start instead of the database the user named.
-        var run = await RunAsync(env: new() { ["ConnectionStrings__Postgres"] = "", ["PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        var run = await RunAsync(env: new() { ["ConnectionStrings__Postgres"] = connectionString, ["PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture) });
 
         Assert.Equal(2, run.Status);
         Assert.Equal("run.sh: ConnectionStrings__Postgres is set but empty (did the command that prints it fail?); give it a connection string, or unset it for the private cluster", run.Err.TrimEnd('\n'));
@@ -71,6 +73,21 @@ public sealed class RunScriptTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_data, "app")));
         Assert.False(Directory.Exists(Path.Combine(_data, "pg")));
         Assert.False(File.Exists(Path.Combine(_data, "run.lock")));
+    }
+
+    [Theory]
+    [InlineData("1.5")]  // hung run.sh, or left the API running with no log (found by a day-2 probe)
+    [InlineData("abc")]
+    [InlineData("0")]    // rotated on every line: only the last line was kept
+    [InlineData("-1")]
+    public async Task ABadLogSizeIsOneLineBeforeAnythingIsBuilt(string megabytes)
+    {
+        var run = await RunAsync(env: new() { ["SWEETSSTORE_LOG_MB"] = megabytes, ["PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+        Assert.Equal(2, run.Status);
+        Assert.Equal($"run.sh: SWEETSSTORE_LOG_MB must be a whole number of megabytes from 1 to 999999, not '{megabytes}'", run.Err.TrimEnd('\n'));
+        Assert.False(Directory.Exists(Path.Combine(_data, "app")));
+        Assert.False(Directory.Exists(Path.Combine(_data, "pg")));
     }
 
     [Fact]
