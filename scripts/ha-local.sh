@@ -22,10 +22,15 @@ source scripts/pg.sh
 source scripts/pg-ha.sh
 
 data=${SWEETSSTORE_DATA:-$PWD/.data}
-mkdir -p "$data/ha"
-ha=$(cd "$data/ha" && pwd)
-chmod 755 "$data" "$ha"
-pg_ensure_binaries
+if [[ ${1:-start} == connection-string ]]; then
+  # Only reads the nodes' files: it runs inside "$(…)" (README), so it creates nothing and installs nothing.
+  ha=$data/ha
+else
+  mkdir -p "$data/ha"
+  ha=$(cd "$data/ha" && pwd)
+  chmod 755 "$data" "$ha"
+  pg_ensure_binaries
+fi
 
 say() { printf '\033[1m[ha-local]\033[0m %s\n' "$*" >&2; }
 die() {

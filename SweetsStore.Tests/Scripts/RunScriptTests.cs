@@ -91,6 +91,27 @@ public sealed class RunScriptTests : IDisposable
     }
 
     [Fact]
+    public async Task TheHaConnectionStringBeforeThePairExistsSaysSoAndTouchesNothing()
+    {
+        // It runs inside "$(…)" in README's example: it made .data/ha, and could install PostgreSQL from there (probe).
+        var start = new ProcessStartInfo("bash", [Path.Combine(Repository(), "scripts", "ha-local.sh"), "connection-string"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["SWEETSSTORE_DATA"] = _data;
+        using var process = Process.Start(start)!;
+        var stdout = await process.StandardOutput.ReadToEndAsync();
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.Equal(1, process.ExitCode);
+        Assert.Equal("", stdout);
+        Assert.EndsWith("error: no nodes yet: scripts/ha-local.sh start\n", stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_data));
+    }
+
+    [Fact]
     public async Task ASecondRunOnTheSameDataFolderIsOneLineAndBuildsNothing()
     {
         // A first ./run.sh holds the data folder's lock for as long as it (or the API it became) runs.
