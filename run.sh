@@ -200,17 +200,13 @@ fi
 
 # The API's output goes to the terminal and to $data/api.log. Once that file reaches SWEETSSTORE_LOG_MB (at the end of
 # a line) it becomes api.log.1, replacing an older one, and a new api.log begins. The writer does not stop on Ctrl-C:
-# it ends with the API's output, so the last lines are kept. (mawk reads a pipe in blocks unless interactive.) It
-# appends: the log of the run before is kept (awk's `>` would empty the file when it first opens it).
+# it ends with the API's output, so the last lines are kept. It appends: the log of the run before is kept
+# (scripts/log-writer.sh).
 log=$data/api.log
 log_cap=$((10#$log_mb * 1024 * 1024))
-awk_stream=(awk)
-awk -W version 2>/dev/null | grep -q mawk && awk_stream=(awk -W interactive)
 log_writer() {
   trap '' INT TERM
-  LOG=$log exec "${awk_stream[@]}" -v cap="$log_cap" -v size="$(stat -c %s "$log" 2>/dev/null || echo 0)" '
-    { print; fflush(); print >> ENVIRON["LOG"]; fflush(ENVIRON["LOG"]); size += length($0) + 1 }
-    size >= cap { close(ENVIRON["LOG"]); system("mv -f -- \"$LOG\" \"$LOG.1\""); size = 0 }'
+  exec scripts/log-writer.sh "$log" "$log_cap"
 }
 rm -f "$data/api.fifo"
 mkfifo "$data/api.fifo"

@@ -112,6 +112,40 @@ public sealed class RunScriptTests : IDisposable
     }
 
     [Fact]
+    public async Task TheLogWriterAppendsToTheLogOfTheRunBeforeAndRotatesAtTheCap()
+    {
+        // ./run.sh's API log: every start emptied the run before's log (awk's `>`; found by a day-2 probe).
+        var log = Path.Combine(_data, "api.log");
+        await File.WriteAllTextAsync(log, "earlier run\n");
+
+        var (copied, _) = await LogWriterAsync(log, 1 << 20, "a\nb\n");
+
+        Assert.Equal("a\nb\n", copied);
+        Assert.Equal("earlier run\na\nb\n", await File.ReadAllTextAsync(log));
+
+        // At the cap (counted with what the file held), at the end of a line: api.log.1, then a new api.log.
+        await LogWriterAsync(log, 20, "c\nddddd\ne\n");
+
+        Assert.Equal("earlier run\na\nb\nc\nddddd\n", await File.ReadAllTextAsync(log + ".1"));
+        Assert.Equal("e\n", await File.ReadAllTextAsync(log));
+    }
+
+    private static async Task<(string Out, int Status)> LogWriterAsync(string log, int cap, string input)
+    {
+        var start = new ProcessStartInfo("bash", [Path.Combine(Repository(), "scripts", "log-writer.sh"), log, cap.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+        };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        await process.StandardInput.WriteAsync(input);
+        process.StandardInput.Close();
+        await process.WaitForExitAsync();
+        return (await stdout, process.ExitCode);
+    }
+
+    [Fact]
     public async Task ASecondRunOnTheSameDataFolderIsOneLineAndBuildsNothing()
     {
         // A first ./run.sh holds the data folder's lock for as long as it (or the API it became) runs.
